@@ -1,0 +1,1 @@
+"""JSON-LD processing: offline context loading, strict expansion, canonicalisation."""

@@ -1,0 +1,94 @@
+"""Offline JSON-LD document loader over the project's bundled contexts.
+
+Why: a verifier that fetches contexts from the network can be steered by whoever
+controls those URLs, and fails offline. Every context URL we know is served from
+`contexts/` (see contexts/index.json); an unknown URL is an error unless the caller
+explicitly passes extra documents or an allow-list for network fetching.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContextError
+
+RemoteDocument = dict[str, Any]
+DocumentLoader = Callable[..., RemoteDocument]
+
+
+def contexts_dir() -> Path:
+    """The bundled contexts: repo `contexts/` (source checkout) or `edcissuer/_contexts` (wheel)."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "_contexts", here.parents[3] / "contexts"):
+        if (candidate / "index.json").is_file():
+            return candidate
+    raise ContextError("bundled JSON-LD contexts not found (contexts/index.json)", field="contexts")
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, str]:
+    return json.loads((contexts_dir() / "index.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=64)
+def _load_bundled(url: str) -> dict[str, Any]:
+    name = _index()[url]
+    return json.loads((contexts_dir() / name).read_text(encoding="utf-8"))
+
+
+def known_urls() -> frozenset[str]:
+    return frozenset(_index())
+
+
+def _normalise(url: str) -> str:
+    # `http://` and trailing-slash variants of the same context are one document.
+    return url.rstrip("/") if url.rstrip("/") in _index() else url
+
+
+def bundled_document(url: str) -> dict[str, Any]:
+    """Return the parsed bundled document for `url` (raises ContextError if unknown)."""
+    key = _normalise(url)
+    if key not in _index():
+        raise ContextError(f"unknown JSON-LD context {url!r}: not bundled, network access is off",
+                           field="@context", value=url)
+    return _load_bundled(key)
+
+
+def make_loader(extra: Mapping[str, dict[str, Any]] | None = None,
+                allow_network: Iterable[str] = ()) -> DocumentLoader:
+    """Build a pyld document loader.
+
+    `extra` maps further URLs to documents (tests, DID documents, status lists).
+    `allow_network` lists URL prefixes the user explicitly allowed to fetch over HTTPS;
+    empty by default, so nothing leaves the machine.
+    """
+    extra_docs = dict(extra or {})
+    prefixes = tuple(allow_network)
+
+    def loader(url: str, options: dict[str, Any] | None = None) -> RemoteDocument:
+        if url in extra_docs:
+            doc = extra_docs[url]
+        elif _normalise(url) in _index():
+            doc = _load_bundled(_normalise(url))
+        elif prefixes and url.startswith("https://") and url.startswith(prefixes):
+            doc = _fetch(url)
+        else:
+            raise ContextError(f"unknown JSON-LD context {url!r}: not bundled, network access is off",
+                               field="@context", value=url)
+        return {"contextUrl": None, "documentUrl": url, "document": doc}
+
+    return loader
+
+
+def _fetch(url: str) -> dict[str, Any]:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - https only, allow-listed
+        data = resp.read(2_000_000)
+    return json.loads(data)
+
+
+default_loader: DocumentLoader = make_loader()
