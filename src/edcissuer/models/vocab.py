@@ -107,6 +107,8 @@ CREDENTIAL_PROFILE_GENERIC = Concept(f"{SNB}/credential/e34929035b", f"{SNB}/cre
 SHORT_LEARNING_PROGRAMME = Concept(f"{SNB}/learning-opportunity/74a4a268e8",
                                    f"{SNB}/learning-opportunity/25831c2",
                                    "Short learning programme")
+BASE64_ENCODING = Concept(f"{SNB}/encoding/6146cde7dd", f"{SNB}/encoding/25831c2", "base64")
+FILE_TYPE_PNG = Concept(f"{AUTHORITY}/file-type/PNG", f"{AUTHORITY}/file-type", "PNG")
 ESCO_SKILLS_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills"
 
 COUNTRY_SCHEME = f"{AUTHORITY}/country"
