@@ -1,0 +1,236 @@
+"""DIDs: resolve a proof's verification method to a public key; build DID documents.
+
+Why offline by default: a verifier that fetches `did:web` documents from wherever a
+credential points can be made to call arbitrary hosts. `did:key` needs no network at
+all; `did:web` is read from a local directory (a mirror of what institutions publish)
+and fetched over HTTPS only for hosts the caller explicitly allows.
+
+Supported: did:key (Ed25519, P-256, P-384 Multikey) and did:web with Multikey,
+Ed25519VerificationKey2020 or JsonWebKey(2020) verification methods.
+"""
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from ..errors import KeyMaterialError
+from .keys import KeyPair
+
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+_MAX_DID_DOC = 1_000_000
+_HOST = re.compile(r"^[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*(?::[0-9]{1,5})?$")
+_SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def resolve_verification_method(vm_id: str, *, did_web_dir: Path | str | None = None,
+                                 allow_hosts: tuple[str, ...] = (),
+                                 purpose: str | None = None) -> KeyPair:
+    """Return the public key of verification method `vm_id`.
+
+    `purpose` (e.g. "assertionMethod"), when given, also checks that the DID document
+    authorises this method for that proof purpose. Raises `KeyMaterialError` naming the
+    method for anything it cannot resolve (unknown DID method, missing document, no
+    such key, network not allowed).
+    """
+    if not isinstance(vm_id, str) or not vm_id:
+        raise KeyMaterialError("verification method must be a non-empty string", field="verificationMethod",
+                               value=vm_id)
+    if vm_id.startswith("did:key:"):
+        return _resolve_did_key(vm_id)
+    if vm_id.startswith("did:web:"):
+        did, _, fragment = vm_id.partition("#")
+        if not fragment:
+            raise KeyMaterialError(f"{vm_id!r}: a did:web verification method needs a #fragment",
+                                   field="verificationMethod", value=vm_id)
+        try:
+            doc = resolve_did_web(did, did_web_dir=did_web_dir, allow_hosts=allow_hosts)
+            return key_from_did_document(doc, vm_id, purpose=purpose)
+        except KeyMaterialError as exc:
+            if vm_id in exc.message:
+                raise
+            raise KeyMaterialError(f"cannot resolve {vm_id!r}: {exc.message}", field="verificationMethod",
+                                   value=vm_id) from exc
+    method = vm_id.split(":", 2)[1] if vm_id.startswith("did:") and vm_id.count(":") >= 2 else None
+    what = f"DID method did:{method}" if method else "verification method (not a DID)"
+    raise KeyMaterialError(f"unsupported {what}: cannot resolve {vm_id!r}", field="verificationMethod",
+                           value=vm_id)
+
+
+@lru_cache(maxsize=1024)
+def _resolve_did_key(vm_id: str) -> KeyPair:
+    """did:key is self-describing: the key is the identifier (cached: pure function)."""
+    did, _, fragment = vm_id.partition("#")
+    multibase_key = did[len("did:key:"):]
+    if fragment and fragment != multibase_key:
+        raise KeyMaterialError(f"{vm_id!r}: did:key fragment must repeat the key", field="verificationMethod",
+                               value=vm_id)
+    try:
+        return KeyPair.from_multikey(multibase_key)
+    except KeyMaterialError as exc:
+        raise KeyMaterialError(f"{vm_id!r}: {exc.message}", field="verificationMethod", value=vm_id) from exc
+
+
+def did_key_document(did: str) -> dict[str, Any]:
+    """The DID document a did:key expands to (one Multikey method, in every relationship)."""
+    key = _resolve_did_key(did.partition("#")[0])
+    did = key.did_key
+    vm = key.verification_method
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did,
+        "verificationMethod": [_multikey_vm(vm, did, key)],
+        "authentication": [vm],
+        "assertionMethod": [vm],
+        "capabilityInvocation": [vm],
+        "capabilityDelegation": [vm],
+    }
+
+
+# --- did:web ------------------------------------------------------------------------------
+
+def _web_parts(did: str) -> tuple[str, list[str]]:
+    """Split did:web into (host[:port], path segments), refusing anything path-traversal-like."""
+    if not did.startswith("did:web:") or "#" in did or "?" in did:
+        raise KeyMaterialError(f"{did!r} is not a did:web DID", field="did", value=did)
+    host_enc, *segments = did[len("did:web:"):].split(":")
+    host = unquote(host_enc)
+    if len(host) > 253 or not _HOST.match(host):
+        raise KeyMaterialError(f"{did!r}: invalid did:web host {host!r}", field="did", value=did)
+    for seg in segments:
+        if not _SEGMENT.match(seg) or seg in (".", ".."):
+            raise KeyMaterialError(f"{did!r}: invalid did:web path segment {seg!r}", field="did", value=did)
+    return host, segments
+
+
+def did_web_url(did: str) -> str:
+    """Where a did:web document is published (did:web method spec, section 3.2)."""
+    host, segments = _web_parts(did)
+    path = "/".join(segments) if segments else ".well-known"
+    return f"https://{host}/{path}/did.json"
+
+
+def did_web_path(did: str, root: Path | str) -> Path:
+    """The file for `did` inside a local mirror: <root>/<host>/.well-known/did.json or <root>/<host>/<path>/did.json."""
+    host, segments = _web_parts(did)
+    base = Path(root).resolve()
+    target = (base / host).joinpath(*(segments or [".well-known"])) / "did.json"
+    if not target.resolve().is_relative_to(base):
+        raise KeyMaterialError(f"{did!r}: resolves outside {base}", field="did", value=did)
+    return target
+
+
+def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
+                    allow_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Fetch the DID document of `did`: local mirror first, HTTPS only for allowed hosts."""
+    host, _ = _web_parts(did)
+    raw: bytes | None = None
+    if did_web_dir is not None:
+        path = did_web_path(did, did_web_dir)
+        if path.is_file():
+            if path.stat().st_size > _MAX_DID_DOC:
+                raise KeyMaterialError(f"{path}: DID document too large", field="did", value=did)
+            raw = path.read_bytes()
+    if raw is None:
+        if host not in allow_hosts:
+            where = f" (no {did_web_path(did, did_web_dir)})" if did_web_dir is not None else ""
+            raise KeyMaterialError(f"cannot resolve {did!r}: not in the local did:web directory{where} and "
+                                   f"network resolution of {host!r} is not allowed", field="did", value=did)
+        raw = _fetch_https(did_web_url(did), did)
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise KeyMaterialError(f"DID document of {did!r} is not JSON", field="did", value=did) from exc
+    if not isinstance(doc, dict) or doc.get("id") != did:
+        raise KeyMaterialError(f"DID document id does not match {did!r}", field="did", value=did)
+    return doc
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect could lead to another (not allowed) host; refuse it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _fetch_https(url: str, did: str) -> bytes:
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as resp:  # noqa: S310 - https URL built above
+            if resp.status != 200:
+                raise KeyMaterialError(f"{url}: HTTP {resp.status}", field="did", value=did)
+            data = resp.read(_MAX_DID_DOC + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise KeyMaterialError(f"cannot fetch {url}: {exc}", field="did", value=did) from exc
+    if len(data) > _MAX_DID_DOC:
+        raise KeyMaterialError(f"{url}: DID document too large", field="did", value=did)
+    return data
+
+
+def key_from_did_document(doc: dict[str, Any], vm_id: str, *, purpose: str | None = None) -> KeyPair:
+    """Find `vm_id` in a DID document and return its public key."""
+    did = doc.get("id", "")
+
+    def absolute(ref: str) -> str:
+        return did + ref if ref.startswith("#") else ref
+
+    candidates: list[Any] = list(doc.get("verificationMethod") or [])
+    for rel in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation",
+                "keyAgreement"):
+        candidates += [v for v in doc.get(rel) or [] if isinstance(v, dict)]
+    vm = next((v for v in candidates if isinstance(v, dict) and absolute(str(v.get("id", ""))) == vm_id), None)
+    if vm is None:
+        raise KeyMaterialError(f"verification method {vm_id!r} not found in the DID document of {did!r}",
+                               field="verificationMethod", value=vm_id)
+    if vm.get("controller") not in (None, did):
+        raise KeyMaterialError(f"{vm_id!r} is controlled by {vm.get('controller')!r}, not {did!r}",
+                               field="verificationMethod", value=vm_id)
+    if purpose is not None:
+        allowed = {absolute(v if isinstance(v, str) else str(v.get("id", "")))
+                   for v in doc.get(purpose) or [] if isinstance(v, (str, dict))}
+        if vm_id not in allowed:
+            raise KeyMaterialError(f"{vm_id!r} is not authorised for {purpose} in the DID document",
+                                   field="verificationMethod", value=vm_id)
+    if "publicKeyJwk" in vm:
+        jwk = vm["publicKeyJwk"]
+        if isinstance(jwk, dict) and "d" in jwk:
+            raise KeyMaterialError(f"{vm_id!r}: DID document publishes a private key", field="verificationMethod",
+                                   value=vm_id)
+        return KeyPair.from_jwk(jwk).public_only()
+    if "publicKeyMultibase" in vm:
+        return KeyPair.from_multikey(vm["publicKeyMultibase"])
+    raise KeyMaterialError(f"{vm_id!r}: no publicKeyMultibase or publicKeyJwk", field="verificationMethod",
+                           value=vm_id)
+
+
+def did_web_verification_method(did_web: str, key: KeyPair) -> str:
+    """The method id we give `key` inside `did_web`'s document (fragment = its Multikey value)."""
+    _web_parts(did_web)
+    return f"{did_web}#{key.public_multibase}"
+
+
+def did_web_document(did_web: str, keys: list[KeyPair]) -> dict[str, Any]:
+    """The did.json an institution publishes: Multikey methods for assertion and authentication."""
+    _web_parts(did_web)
+    if not keys:
+        raise KeyMaterialError("a DID document needs at least one key", field="keys")
+    vms = [_multikey_vm(did_web_verification_method(did_web, k), did_web, k) for k in keys]
+    ids = [vm["id"] for vm in vms]
+    return {
+        "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+        "id": did_web,
+        "verificationMethod": vms,
+        "assertionMethod": list(ids),
+        "authentication": list(ids),
+    }
+
+
+def _multikey_vm(vm_id: str, controller: str, key: KeyPair) -> dict[str, str]:
+    return {"id": vm_id, "type": "Multikey", "controller": controller,
+            "publicKeyMultibase": key.public_multibase}
