@@ -504,6 +504,19 @@ def issuer_serial_der(cert: x509.Certificate) -> bytes:
     return _der(0x30, general_names + _der_int(cert.serial_number))
 
 
+def parse_issuer_serial(der: bytes) -> tuple[bytes, int]:
+    """(issuer Name DER, serial) from an IssuerSerial; ValueError when `der` is not one."""
+    _, start, end = _tlv(der, 0)
+    if end != len(der):
+        raise ValueError("trailing bytes after IssuerSerial")
+    names, serial = _children(der, start, end)[:2]
+    directory = _children(der, names[2], names[3])[0]
+    if directory[0] != 0xA4 or serial[0] != 0x02:
+        raise ValueError("not an IssuerSerial with a directoryName issuer")
+    name = _children(der, directory[2], directory[3])[0]
+    return der[name[1]:name[3]], int.from_bytes(der[serial[2]:serial[3]], "big", signed=True)
+
+
 def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
     """(tag, content start, content end) of the DER element at `pos`; ValueError if malformed."""
     if pos + 2 > len(data):

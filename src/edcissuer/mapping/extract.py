@@ -1,0 +1,412 @@
+"""Credential (ELM v3 or OB3, ours or anyone's) -> the uniform `Elements`.
+
+Reads the compacted JSON-LD as issuers publish it (single object or array, language maps
+or plain strings). Where a credential does not state an element explicitly but another
+property implies it (e.g. the EU sample has no `issued` date, only `validFrom`), the value
+is taken from there and the element is listed in `inferred`, so a policy can insist on
+explicit values.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InputError
+from ..models import vocab
+from ..models.elements import (
+    Body,
+    CodedValue,
+    Elements,
+    Learner,
+    Outcome,
+    QualityAssuranceInfo,
+    SupervisionInfo,
+)
+from .elm import NOTE_SUBJECTS
+
+_ASSESSMENT_BY_URI = vocab.reverse(vocab.ASSESSMENT)
+_PARTICIPATION_BY_URI = vocab.reverse(vocab.PARTICIPATION)
+_QA_BY_URI = vocab.reverse(vocab.QA_TYPE)
+_SUPERVISION_BY_URI = vocab.reverse(vocab.SUPERVISION)
+_QF_BY_URI = vocab.reverse(vocab.QF_EHEA)
+_EQF_BY_URI = {c.uri: n for n, c in vocab.EQF.items()}
+_PARTICIPATION_BY_LABEL = {"online": "online", "presential": "onsite", "onsite": "onsite",
+                           "blended": "blended", "on-site": "onsite"}
+_NOTE_BY_URI = {c.uri: key for key, c in NOTE_SUBJECTS.items()}
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _lang(value: Any, default_lang: str = "en") -> dict[str, str] | None:
+    """A language map from a map, a plain string or JSON-LD value objects."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return {default_lang: value}
+    if isinstance(value, dict) and "@value" in value:
+        return {value.get("@language", default_lang): value["@value"]}
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if isinstance(v, str)} or None
+    if isinstance(value, list):
+        out: dict[str, str] = {}
+        for item in value:
+            out.update(_lang(item, default_lang) or {})
+        return out or None
+    return None
+
+
+def _id(node: Any) -> str | None:
+    if isinstance(node, str):
+        return node
+    return node.get("id") if isinstance(node, dict) else None
+
+
+def _country_code(uri: str | None) -> str | None:
+    if not uri:
+        return None
+    return vocab.COUNTRY_BY_URI.get(uri, uri.rsplit("/", 1)[-1])
+
+
+def detect_format(credential: dict[str, Any]) -> str:
+    """'elm' for a European Digital Credential, 'ob3' for an Open Badge, else InputError."""
+    types = set(_list(credential.get("type")))
+    if "EuropeanDigitalCredential" in types:
+        return "elm"
+    if types & {"OpenBadgeCredential", "AchievementCredential"}:
+        return "ob3"
+    raise InputError("not a micro-credential: type is neither EuropeanDigitalCredential nor "
+                     "OpenBadgeCredential/AchievementCredential", field="type",
+                     value=credential.get("type"))
+
+
+def extract_elements(credential: dict[str, Any]) -> Elements:
+    """Read the eleven elements (and the optional ones) out of a credential."""
+    fmt = detect_format(credential)
+    return _from_elm(credential) if fmt == "elm" else _from_ob3(credential)
+
+
+# --- ELM v3 ---------------------------------------------------------------------------
+
+def _elm_body(org: Any) -> Body:
+    if not isinstance(org, dict):
+        return Body(id=_id(org))
+    countries = [_country_code(_id(a.get("countryCode")))
+                 for loc in _list(org.get("location")) if isinstance(loc, dict)
+                 for a in _list(loc.get("address")) if isinstance(a, dict)]
+    legal = next((x.get("notation") for key in ("eIDASIdentifier", "registration", "vatIdentifier")
+                  for x in _list(org.get(key)) if isinstance(x, dict)), None)
+    return Body(id=org.get("id"), name=_lang(org.get("legalName")) or {},
+                country=next((c for c in countries if c), None), legal_identifier=legal)
+
+
+def _elm_notes(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
+    notes: dict[str, dict[str, str]] = {}
+    for note in _list(spec.get("additionalNote")):
+        if isinstance(note, dict):
+            key = _NOTE_BY_URI.get(_id(note.get("subject")) or "")
+            if key:
+                notes[key] = _lang(note.get("noteLiteral")) or {}
+    return notes
+
+
+def _coded(concept: Any, by_uri: dict[str, str], by_label: dict[str, str] | None = None) -> CodedValue | None:
+    if concept is None:
+        return None
+    uri = _id(concept)
+    label = (_lang(concept.get("prefLabel")) or {}).get("en") if isinstance(concept, dict) else None
+    code = by_uri.get(uri or "")
+    if code is None and label and by_label is not None:
+        code = by_label.get(label.strip().lower())
+    return CodedValue(code=code, uri=uri, label=label)
+
+
+def _from_elm(cred: dict[str, Any]) -> Elements:
+    subject = cred.get("credentialSubject") or {}
+    claim = next(iter(_list(subject.get("hasClaim"))), {}) or {}
+    spec = next(iter(_list(claim.get("specifiedBy"))), {}) or {}
+    awarding = next(iter(_list(claim.get("awardedBy"))), {}) or {}
+    notes = _elm_notes(spec)
+    sources: dict[str, str] = {}
+    inferred: list[str] = []
+
+    email = next((_id(cp.get("emailAddress")) for cp in _list(subject.get("contactPoint"))
+                  if isinstance(cp, dict) and cp.get("emailAddress")), None)
+    name = _lang(subject.get("fullName"))
+    if not name and (subject.get("givenName") or subject.get("familyName")):
+        g, f = _lang(subject.get("givenName")) or {}, _lang(subject.get("familyName")) or {}
+        name = {k: f"{g.get(k, '')} {f.get(k, '')}".strip() for k in {*g, *f}}
+    learner = Learner(id=subject.get("id"), name=name or {},
+                      email=email.removeprefix("mailto:") if email else None,
+                      identifiers=[x.get("notation") for x in _list(subject.get("identifier"))
+                                   if isinstance(x, dict) and x.get("notation")])
+    sources["learner"] = "credentialSubject"
+
+    bodies = [_elm_body(o) for o in _list(awarding.get("awardingBody"))]
+    delivering = [_elm_body(o) for act in _list(claim.get("influencedBy")) if isinstance(act, dict)
+                  for o in _list(act.get("directedBy"))]
+    award_ids = {b.id for b in bodies}
+    delivering = [b for b in delivering if b.id not in award_ids]
+    model_note = (notes.get("awarding-model") or {}).get("en")
+    if model_note in {"single", "cooperative", "joint"}:
+        model = model_note
+    else:
+        model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
+        inferred.append("awarding_model")
+    issuer = _elm_body(cred.get("issuer"))
+
+    countries_note = (notes.get("issuer-countries") or {}).get("en")
+    if countries_note:
+        countries = countries_note.split()
+        sources["countries"] = "additionalNote[issuer-countries]"
+    else:
+        loc_countries = [_country_code(_id(a.get("countryCode")))
+                         for loc in _list(awarding.get("location")) if isinstance(loc, dict)
+                         for a in _list(loc.get("address")) if isinstance(a, dict)]
+        countries = [c for c in dict.fromkeys([*loc_countries, *(b.country for b in bodies),
+                                               *(b.country for b in delivering)]) if c]
+        sources["countries"] = "awardedBy.location / awarding bodies' addresses"
+
+    issued = cred.get("issued") or cred.get("issuanceDate")
+    sources["issued"] = "issued"
+    if not issued:
+        issued = awarding.get("awardingDate") or cred.get("validFrom")
+        sources["issued"] = "awardingDate/validFrom"
+        if issued:
+            inferred.append("issued")
+
+    outcomes = [Outcome(title=_lang(lo.get("title")) or {},
+                        esco=[u for u in (_id(s) for s in _list(lo.get("relatedESCOSkill"))) if u])
+                for lo in _list(spec.get("learningOutcome")) if isinstance(lo, dict)]
+
+    ects = None
+    for key in ("creditPoint", "creditReceived"):
+        holder = spec if key == "creditPoint" else claim
+        for cp in _list(holder.get(key)):
+            if isinstance(cp, dict) and _id(cp.get("framework")) == vocab.ECTS.uri:
+                try:
+                    ects = float(str(cp.get("point")).replace(",", "."))
+                except ValueError:
+                    ects = None
+                sources["ects"] = f"specifiedBy.{key}" if key == "creditPoint" else key
+                break
+        if ects is not None:
+            break
+
+    eqf = _EQF_BY_URI.get(_id(spec.get("eqfLevel")) or "")
+    qf_label = (notes.get("qf-ehea") or {}).get("en")
+    qf = next((code for code, c in vocab.QF_EHEA.items() if c.label == qf_label), None)
+    if qf is None and eqf in vocab.CYCLE_FOR_EQF:
+        qf = vocab.CYCLE_FOR_EQF[eqf]
+        inferred.append("qf_ehea")
+
+    assessment_node = next(iter(_list(claim.get("provenBy"))), None)
+    assessment = None
+    supervision = None
+    grade = None
+    if isinstance(assessment_node, dict):
+        a_spec = next(iter(_list(assessment_node.get("specifiedBy"))), {}) or {}
+        labels = {code: code for code in vocab.ASSESSMENT}
+        assessment = _coded(a_spec.get("dcType"), _ASSESSMENT_BY_URI, labels)
+        if assessment is None and a_spec.get("title"):
+            assessment = CodedValue(label=(_lang(a_spec.get("title")) or {}).get("en"))
+            inferred.append("assessment")
+        idv = assessment_node.get("idVerification")
+        if idv:
+            sup = _coded(idv, _SUPERVISION_BY_URI)
+            code = sup.code if sup else None
+            supervision = SupervisionInfo(code=code, uri=sup.uri if sup else None,
+                                          supervised=(code != "unsupervised") if code else None,
+                                          identity_verified=(code in vocab.ID_VERIFIED_SUPERVISION)
+                                          if code else None)
+        grade_note = assessment_node.get("grade")
+        grade = _lang(grade_note.get("noteLiteral")) if isinstance(grade_note, dict) else None
+
+    participation = _coded(spec.get("mode"), _PARTICIPATION_BY_URI, _PARTICIPATION_BY_LABEL)
+
+    qa = None
+    accreditation = next(iter(_list(spec.get("accreditation"))), None)
+    if isinstance(accreditation, dict):
+        ext_note = next((_lang(n.get("noteLiteral")) for n in _list(accreditation.get("additionalNote"))
+                         if isinstance(n, dict)
+                         and _id(n.get("subject")) == NOTE_SUBJECTS["quality-assurance"].uri), None)
+        agent = accreditation.get("accreditingAgent")
+        qa = QualityAssuranceInfo(
+            type=_coded(accreditation.get("dcType"), _QA_BY_URI),
+            external=(ext_note or {}).get("en") == "external" if ext_note else None,
+            agency=_elm_body(agent) if agent else None,
+            report=_id(accreditation.get("report")) and
+            (accreditation["report"].get("contentURL") if isinstance(accreditation["report"], dict) else None),
+        )
+        sources["quality_assurance"] = "specifiedBy.accreditation"
+    elif spec.get("nqfLevel"):
+        nqf = spec["nqfLevel"]
+        label = (_lang(nqf.get("prefLabel")) or {}).get("en") if isinstance(nqf, dict) else None
+        qa = QualityAssuranceInfo(basis=f"placed in a national qualifications framework ({label or _id(nqf)}); "
+                                        "no accreditation stated")
+        sources["quality_assurance"] = "specifiedBy.nqfLevel"
+        inferred.append("quality_assurance")
+
+    stack = notes.get("stackability")
+    prerequisites = spec.get("entryRequirement")
+    return Elements(
+        format="elm",
+        credential_id=cred.get("id"),
+        learner=learner,
+        title=_lang(claim.get("title")) or _lang(spec.get("title")),
+        countries=countries,
+        awarding_model=model,
+        issuer=issuer,
+        awarding_bodies=bodies,
+        delivering_partners=delivering,
+        alliance=next((_lang(g.get("prefLabel")) for o in _list(awarding.get("awardingBody"))
+                       if isinstance(o, dict) for g in _list(o.get("groupMemberOf"))
+                       if isinstance(g, dict)), None),
+        issued=issued,
+        learning_outcomes=outcomes,
+        ects=ects,
+        eqf=eqf,
+        qf_ehea=qf,
+        assessment=assessment,
+        participation=participation,
+        quality_assurance=qa,
+        prerequisites=_lang(prerequisites.get("noteLiteral")) if isinstance(prerequisites, dict) else None,
+        supervision=supervision,
+        grade=grade,
+        stackability=stack,
+        further_information=notes.get("further-information"),
+        sources=sources,
+        inferred=inferred,
+    )
+
+
+# --- Open Badges 3.0 -------------------------------------------------------------------
+
+def _ob3_body(profile: Any) -> Body:
+    if not isinstance(profile, dict):
+        return Body(id=_id(profile))
+    address = next(iter(_list(profile.get("address"))), {}) or {}
+    legal = next((e.get("identifier") for e in _list(profile.get("otherIdentifier"))
+                  if isinstance(e, dict) and e.get("identifierType") == "ext:legalIdentifier"), None)
+    return Body(id=profile.get("id"), name=_lang(profile.get("name")) or {},
+                country=address.get("addressCountryCode"), legal_identifier=legal)
+
+
+def _from_ob3(cred: dict[str, Any]) -> Elements:
+    subject = next(iter(_list(cred.get("credentialSubject"))), {}) or {}
+    ach = subject.get("achievement") or {}
+    lang = ach.get("inLanguage") or "en"
+    inferred: list[str] = []
+    sources: dict[str, str] = {}
+
+    name = _lang(subject.get("learnerName"))
+    email_hash = None
+    identifiers: list[str] = []
+    for ident in _list(subject.get("identifier")):
+        if not isinstance(ident, dict):
+            continue
+        kind, value = ident.get("identityType"), ident.get("identityHash")
+        if kind == "name" and not ident.get("hashed"):
+            name = name or {lang: value}
+        elif kind == "emailAddress":
+            email_hash = value
+        elif value and not ident.get("hashed"):
+            identifiers.append(value)
+    learner = Learner(id=subject.get("id"), name=name or {}, email_hash=email_hash, identifiers=identifiers)
+
+    issuer = _ob3_body(cred.get("issuer"))
+    profiles = {p.get("id"): p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
+                if isinstance(p, dict)}
+    bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b)
+              for b in _list(cred.get("awardingBody"))]
+    if not bodies:
+        bodies = [issuer]
+        sources["awarding_bodies"] = "issuer"
+    delivering = [_ob3_body(p) for p in _list(cred.get("deliveringPartner"))]
+    model = cred.get("awardingModel")
+    if model not in {"single", "cooperative", "joint"}:
+        model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
+        inferred.append("awarding_model")
+    countries = list(_list(cred.get("issuerCountry")))
+    if not countries:
+        countries = [c for c in dict.fromkeys(b.country for b in [*bodies, *delivering]) if c]
+        inferred.append("countries")
+
+    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=list(_list(lo.get("escoSkill"))))
+                for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
+    if not outcomes:
+        # A plain OB3 badge: alignments and criteria stand in for the learning outcomes.
+        outcomes = [Outcome(title={lang: a.get("targetName", "")}, esco=[a["targetUrl"]])
+                    for a in _list(ach.get("alignment")) if isinstance(a, dict) and a.get("targetUrl")]
+        if outcomes:
+            inferred.append("learning_outcomes")
+
+    credits = ach.get("creditsAvailable", subject.get("creditsEarned"))
+    eqf = _EQF_BY_URI.get(ach.get("eqfLevel") or "")
+    qf = _QF_BY_URI.get(ach.get("qfEheaCycle") or "")
+    if qf is None and eqf in vocab.CYCLE_FOR_EQF:
+        qf = vocab.CYCLE_FOR_EQF[eqf]
+        inferred.append("qf_ehea")
+    a_uri = ach.get("assessmentType")
+    assessment = (CodedValue(code=_ASSESSMENT_BY_URI.get(a_uri), uri=a_uri,
+                             label=vocab.ASSESSMENT[_ASSESSMENT_BY_URI[a_uri]].label
+                             if a_uri in _ASSESSMENT_BY_URI else None) if a_uri else None)
+    p_uri = ach.get("participationForm")
+    participation = (CodedValue(code=_PARTICIPATION_BY_URI.get(p_uri), uri=p_uri,
+                                label=vocab.PARTICIPATION[_PARTICIPATION_BY_URI[p_uri]].label
+                                if p_uri in _PARTICIPATION_BY_URI else None) if p_uri else None)
+    qa_node = ach.get("qualityAssurance")
+    qa = None
+    if isinstance(qa_node, dict):
+        q_uri = qa_node.get("qaType")
+        qa = QualityAssuranceInfo(
+            type=CodedValue(code=_QA_BY_URI.get(q_uri or ""), uri=q_uri,
+                            label=vocab.QA_TYPE[_QA_BY_URI[q_uri]].label if q_uri in _QA_BY_URI else None),
+            external=qa_node.get("external"),
+            agency=_ob3_body(qa_node["agency"]) if qa_node.get("agency") else None,
+            report=qa_node.get("report"),
+        )
+    sup_node = subject.get("supervision")
+    supervision = None
+    if isinstance(sup_node, dict):
+        s_uri = sup_node.get("supervisionMethod")
+        supervision = SupervisionInfo(code=_SUPERVISION_BY_URI.get(s_uri or ""), uri=s_uri,
+                                      supervised=sup_node.get("supervised"),
+                                      identity_verified=sup_node.get("identityVerified"))
+    grade = _lang(subject.get("gradeTranslations"))
+    if grade is None:
+        value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)), None)
+        grade = {lang: value} if value else None
+    stack_node = ach.get("stackability")
+    alliance_node = cred.get("alliance")
+    return Elements(
+        format="ob3",
+        credential_id=cred.get("id"),
+        learner=learner,
+        title=_lang(ach.get("titleTranslations")) or _lang(ach.get("name"), lang) or _lang(cred.get("name"), lang),
+        countries=countries,
+        awarding_model=model,
+        issuer=issuer,
+        awarding_bodies=bodies,
+        delivering_partners=delivering,
+        alliance=_lang(alliance_node.get("name"), lang) if isinstance(alliance_node, dict) else None,
+        issued=cred.get("awardedDate") or cred.get("validFrom") or cred.get("issuanceDate"),
+        learning_outcomes=outcomes,
+        ects=float(credits) if isinstance(credits, (int, float)) else None,
+        eqf=eqf,
+        qf_ehea=qf,
+        assessment=assessment,
+        participation=participation,
+        quality_assurance=qa,
+        prerequisites=_lang(ach.get("prerequisites")),
+        supervision=supervision,
+        grade=grade,
+        stackability=(_lang(stack_node.get("stackabilityNote"))
+                      or {"en": "Stackable" if stack_node.get("stackable") else "Not stackable"})
+        if isinstance(stack_node, dict) else None,
+        further_information=_lang(ach.get("furtherInformation")),
+        sources=sources,
+        inferred=inferred,
+    )
