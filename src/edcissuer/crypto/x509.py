@@ -110,8 +110,12 @@ def generate_demo_ca(
     organization: str = "edcissuer demo",
     country: str = "BE",
     key_type: str = "rsa3072",
+    path_length: int | None = 0,
 ) -> DemoCA:
-    """Self-signed CA for tests and the demo; its name says it is not to be trusted."""
+    """Self-signed CA for tests and the demo; its name says it is not to be trusted.
+
+    `path_length` 0 lets it issue only end-entity certificates; None allows intermediates.
+    """
     _check_window(not_before, not_after)
     key = generate_private_key(key_type)
     name = x509.Name([
@@ -128,7 +132,7 @@ def generate_demo_ca(
         .serial_number(x509.random_serial_number())
         .not_valid_before(_utc(not_before))
         .not_valid_after(_utc(not_after))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(_key_usage(cert_sign=True), critical=True)
         .add_extension(ski, critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
@@ -364,13 +368,15 @@ def check_seal_key_usage(cert: x509.Certificate) -> list[str]:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound as exc:
         raise VerificationError("seal certificate has no keyUsage extension", field="keyUsage") from exc
-    found = [name for name, on in (("digitalSignature", usage.digital_signature),
-                                   ("nonRepudiation", usage.content_commitment),
-                                   ("keyCertSign", usage.key_cert_sign)) if on]
+    found = [name for name, on in (
+        ("digitalSignature", usage.digital_signature), ("nonRepudiation", usage.content_commitment),
+        ("keyEncipherment", usage.key_encipherment), ("dataEncipherment", usage.data_encipherment),
+        ("keyAgreement", usage.key_agreement), ("keyCertSign", usage.key_cert_sign),
+        ("cRLSign", usage.crl_sign)) if on]
     if not (usage.digital_signature or usage.content_commitment):
         raise VerificationError(
             f"seal certificate keyUsage allows neither digitalSignature nor nonRepudiation (has: "
-            f"{', '.join(found) or 'none of them'})", field="keyUsage", value=found)
+            f"{', '.join(found) or 'nothing'})", field="keyUsage", value=found)
     return found
 
 
