@@ -17,6 +17,7 @@ from ..models.records import MicroCredentialRecord, Organisation
 from .common import (
     MC_EXT,
     OB3,
+    OB3_EXTENSIONS,
     OB3_SCHEMA,
     VC2,
     Party,
@@ -31,7 +32,7 @@ from .common import (
     text,
 )
 
-CONTEXT = [VC2, OB3, MC_EXT]
+CONTEXT = [VC2, OB3, OB3_EXTENSIONS, MC_EXT]
 
 
 def profile(org: Organisation, org_node: str, lang: str, *, parent: dict[str, Any] | None = None,

@@ -1,0 +1,48 @@
+"""Command-line interface: parse arguments, call one library function, render, exit.
+
+Exit codes: 0 success / valid, 1 invalid credential or refused record, 2 usage error.
+A user error never shows a Python traceback: library errors carry the field that failed
+and are printed as `error: <field>: <message>`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import EdcIssuerError, RecordValidationError
+from . import demo, issue, keys, verify
+
+# Each module registers its subcommands; add a module here to add commands.
+COMMAND_MODULES = (keys, issue, verify, demo)
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edcissuer",
+        description="Issue, seal, verify and recognise European micro-credentials "
+                    "(ELM v3 European Digital Credentials and Open Badges 3.0).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except RecordValidationError as exc:
+        print("error: record refused:", file=sys.stderr)
+        for field, message in exc.problems:
+            print(f"  - {field}: {message}", file=sys.stderr)
+        return EXIT_INVALID
+    except EdcIssuerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

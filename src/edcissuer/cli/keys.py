@@ -1,0 +1,64 @@
+"""`edcissuer keys ...`: signing keys, DID documents and demo seal certificates."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..crypto.did import did_web_document
+from ..crypto.keys import ALGORITHMS, KeyPair
+from ..crypto.x509 import certificates_pem, generate_demo_pki, save_seal
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    keys = sub.add_parser("keys", help="generate keys, DID documents and demo seal certificates")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    new = ksub.add_parser("new", help="generate a signing key (private key file written 0600)")
+    new.add_argument("-o", "--out", required=True, type=Path, help="private key file (PEM)")
+    new.add_argument("--alg", choices=ALGORITHMS, default="Ed25519")
+    new.add_argument("--force", action="store_true", help="overwrite an existing key file")
+    new.set_defaults(handler=cmd_new)
+    web = ksub.add_parser("did-web", help="write the did.json an institution publishes for did:web")
+    web.add_argument("did", help="e.g. did:web:credentials.example.edu")
+    web.add_argument("keys", nargs="+", type=Path, help="key files whose public keys to list")
+    web.add_argument("-o", "--out", type=Path, help="did.json path (default: print)")
+    web.set_defaults(handler=cmd_did_web)
+    seal = ksub.add_parser("demo-seal", help="generate a demo CA and e-seal certificate (tests, demos only)")
+    seal.add_argument("-o", "--out", required=True, type=Path, help="output folder")
+    seal.add_argument("--org", default="Demo University", help="organisation name in the certificate")
+    seal.add_argument("--org-id", default="VATBE-0123456789", help="organizationIdentifier (e.g. VATBE-...)")
+    seal.add_argument("--country", default="BE")
+    seal.set_defaults(handler=cmd_demo_seal)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    key = KeyPair.generate(args.alg)
+    key.save(args.out, overwrite=args.force)
+    print(json.dumps({"file": str(args.out), "algorithm": key.algorithm, "did": key.did_key,
+                      "verificationMethod": key.verification_method,
+                      "publicKeyMultibase": key.public_multibase}, indent=2))
+    return 0
+
+
+def cmd_did_web(args: argparse.Namespace) -> int:
+    doc = did_web_document(args.did, [KeyPair.load(p).public_only() for p in args.keys])
+    text = json.dumps(doc, indent=2) + "\n"
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_demo_seal(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    ca, identity = generate_demo_pki(organization=args.org, organization_identifier=args.org_id,
+                                     country=args.country, now=datetime.now(timezone.utc))
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_seal(identity, cert_path=args.out / "seal-cert.pem", key_path=args.out / "seal-key.pem")
+    (args.out / "demo-ca.pem").write_bytes(certificates_pem([ca.certificate]))
+    print(f"wrote {args.out}/seal-cert.pem, seal-key.pem (0600) and demo-ca.pem (trust anchor) - DEMO ONLY")
+    return 0

@@ -1,0 +1,172 @@
+"""Issuing recipe: record -> mapped credential -> secured artefact.
+
+The one public way to issue (P1/P10): pick the format, pick the proof, pass the signer.
+Data Integrity and JWT proofs take a `KeyPair`; the JAdES seal (the EU's own way of
+sealing European Digital Credentials) takes a `SealIdentity` (X.509 certificate + key).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from .crypto.keys import KeyPair
+from .crypto.x509 import SealIdentity
+from .errors import SigningError
+from .ld.loader import DocumentLoader, default_loader
+from .mapping.common import DATA_INTEGRITY, VC2
+from .mapping.elm import to_elm
+from .mapping.ob3 import to_ob3
+from .models.records import MicroCredentialRecord
+
+Format = Literal["elm", "ob3"]
+FORMATS: tuple[str, ...] = ("elm", "ob3")
+PROOFS: tuple[str, ...] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "jwt", "jwt-legacy", "jades")
+DI_SUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
+
+
+def default_proof(fmt: str, signer: KeyPair | SealIdentity) -> str:
+    """JAdES for ELM when a seal is given (as the EU issuer does), else the DI suite of the key."""
+    if isinstance(signer, SealIdentity):
+        return "jades"
+    return "ecdsa-rdfc-2019" if signer.algorithm in {"P-256", "P-384"} else "eddsa-rdfc-2022"
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A secured credential: the artefact to hand out plus what it secures."""
+
+    format: str
+    proof: str
+    credential: dict[str, Any]          # the credential as secured (with `proof` for DI)
+    artefact: dict[str, Any] | str      # DI: the credential; JAdES: JWS JSON; JWT: compact string
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def credential_id(self) -> str:
+        return str(self.credential.get("id"))
+
+    @property
+    def suffix(self) -> str:
+        return {"jwt": ".jwt", "jwt-legacy": ".jwt", "jades": ".jades.json"}.get(self.proof, ".jsonld")
+
+    def serialize(self) -> str:
+        """The artefact as text, exactly as it is signed and handed out."""
+        if isinstance(self.artefact, str):
+            return self.artefact
+        return json.dumps(self.artefact, ensure_ascii=False, indent=2) + "\n"
+
+
+def map_record(record: MicroCredentialRecord, fmt: str) -> dict[str, Any]:
+    """The unsigned credential of a record in the given format."""
+    if fmt == "elm":
+        return to_elm(record)
+    if fmt == "ob3":
+        return to_ob3(record)
+    raise SigningError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format", value=fmt)
+
+
+def _di_ready(credential: dict[str, Any]) -> dict[str, Any]:
+    """Add the Data Integrity context where the credential's contexts lack the proof terms.
+
+    VC 2.0 defines DataIntegrityProof itself; the VC 1.1 + edc-ap contexts of ELM do not,
+    so (as digitalbazaar does) the data-integrity/v2 context is appended before signing.
+    """
+    ctx = credential.get("@context", [])
+    ctx = ctx if isinstance(ctx, list) else [ctx]
+    if VC2 in ctx or DATA_INTEGRITY in ctx:
+        return credential
+    return {**credential, "@context": [*ctx, DATA_INTEGRITY]}
+
+
+def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: str, proof: str | None = None,
+           now: datetime | None = None, loader: DocumentLoader = default_loader,
+           status: dict[str, Any] | list[dict[str, Any]] | None = None,
+           verification_method: str | None = None) -> IssuedCredential:
+    """Secure an already-mapped credential with the chosen proof (never mutates the input)."""
+    when = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    proof = proof or default_proof(fmt, signer)
+    if proof not in PROOFS:
+        raise SigningError(f"unsupported proof {proof!r}; use one of {', '.join(PROOFS)}", field="proof",
+                           value=proof)
+    doc = dict(credential)
+    if status is not None:
+        doc["credentialStatus"] = status
+    if proof == "jades":
+        if not isinstance(signer, SealIdentity):
+            raise SigningError("a JAdES seal needs an X.509 seal certificate and key (--seal)", field="signer")
+        from .proofs.jades import seal
+
+        sealed = seal(doc, signer, signing_time=when)
+        return IssuedCredential(fmt, proof, doc, sealed)
+    if not isinstance(signer, KeyPair):
+        raise SigningError(f"proof {proof!r} needs a signing key (--key), not a seal certificate",
+                           field="signer")
+    if proof in DI_SUITES:
+        from .proofs.data_integrity import add_proof
+
+        signed = add_proof(_di_ready(doc), signer, cryptosuite=proof, created=when, loader=loader,
+                           verification_method=verification_method)
+        return IssuedCredential(fmt, proof, signed, signed)
+    from .proofs import jwt
+
+    if proof == "jwt":
+        token = jwt.sign_jwt(doc, signer, kid=verification_method, now=when)
+    else:
+        token = jwt.sign_legacy_vc_jwt(doc, signer, kid=verification_method, now=when)
+    return IssuedCredential(fmt, proof, doc, token)
+
+
+def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCredentialRecord:
+    """The record with the Lead Partner identified by `issuer_id` (the DID the proof binds to)."""
+    lead = record.awarding.lead.model_copy(update={"id": issuer_id})
+    return record.model_copy(update={"awarding": record.awarding.model_copy(update={"lead": lead})})
+
+
+def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, proof: str | None = None,
+          now: datetime | None = None, loader: DocumentLoader = default_loader,
+          issuer_did: str | None = None,
+          status: dict[str, Any] | list[dict[str, Any]] | None = None) -> IssuedCredential:
+    """Map a validated record to `fmt` and secure it.
+
+    For key-based proofs the issuer must be the DID that controls the key, or no verifier
+    can bind proof and issuer: the Lead Partner is identified by `issuer_did` (an
+    institution's did:web whose DID document lists the key) or else by the key's did:key.
+    A JAdES seal identifies the issuer by its certificate, so the record's id is kept.
+    """
+    proof = proof or default_proof(fmt, signer)
+    vm = None
+    if isinstance(signer, KeyPair) and proof != "jades":
+        record = with_issuer_id(record, issuer_did or signer.did_key)
+        if issuer_did and issuer_did.startswith("did:web:"):
+            from .crypto.did import did_web_verification_method
+
+            vm = did_web_verification_method(issuer_did, signer)
+    credential = map_record(record, fmt)
+    return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader, status=status,
+                  verification_method=vm)
+
+
+def load_signer(*, key: str | Path | None = None, seal_cert: str | Path | None = None,
+                seal_key: str | Path | None = None, p12: str | Path | None = None,
+                password: bytes | None = None) -> KeyPair | SealIdentity:
+    """A signer from files: a key (PEM/JWK) for DI/JWT, or a seal (PEM pair or PKCS#12) for JAdES."""
+    from .crypto.x509 import load_pkcs12, load_seal
+
+    chosen = [x for x in (key, seal_cert or seal_key, p12) if x]
+    if len(chosen) != 1:
+        raise SigningError("give exactly one signer: a key file, a seal certificate + key, or a PKCS#12 file",
+                           field="signer")
+    if key:
+        return KeyPair.load(key, password=password)
+    if p12:
+        return load_pkcs12(Path(p12), password)
+    if not (seal_cert and seal_key):
+        raise SigningError("a seal needs both the certificate (--seal-cert) and its key (--seal-key)",
+                           field="signer")
+    try:
+        return load_seal(Path(seal_cert).read_bytes(), Path(seal_key).read_bytes(), password)
+    except OSError as exc:
+        raise SigningError(f"cannot read seal file: {exc.strerror}", field=str(exc.filename)) from exc
