@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -234,3 +235,14 @@ def did_web_document(did_web: str, keys: list[KeyPair]) -> dict[str, Any]:
 def _multikey_vm(vm_id: str, controller: str, key: KeyPair) -> dict[str, str]:
     return {"id": vm_id, "type": "Multikey", "controller": controller,
             "publicKeyMultibase": key.public_multibase}
+
+
+def did_resolver(*, did_web_dir: Path | str | None = None, allow_hosts: tuple[str, ...] = (),
+                 purpose: str | None = "assertionMethod") -> Callable[[str], KeyPair]:
+    """A `vm_id -> public KeyPair` resolver with fixed options (what verify_proof takes)."""
+
+    def resolve(vm_id: str) -> KeyPair:
+        return resolve_verification_method(vm_id, did_web_dir=did_web_dir, allow_hosts=allow_hosts,
+                                           purpose=purpose)
+
+    return resolve
