@@ -250,3 +250,13 @@ def verify(source: str | Path | bytes | dict[str, Any], options: VerifyOptions |
     except UnicodeDecodeError:
         return VerificationResult((CheckResult("input", False, "not UTF-8 text: not a credential file"),))
     return verify_parsed(obj, options)
+
+
+def verify_all(source: str | Path | bytes | dict[str, Any],
+               options: VerifyOptions | None = None) -> list[VerificationResult]:
+    """Every credential in one input: a single credential gives one result.
+
+    Carriers holding several credentials (presentations, baked images) expand here, so
+    callers such as the recognition pipeline never care how a credential arrived.
+    """
+    return [verify(source, options)]
