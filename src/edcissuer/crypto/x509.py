@@ -283,6 +283,20 @@ def load_pkcs12(path_or_bytes: str | os.PathLike[str] | bytes, password: bytes |
     return _identity(_as_seal_key(key, "pkcs12"), [cert, *extra], "pkcs12")
 
 
+def parse_certificate(der: bytes) -> x509.Certificate:
+    """Load a DER certificate from untrusted input and touch its lazily parsed parts now.
+
+    cryptography decodes names, extensions and the key on first use; doing it here turns a
+    malformed or unsupported certificate into one VerificationError instead of a later crash.
+    """
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
+    except (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+        raise VerificationError(f"certificate is malformed or unsupported: {exc}", field="certificate") from exc
+    return cert
+
+
 def load_certificates(data: bytes) -> list[x509.Certificate]:
     """Certificates from PEM (one or many) or a single DER blob, e.g. a trust-anchor file."""
     try:
@@ -512,6 +526,13 @@ def issuer_serial_der(cert: x509.Certificate) -> bytes:
 
 def parse_issuer_serial(der: bytes) -> tuple[bytes, int]:
     """(issuer Name DER, serial) from an IssuerSerial; ValueError when `der` is not one."""
+    try:
+        return _parse_issuer_serial(der)
+    except IndexError as exc:
+        raise ValueError("truncated IssuerSerial") from exc
+
+
+def _parse_issuer_serial(der: bytes) -> tuple[bytes, int]:
     _, start, end = _tlv(der, 0)
     if end != len(der):
         raise ValueError("trailing bytes after IssuerSerial")
@@ -661,7 +682,7 @@ def _parse_timestamp_token(der: bytes) -> TimestampToken:
     certs = []
     for tag, _, start, end in signed_data:
         if tag == 0xA0:  # [0] IMPLICIT CertificateSet; only plain certificates are used
-            certs += [x509.load_der_x509_certificate(der[el_start:el_end])
+            certs += [parse_certificate(der[el_start:el_end])
                       for ctag, el_start, _, el_end in _children(der, start, end) if ctag == 0x30]
     signer, valid, problem = _check_signer(der, signed_data[-1], certs, tst_bytes)
     return TimestampToken(

@@ -36,6 +36,7 @@ from edcissuer.crypto.x509 import (
     describe,
     issuer_serial_der,
     iso_z,
+    parse_certificate,
     parse_issuer_serial,
     parse_timestamp_token,
     sha256_thumbprint,
@@ -87,7 +88,10 @@ def _b64u_decode(text: str) -> bytes:
     """Strict base64url without padding (RFC 7515 section 2); ValueError otherwise."""
     if not _B64URL.match(text) or len(text) % 4 == 1:
         raise ValueError("not unpadded base64url")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64u(data) != text:  # stray low bits in the last character: two texts, one value
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -326,9 +330,11 @@ def _x5c(header: dict[str, Any], problems: list[str]) -> list[x509.Certificate]:
     certs = []
     for i, item in enumerate(chain):
         try:
-            certs.append(x509.load_der_x509_certificate(base64.b64decode(item, validate=True)))
+            certs.append(parse_certificate(base64.b64decode(item, validate=True)))
         except (TypeError, ValueError, binascii.Error) as exc:
             problems.append(f"x5c[{i}] is not a base64 DER certificate: {exc}")
+        except VerificationError as exc:
+            problems.append(f"x5c[{i}] is not a base64 DER certificate: {exc.message}")
     return certs
 
 
@@ -524,8 +530,8 @@ def _xvals_certificates(jws: _Jws) -> list[x509.Certificate]:
         for item in value:
             val = item.get("x509Cert", {}).get("val") if isinstance(item, dict) else None
             try:
-                certs.append(x509.load_der_x509_certificate(base64.b64decode(val, validate=True)))
-            except (TypeError, ValueError, binascii.Error):
+                certs.append(parse_certificate(base64.b64decode(val, validate=True)))
+            except (TypeError, ValueError, binascii.Error, VerificationError):
                 continue
     return certs
 
@@ -627,7 +633,7 @@ def _check_timestamps(jws: _Jws) -> CheckResult:
     components, problems = _etsi_u(jws)
     found: list[dict[str, Any]] = []
     summary: list[str] = []
-    sig_b64 = jws.signature_b64.encode("ascii")
+    sig_b64 = jws.signature_b64.encode("utf-8")  # may be junk; then no imprint matches
     if "adoTst" in jws.header:
         found += _tokens("adoTst", jws.header["adoTst"], jws.signed_payload, jws, problems)
     preceding: list[str] = []
