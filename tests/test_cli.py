@@ -1,0 +1,95 @@
+"""The CLI: exit codes 0/1/2, elements named on refusal, never a traceback for a user error."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import yaml
+
+from conftest import ROOT, SAMPLES
+
+KEY = ROOT / "keys" / "demo-issuer-ed25519.DEMO-ONLY.pem"
+
+
+def run(*args, cwd=ROOT):
+    proc = subprocess.run([sys.executable, "-m", "edcissuer", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_keys_new_writes_a_0600_key_and_prints_only_public_data(tmp_path):
+    out = tmp_path / "k.pem"
+    proc = run("keys", "new", "-o", out)
+    assert proc.returncode == 0
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    info = json.loads(proc.stdout)
+    assert info["did"].startswith("did:key:z6Mk")
+    assert "PRIVATE" not in proc.stdout and "d" not in info
+
+
+def test_keys_new_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "k.pem"
+    assert run("keys", "new", "-o", out).returncode == 0
+    proc = run("keys", "new", "-o", out)
+    assert proc.returncode == 1 and "error:" in proc.stderr
+
+
+def test_issue_then_verify_round_trip_with_exit_code_zero(tmp_path):
+    out = tmp_path / "c.jsonld"
+    assert run("issue", SAMPLES[0], "--format", "ob3", "--key", KEY, "-o", out).returncode == 0
+    proc = run("verify", out, "--json")
+    assert proc.returncode == 0, proc.stdout
+    report = json.loads(proc.stdout)
+    assert report[str(out)]["verified"] is True
+
+
+def test_verify_of_a_tampered_credential_exits_one_naming_the_proof(tmp_path):
+    out = tmp_path / "c.jsonld"
+    run("issue", SAMPLES[0], "--format", "ob3", "--key", KEY, "-o", out)
+    doc = json.loads(out.read_text())
+    doc["credentialSubject"]["achievement"]["creditsAvailable"] = 30
+    out.write_text(json.dumps(doc))
+    proc = run("verify", out)
+    assert proc.returncode == 1
+    assert "FAIL] proof" in proc.stdout
+
+
+def test_issue_refuses_a_record_missing_an_element_and_names_it(tmp_path):
+    data = yaml.safe_load(SAMPLES[0].read_text())
+    del data["quality_assurance"]
+    rec = tmp_path / "r.yaml"
+    rec.write_text(yaml.safe_dump(data))
+    proc = run("issue", rec, "--format", "elm", "--key", KEY)
+    assert proc.returncode == 1
+    assert "k) type of quality assurance: is missing" in proc.stderr
+
+
+def test_usage_error_exits_two():
+    proc = run("issue", SAMPLES[0], "--format", "pdf", "--key", KEY)
+    assert proc.returncode == 2
+
+
+def test_missing_record_file_is_an_error_not_a_traceback(tmp_path):
+    proc = run("issue", tmp_path / "nope.yaml", "--format", "ob3", "--key", KEY)
+    assert proc.returncode == 1 and "cannot read file" in proc.stderr
+
+
+def test_elm_with_seal_defaults_to_jades(tmp_path):
+    out = tmp_path / "e.json"
+    proc = run("issue", SAMPLES[1], "--format", "elm", "--seal-cert", ROOT / "keys/demo-seal-cert.DEMO-ONLY.pem",
+               "--seal-key", ROOT / "keys/demo-seal-key.DEMO-ONLY.pem", "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    sealed = json.loads(out.read_text())
+    assert "signatures" in sealed and "payload" in sealed
+    ok = run("verify", out, "--trust-anchor", ROOT / "keys/demo-ca.DEMO-ONLY.pem")
+    assert ok.returncode == 0, ok.stdout
+
+
+def test_demo_issues_and_verifies_six_credentials(tmp_path):
+    proc = run("demo", "--out", tmp_path / "demo")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "6/6 credentials verified" in proc.stdout
