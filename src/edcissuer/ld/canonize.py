@@ -27,6 +27,7 @@ unique -> labels in hash order with no N-degree hashing.
 from __future__ import annotations
 
 import hashlib
+import re
 from itertools import permutations
 from typing import Any, Optional
 
@@ -48,13 +49,18 @@ _LITERAL_ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0
 _IRI_ESCAPES: dict[int, str] = {c: f"\\u{c:04X}" for c in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
 
 
+_LITERAL_NEEDS = re.compile(r'[\x00-\x1f\x7f"\\]')
+_IRI_NEEDS = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
 def escape_literal(value: str) -> str:
     """Canonical N-Quads STRING_LITERAL_QUOTE content (ECHAR where allowed, else UCHAR)."""
-    return value.translate(_LITERAL_ESCAPES)
+    # the regex test is much cheaper than translate, and most values need no escaping
+    return value.translate(_LITERAL_ESCAPES) if _LITERAL_NEEDS.search(value) else value
 
 
 def escape_iri(value: str) -> str:
-    return value.translate(_IRI_ESCAPES)
+    return value.translate(_IRI_ESCAPES) if _IRI_NEEDS.search(value) else value
 
 
 # A term is a tuple: (kind, value[, datatype, language]); kind "I" IRI, "B" blank node, "L" literal.
