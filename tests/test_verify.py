@@ -137,3 +137,16 @@ def test_element_removed_after_mapping_is_reported_missing(records, demo_keys, o
     result = verify(issued.artefact, options)
     failure = next(c for c in result.failures if c.name == "elements")
     assert "k) type of quality assurance" in failure.reason
+
+
+@pytest.mark.parametrize("proof", ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"])
+def test_signed_ob3_credential_validates_against_official_schema(records, demo_keys, options, proof):
+    import jsonschema
+
+    from conftest import need_reference
+
+    schema = json.loads(need_reference("ob3", "schema", "ob_v3p0_achievementcredential_schema.json").read_text())
+    issued = issue(records["model2-cooperative"], fmt="ob3", signer=signer_for(proof, demo_keys), proof=proof,
+                   now=NOW)
+    assert not [e.message for e in jsonschema.Draft201909Validator(schema).iter_errors(issued.artefact)]
+    assert verify(issued.artefact, options).verified

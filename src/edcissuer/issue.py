@@ -109,6 +109,9 @@ def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: s
 
         signed = add_proof(_di_ready(doc), signer, cryptosuite=proof, created=when, loader=loader,
                            verification_method=verification_method)
+        if fmt == "ob3" and isinstance(signed.get("proof"), dict):
+            # OB 3.0's schema wants an array of proofs; a one-element set is the same RDF
+            signed = {**signed, "proof": [signed["proof"]]}
         return IssuedCredential(fmt, proof, signed, signed)
     from .proofs import jwt
 
