@@ -51,14 +51,14 @@ _QC_TYPE = "0.4.0.1862.1.6"
 _QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """Naive datetimes are read as UTC so callers can pass either kind."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def iso_z(moment: datetime) -> str:
     """The one textual form of instants in reasons and headers: `YYYY-MM-DDThh:mm:ssZ`."""
-    return _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- identities
@@ -97,7 +97,7 @@ def generate_private_key(key_type: str = "rsa3072") -> SealPrivateKey:
 
 
 def _check_window(not_before: datetime, not_after: datetime) -> None:
-    if _utc(not_after) <= _utc(not_before):
+    if as_utc(not_after) <= as_utc(not_before):
         raise KeyMaterialError("validity window is empty: not_after must be after not_before",
                                field="not_after", value=iso_z(not_after))
 
@@ -130,8 +130,8 @@ def generate_demo_ca(
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(_utc(not_before))
-        .not_valid_after(_utc(not_after))
+        .not_valid_before(as_utc(not_before))
+        .not_valid_after(as_utc(not_after))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(_key_usage(cert_sign=True), critical=True)
         .add_extension(ski, critical=False)
@@ -182,8 +182,8 @@ def issue_seal_certificate(
         .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(_utc(not_before))
-        .not_valid_after(_utc(not_after))
+        .not_valid_before(as_utc(not_before))
+        .not_valid_after(as_utc(not_after))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(seal=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -208,7 +208,7 @@ def generate_demo_pki(
     qc_statements: bool = False,
 ) -> tuple[DemoCA, SealIdentity]:
     """Demo CA (10 years) and a seal certificate valid from `now` for `validity_days`."""
-    start = _utc(now) - timedelta(minutes=5)
+    start = as_utc(now) - timedelta(minutes=5)
     ca = generate_demo_ca(not_before=start, not_after=start + timedelta(days=3650),
                           country=country, key_type=key_type)
     identity = issue_seal_certificate(
@@ -292,7 +292,8 @@ def parse_certificate(der: bytes) -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
         _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
-    except (ValueError, UnsupportedAlgorithm, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType) as exc:
         raise VerificationError(f"certificate is malformed or unsupported: {exc}", field="certificate") from exc
     return cert
 
@@ -360,7 +361,7 @@ def describe(cert: x509.Certificate) -> str:
 
 def check_validity(cert: x509.Certificate, at: datetime) -> None:
     """Raise VerificationError when `at` lies outside the certificate's validity window."""
-    moment = _utc(at)
+    moment = as_utc(at)
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if moment < start:
         raise VerificationError(
@@ -448,7 +449,7 @@ def verify_chain(
     verifier = (
         PolicyBuilder()
         .store(Store(list(trust_anchors)))
-        .time(_utc(at))
+        .time(as_utc(at))
         .max_chain_depth(max_depth)
         .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
         .build_client_verifier()
@@ -458,6 +459,8 @@ def verify_chain(
     except PathError as exc:
         raise VerificationError(_path_error_reason(leaf, intermediates, trust_anchors, at, str(exc)),
                                 field="x5c") from exc
+    except x509.UnsupportedGeneralNameType as exc:
+        raise VerificationError(f"chain uses an unsupported general name type: {exc}", field="x5c") from exc
 
 
 def _path_error_reason(leaf: x509.Certificate, intermediates: Sequence[x509.Certificate],

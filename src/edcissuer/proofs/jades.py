@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -31,6 +31,7 @@ from edcissuer.crypto.x509 import (
     SealIdentity,
     SealPrivateKey,
     TimestampToken,
+    as_utc,
     check_seal_key_usage,
     check_validity,
     describe,
@@ -108,10 +109,6 @@ def _loads(text: str | bytes) -> Any:
     return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
 # --------------------------------------------------------------------------- sealing
 
 
@@ -120,7 +117,7 @@ def default_alg(key: SealPrivateKey) -> str:
     return "ES256" if isinstance(key, ec.EllipticCurvePrivateKey) else "RS256"
 
 
-def _key_mismatch(key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey | Any, alg: str, spec: _Alg) -> str | None:
+def _key_mismatch(key: object, alg: str, spec: _Alg) -> str | None:
     """Why `key` cannot be used with `alg`, or None when it fits."""
     if spec.family in ("RS", "PS"):
         if not isinstance(key, rsa.RSAPublicKey):
@@ -244,7 +241,6 @@ class _Jws:
     credential: dict[str, Any]
     certificates: list[x509.Certificate]
     signing_time: datetime
-    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def signing_input(self) -> bytes:
@@ -291,7 +287,7 @@ def _parse(obj: Any, now: datetime) -> tuple[_Jws | None, list[str], dict[str, A
     if problems or signing_time is None or not isinstance(credential, dict):
         return None, problems or ["malformed seal"], details
     return _Jws(entry["protected"], header, unprotected, signed_payload, entry["signature"], credential,
-                certs, signing_time, details), [], details
+                certs, signing_time), [], details
 
 
 def _header_problems(header: dict[str, Any], unprotected: dict[str, Any]) -> list[str]:
@@ -348,7 +344,7 @@ def _signing_time(header: dict[str, Any], now: datetime, problems: list[str]) ->
     except ValueError:
         problems.append(f"sigT {sig_t!r} is not a valid date-time")
         return None
-    if moment > _utc(now) + _CLOCK_SKEW:
+    if moment > as_utc(now) + _CLOCK_SKEW:
         problems.append(f"sigT {sig_t} lies in the future (now is {iso_z(now)})")
     return moment
 
@@ -446,7 +442,7 @@ def _check_certificate(jws: _Jws, now: datetime) -> CheckResult:
         check_validity(cert, sig_t)
     except VerificationError as exc:
         problems.append(f"not valid at signing time: {exc.message}")
-    now_utc = _utc(now)
+    now_utc = as_utc(now)
     details["expiredNow"] = now_utc > end
     if problems:
         return CheckResult("seal.certificate", False, "; ".join(problems), details)
@@ -606,12 +602,13 @@ def _revocation(value: Any, cert: x509.Certificate, problems: list[str]) -> dict
     for i, item in enumerate(value.get("crlVals", []) or []):
         try:
             crl = x509.load_der_x509_crl(base64.b64decode(item["val"], validate=True))
+            same_issuer = crl.issuer == cert.issuer
+            revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number) if same_issuer else None
         except (TypeError, KeyError, ValueError, binascii.Error) as exc:
             problems.append(f"rVals CRL {i} unreadable: {exc}")
             continue
         report["crl"] += 1
-        if crl.issuer == cert.issuer:
-            revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+        if same_issuer:
             report["sealCertificateStatus"].append(
                 f"CRL of {iso_z(crl.last_update_utc)}: {'revoked' if revoked else 'not listed'} "
                 "(CRL not signature-checked)")
