@@ -416,7 +416,13 @@ def test_malformed_etsiu_fails_timestamps_only(rsa_pki) -> None:
     sealed = jades.seal(CREDENTIAL, ident, signing_time=T0)
     for etsi_u, reason in ((["!!"], "etsiU[0] is not base64url JSON"), ("x", "etsiU is not an array"),
                            ([_b64u(b'{"sigTst":{"tstTokens":[{"val":"AAAA"}]}}')], "sigTst token 0"),
-                           ([_b64u(b'{"sigTst":{}}')], "sigTst has no tstTokens")):
+                           ([_b64u(b'{"sigTst":{}}')], "sigTst has no tstTokens"),
+                           ([{"sigTst": {"tstTokens": [{"val": 5}]}}], "sigTst token 0 has no 'val' string"),
+                           ([{"xVals": 5}], "xVals is not an array"),
+                           ([{"rVals": {"crlVals": 1}}], "rVals crlVals is not an array"),
+                           ([{"rVals": {"ocspVals": [{"val": "AAAA"}]}}], "rVals OCSP response 0 unreadable"),
+                           ([{"rVals": []}], "rVals is not an object"),
+                           ([{"sigTst": {}}, "x"], "etsiU mixes base64url and clear JSON entries")):
         doc = copy.deepcopy(sealed)
         doc["signatures"][0]["header"] = {"etsiU": etsi_u}
         failed = _failed(jades.verify_seal(doc, trust_anchors=[ca.certificate], now=NOW)[0])

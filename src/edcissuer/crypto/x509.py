@@ -241,7 +241,7 @@ def _identity(key: SealPrivateKey, certs: Sequence[x509.Certificate], source: st
     """Pick the certificate that matches the key as leaf; the rest become the chain."""
     for i, cert in enumerate(certs):
         if _same_public_key(key, cert):
-            return SealIdentity(private_key=key, certificate=cert, chain=tuple(certs[:i] + certs[i + 1:]))
+            return SealIdentity(private_key=key, certificate=cert, chain=tuple(c for j, c in enumerate(certs) if j != i))
     raise KeyMaterialError("no certificate matches the private key", field=source)
 
 
@@ -606,9 +606,9 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "2.16.840.1.101.3.4.2.3": hashes.SHA512,
     "1.3.14.3.2.26": hashes.SHA1,
 }
-_RSA_PKCS1 = {"1.2.840.113549.1.1.1": None, "1.2.840.113549.1.1.11": hashes.SHA256,
+_RSA_PKCS1: dict[str, type[hashes.HashAlgorithm] | None] = {"1.2.840.113549.1.1.1": None, "1.2.840.113549.1.1.11": hashes.SHA256,
               "1.2.840.113549.1.1.12": hashes.SHA384, "1.2.840.113549.1.1.13": hashes.SHA512}
-_ECDSA = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
+_ECDSA: dict[str, type[hashes.HashAlgorithm]] = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
           "1.2.840.10045.4.3.4": hashes.SHA512}
 
 
@@ -637,7 +637,7 @@ class TimestampToken:
         return digest.finalize()
 
 
-_HASHES_BY_NAME = {h.name: h for h in _HASHES.values()}
+_HASHES_BY_NAME = {h().name: h for h in _HASHES.values()}
 
 
 def _gen_time(raw: bytes) -> datetime:
@@ -690,7 +690,7 @@ def _parse_timestamp_token(der: bytes) -> TimestampToken:
     signer, valid, problem = _check_signer(der, signed_data[-1], certs, tst_bytes)
     return TimestampToken(
         gen_time=_gen_time(tst_bytes[tst[4][2]:tst[4][3]]),
-        hash_name=_HASHES[hash_oid].name,
+        hash_name=_HASHES[hash_oid]().name,
         message_imprint=tst_bytes[imprint[1][2]:imprint[1][3]],
         serial_number=int.from_bytes(tst_bytes[tst[3][2]:tst[3][3]], "big", signed=True),
         policy=policy,

@@ -134,7 +134,7 @@ def _sign(key: SealPrivateKey, spec: _Alg, data: bytes) -> bytes:
     if isinstance(key, rsa.RSAPrivateKey):
         pad: padding.AsymmetricPadding = (
             padding.PKCS1v15() if spec.family == "RS"
-            else padding.PSS(mgf=padding.MGF1(spec.hash()), salt_length=spec.hash.digest_size))
+            else padding.PSS(mgf=padding.MGF1(spec.hash()), salt_length=padding.PSS.DIGEST_LENGTH))
         return key.sign(data, pad, spec.hash())
     r, s = decode_dss_signature(key.sign(data, ec.ECDSA(spec.hash())))
     return r.to_bytes(spec.coord, "big") + s.to_bytes(spec.coord, "big")
@@ -382,7 +382,7 @@ def _check_signature(jws: _Jws) -> CheckResult:
     name = "seal.signature"
     alg = jws.header.get("alg")
     spec = ALGORITHMS.get(alg) if isinstance(alg, str) else None
-    if spec is None:
+    if spec is None or not isinstance(alg, str):
         return CheckResult(name, False, f"alg {alg!r} is not allowed for a seal (allowed: {', '.join(ALGORITHMS)})",
                            {"alg": alg})
     cert = jws.certificates[0]
@@ -399,7 +399,7 @@ def _check_signature(jws: _Jws) -> CheckResult:
         if isinstance(key, rsa.RSAPublicKey):
             pad: padding.AsymmetricPadding = (
                 padding.PKCS1v15() if spec.family == "RS"
-                else padding.PSS(mgf=padding.MGF1(spec.hash()), salt_length=spec.hash.digest_size))
+                else padding.PSS(mgf=padding.MGF1(spec.hash()), salt_length=padding.PSS.DIGEST_LENGTH))
             key.verify(signature, jws.signing_input, pad, spec.hash())
         elif isinstance(key, ec.EllipticCurvePublicKey):
             if len(signature) != 2 * spec.coord:
@@ -517,6 +517,17 @@ def _etsi_u(jws: _Jws) -> tuple[list[tuple[str, Any, str | None]], list[str]]:
     return out, problems
 
 
+def _val(obj: Any, *path: str) -> str | None:
+    """The string at `path` inside nested JSON objects, or None when anything is off."""
+    for key in path:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj if isinstance(obj, str) else None
+
+
+def _list(obj: Any) -> list[Any]:
+    return obj if isinstance(obj, list) else []
+
+
 def _xvals_certificates(jws: _Jws) -> list[x509.Certificate]:
     """Certificates carried in xVals: untrusted path-building candidates, nothing more."""
     certs = []
@@ -524,9 +535,9 @@ def _xvals_certificates(jws: _Jws) -> list[x509.Certificate]:
         if name != "xVals" or not isinstance(value, list):
             continue
         for item in value:
-            val = item.get("x509Cert", {}).get("val") if isinstance(item, dict) else None
+            val = _val(item, "x509Cert", "val")
             try:
-                certs.append(parse_certificate(base64.b64decode(val, validate=True)))
+                certs.append(parse_certificate(base64.b64decode(val or "", validate=True)))
             except (TypeError, ValueError, binascii.Error, VerificationError):
                 continue
     return certs
@@ -541,7 +552,10 @@ def _tokens(attr: str, value: Any, expected_input: bytes | None, jws: _Jws,
         return []
     out = []
     for i, item in enumerate(items):
-        val = item.get("val") if isinstance(item, dict) else None
+        val = _val(item, "val")
+        if val is None:
+            problems.append(f"{attr} token {i} has no 'val' string")
+            continue
         try:
             token: TimestampToken = parse_timestamp_token(base64.b64decode(val, validate=True))
         except (TypeError, ValueError, binascii.Error) as exc:
@@ -584,9 +598,11 @@ def _revocation(value: Any, cert: x509.Certificate, problems: list[str]) -> dict
         problems.append("rVals is not an object")
         return {}
     report: dict[str, Any] = {"crl": 0, "ocsp": 0, "sealCertificateStatus": []}
-    for i, item in enumerate(value.get("ocspVals", []) or []):
+    problems += [f"rVals {key} is not an array" for key in ("ocspVals", "crlVals")
+                 if key in value and not isinstance(value[key], list)]
+    for i, item in enumerate(_list(value.get("ocspVals"))):
         try:
-            resp = ocsp.load_der_ocsp_response(base64.b64decode(item["val"], validate=True))
+            resp = ocsp.load_der_ocsp_response(base64.b64decode(_val(item, "val") or "", validate=True))
             singles = list(resp.responses) if resp.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL else []
         except (TypeError, KeyError, ValueError, binascii.Error) as exc:
             problems.append(f"rVals OCSP response {i} unreadable: {exc}")
@@ -599,9 +615,9 @@ def _revocation(value: Any, cert: x509.Certificate, problems: list[str]) -> dict
                     f"OCSP {status} at {iso_z(single.this_update_utc)} (response not signature-checked)")
                 if single.certificate_status == ocsp.OCSPCertStatus.REVOKED:
                     problems.append("embedded OCSP response says the seal certificate is revoked")
-    for i, item in enumerate(value.get("crlVals", []) or []):
+    for i, item in enumerate(_list(value.get("crlVals"))):
         try:
-            crl = x509.load_der_x509_crl(base64.b64decode(item["val"], validate=True))
+            crl = x509.load_der_x509_crl(base64.b64decode(_val(item, "val") or "", validate=True))
             same_issuer = crl.issuer == cert.issuer
             revoked = crl.get_revoked_certificate_by_serial_number(cert.serial_number) if same_issuer else None
         except (TypeError, KeyError, ValueError, binascii.Error) as exc:
@@ -643,8 +659,9 @@ def _check_timestamps(jws: _Jws) -> CheckResult:
                          + "".join(preceding).encode("ascii")) if all_base64 else None
             found += _tokens(name, value, arc_input, jws, problems)
         elif name == "xVals":
-            count = len(value) if isinstance(value, list) else 0
-            summary.append(f"xVals ({count} certificates)")
+            if not isinstance(value, list):
+                problems.append("xVals is not an array")
+            summary.append(f"xVals ({len(_list(value))} certificates)")
         elif name == "rVals":
             rev = _revocation(value, jws.certificates[0], problems)
             summary.append(f"rVals ({rev.get('crl', 0)} CRL, {rev.get('ocsp', 0)} OCSP)")
