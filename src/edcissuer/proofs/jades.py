@@ -676,8 +676,8 @@ def _check_timestamps(jws: _Jws) -> CheckResult:
                                "signedAttributes": ["adoTst"] if "adoTst" in jws.header else [],
                                "timestamps": found, "validationData": summary}
     times = [f"{t['attribute']} {t['genTime']}" for t in found]
-    text = f"JAdES-BASELINE-{level}: " + (
-        ", ".join(times + summary) if times or summary else "no timestamps or validation data (sigT is the signer's claim)")
+    listed = ", ".join(times + summary)
+    text = f"JAdES-BASELINE-{level}: " + (listed or "no timestamps or validation data (sigT is the signer's claim)")
     if problems:
         return CheckResult("seal.timestamps", False, f"{text}; problems: {'; '.join(problems)}", details)
     if found:
