@@ -17,7 +17,13 @@ from RDFC-1.0 where it matters for signatures:
    "poison" graphs (many indistinguishable blank nodes make Hash N-Degree Quads
    factorial). Like rdf-canonize we allow `max_work_factor` (default 1) deep
    iterations per non-unique blank node, then raise InputError.
-4. pyld resolves relative IRIs against `http://example.org/base/`; we keep them
+4. Blank node to quads map: RDFC-1.0 relates a blank node to the quads it appears in
+   (rdf-canonize keeps a Set). pyld lists a quad twice when the node is in it twice
+   (`_:x <p> _:x`), which changes its first-degree hash and can reorder the labels.
+5. Hash algorithm: RDFC-1.0 (section 4.2) lets a specification choose the internal
+   hash; ecdsa-rdfc-2019 with P-384 uses SHA-384 (the W3C P-384 "employ" vector has
+   different blank node labels than the P-256 one). pyld always uses SHA-256.
+6. pyld resolves relative IRIs against `http://example.org/base/`; we keep them
    relative and refuse them in expand_strict (jsonld.js drops them instead).
 
 Fast paths (exactly RDFC-1.0's result, just less work): no blank nodes -> the sorted,
@@ -142,9 +148,10 @@ class _Issuer:
 
 
 class _Rdfc10:
-    def __init__(self, quads: list[Quad], max_work_factor: int) -> None:
+    def __init__(self, quads: list[Quad], max_work_factor: int, hash_algorithm: str) -> None:
         self.quads = quads
         self.max_work_factor = max_work_factor
+        self.hash_algorithm = hash_algorithm
         self.bnode_quads: dict[str, list[Quad]] = {}
         self.first_degree: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
@@ -211,7 +218,7 @@ class _Rdfc10:
                     lab[term[1]] = "_:a" if term[1] == bnode else "_:z"
             lines.append(serialize_quad((s, p, o, g), lab))
         lines.sort()
-        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        digest = hashlib.new(self.hash_algorithm, "".join(lines).encode("utf-8")).hexdigest()
         self.first_degree[bnode] = digest
         return digest
 
@@ -226,7 +233,7 @@ class _Rdfc10:
             data += issuer.issued[related]
         else:
             data += self._hash_first_degree(related)
-        return hashlib.sha256(data.encode("utf-8")).hexdigest()
+        return hashlib.new(self.hash_algorithm, data.encode("utf-8")).hexdigest()
 
     # 4.8 Hash N-Degree Quads
     def _hash_n_degree(self, bnode: str, issuer: _Issuer) -> tuple[str, _Issuer]:
@@ -241,7 +248,7 @@ class _Rdfc10:
                 if term is not None and term[0] == "B" and term[1] != bnode:
                     h = self._hash_related(term[1], quad, issuer, position)
                     hash_to_related.setdefault(h, []).append(term[1])
-        md = hashlib.sha256()
+        md = hashlib.new(self.hash_algorithm)
         for related_hash in sorted(hash_to_related):
             md.update(related_hash.encode("utf-8"))
             chosen_path = ""
@@ -279,9 +286,13 @@ class _Rdfc10:
         return md.hexdigest(), issuer
 
 
-def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1) -> str:
-    """RDFC-1.0 serialized canonical form of a dataset given as quad tuples."""
-    return _Rdfc10(quads, max_work_factor).run()
+def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1, hash_algorithm: str = "sha256") -> str:
+    """RDFC-1.0 serialized canonical form of a dataset given as quad tuples.
+
+    `hash_algorithm` is RDFC-1.0's internal hash (section 4.2: SHA-256 unless a
+    specification says otherwise; ecdsa-rdfc-2019 with P-384 uses SHA-384).
+    """
+    return _Rdfc10(quads, max_work_factor, hash_algorithm).run()
 
 
 # --- JSON-LD entry points -------------------------------------------------------------------
@@ -306,11 +317,11 @@ def to_quads(doc: dict[str, Any], loader: DocumentLoader, *,
 
 
 def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_dependent: bool = True,
-             max_work_factor: int = 1) -> str:
+             max_work_factor: int = 1, hash_algorithm: str = "sha256") -> str:
     """RDFC-1.0 canonical N-Quads of JSON-LD `doc`.
 
     Raises ContextError for undefined terms / unknown contexts (see expand_strict) and
     InputError when the dataset exceeds the canonicalization work limit.
     """
     quads = to_quads(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
-    return canonicalize_quads(quads, max_work_factor=max_work_factor)
+    return canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)

@@ -73,9 +73,14 @@ def with_di_context(context: Any) -> Any:
 
 def _hash_pair(suite: Cryptosuite, algorithm: str, proof_config: dict[str, Any], document: dict[str, Any],
                loader: DocumentLoader) -> bytes:
-    """hash(canonical proof config) || hash(canonical document): the bytes that get signed."""
-    proof_hash = suite.hash(algorithm, canonize(proof_config, loader).encode("utf-8"))
-    doc_hash = suite.hash(algorithm, canonize(document, loader).encode("utf-8"))
+    """hash(canonical proof config) || hash(canonical document): the bytes that get signed.
+
+    The suite's hash is also RDFC-1.0's internal hash: ecdsa-rdfc-2019 with P-384 labels
+    blank nodes with SHA-384 (the W3C P-384 "employ" vector only reproduces that way).
+    """
+    hash_name = suite.hash_name(algorithm)
+    proof_hash = suite.hash(algorithm, canonize(proof_config, loader, hash_algorithm=hash_name).encode("utf-8"))
+    doc_hash = suite.hash(algorithm, canonize(document, loader, hash_algorithm=hash_name).encode("utf-8"))
     return proof_hash + doc_hash
 
 
