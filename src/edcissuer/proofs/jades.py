@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
+from edcissuer.crypto.multibase import b64url_decode, b64url_encode
 from edcissuer.crypto.x509 import (
     SealIdentity,
     SealPrivateKey,
@@ -74,22 +76,20 @@ _JADES_SIGNED = frozenset({"sigT", "adoTst", "sigX5ts", "x5t#o", "srCms", "sigPl
 # RFC 7515 4.1.11: names defined by JWS/JWA must not appear in crit.
 _JWS_REGISTERED = frozenset({"alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit"})
 _SIGT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 _CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --------------------------------------------------------------------------- encodings
 
 
-def _b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+_b64u = b64url_encode
 
 
 def _b64u_decode(text: str) -> bytes:
-    """Strict base64url without padding (RFC 7515 section 2); ValueError otherwise."""
-    if not _B64URL.match(text) or len(text) % 4 == 1:
-        raise ValueError("not unpadded base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """JWS base64url: no padding (RFC 7515 section 2) and canonical; ValueError otherwise."""
+    if "=" in text:
+        raise ValueError("padded base64url")
+    data = b64url_decode(text)
     if _b64u(data) != text:  # stray low bits in the last character: two texts, one value
         raise ValueError("not canonical base64url")
     return data
@@ -355,7 +355,7 @@ def _signing_time(header: dict[str, Any], now: datetime, problems: list[str]) ->
 def verify_seal(
     obj: Any,
     *,
-    trust_anchors: list[x509.Certificate] | None,
+    trust_anchors: Sequence[x509.Certificate] | None,
     now: datetime,
 ) -> tuple[list[CheckResult], dict[str, Any] | None]:
     """Check a JAdES seal; returns the named checks and the sealed credential.
@@ -471,7 +471,7 @@ def _kid_state(kid: Any, cert: x509.Certificate) -> str:
     return "mismatch: IssuerSerial names another certificate"
 
 
-def _check_chain(jws: _Jws, trust_anchors: list[x509.Certificate] | None) -> CheckResult:
+def _check_chain(jws: _Jws, trust_anchors: Sequence[x509.Certificate] | None) -> CheckResult:
     """Never pass silently: without anchors the chain is reported as unchecked (failed)."""
     if not trust_anchors:
         return CheckResult("seal.chain", False,
