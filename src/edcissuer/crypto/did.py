@@ -166,7 +166,7 @@ def _fetch_https(url: str, did: str) -> bytes:
         with opener.open(url, timeout=10) as resp:  # noqa: S310 - https URL built above
             if resp.status != 200:
                 raise KeyMaterialError(f"{url}: HTTP {resp.status}", field="did", value=did)
-            data = resp.read(_MAX_DID_DOC + 1)
+            data: bytes = resp.read(_MAX_DID_DOC + 1)
     except (urllib.error.URLError, OSError) as exc:
         raise KeyMaterialError(f"cannot fetch {url}: {exc}", field="did", value=did) from exc
     if len(data) > _MAX_DID_DOC:

@@ -39,9 +39,9 @@ class _Lru:
     def get(self, key: Any, default: Any = None) -> Any:
         try:
             self._data.move_to_end(key)
-        except KeyError:
+            return self._data[key]
+        except KeyError:  # absent (or evicted meanwhile by another thread)
             return default
-        return self._data[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._data[key] = value
@@ -128,12 +128,12 @@ def new_processor(loader: DocumentLoader) -> _StrictProcessor:
     return _StrictProcessor(_state_for(loader))
 
 
-def context_error_from(exc: JsonLdError) -> EdcIssuerError:
-    """Turn a pyld error into our error, keeping a loader's own ContextError when it caused it."""
+def context_error_from(exc: JsonLdError) -> ContextError:
+    """Turn a pyld error into a ContextError, keeping the loader's own message when it caused it."""
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, EdcIssuerError):
-            return cause
+            return ContextError(cause.message, field=cause.field or "@context", value=cause.value)
         cause = cause.__cause__ or cause.__context__
     detail = exc
     while isinstance(detail.__cause__, JsonLdError):

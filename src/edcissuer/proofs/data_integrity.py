@@ -224,6 +224,8 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
             raise _Failed(f"proof expired or has an invalid expires ({proof.get('expires')!r})", **details)
 
     value = proof.get("proofValue")
+    if not isinstance(value, str):
+        raise _Failed("proofValue is missing or not a multibase base58btc string", **details)
     try:
         signature = mb.decode_base58btc(value)
     except ValueError as exc:

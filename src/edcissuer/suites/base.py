@@ -82,7 +82,7 @@ def supported_suites() -> tuple[str, ...]:
     return tuple(sorted(_REGISTRY))
 
 
-def get_suite(name: str, *, error: type[EdcIssuerError] = SigningError) -> Cryptosuite:
+def get_suite(name: object, *, error: type[EdcIssuerError] = SigningError) -> Cryptosuite:
     """The suite called `name`; raises `error` (SigningError, or VerificationError when verifying)."""
     _load_builtin()
     suite = _REGISTRY.get(name) if isinstance(name, str) else None
