@@ -131,7 +131,9 @@ def new_processor(loader: DocumentLoader) -> _StrictProcessor:
 def context_error_from(exc: JsonLdError) -> ContextError:
     """Turn a pyld error into a ContextError, keeping the loader's own message when it caused it."""
     cause: BaseException | None = exc
-    while cause is not None:
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
         if isinstance(cause, EdcIssuerError):
             return ContextError(cause.message, field=cause.field or "@context", value=cause.value)
         cause = cause.__cause__ or cause.__context__
