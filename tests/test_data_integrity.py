@@ -299,3 +299,19 @@ def test_changes_that_keep_the_rdf_keep_the_signature(signed: dict[str, Any]) ->
     doc = json.loads(json.dumps(signed, sort_keys=True, indent=4))
     doc["type"] = ["OpenBadgeCredential", "VerifiableCredential", "AchievementCredential"]
     assert check(doc).passed
+
+
+def test_elm_sample_signs_and_verifies_with_bundled_contexts(ed_key: KeyPair) -> None:
+    """The EU's ELM v3 sample (VC 1.1 + edc-ap): DI v2 context appended, no protected-term clash."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "shared" / "reference" / "elm" / "samples" / \
+        "Sample-MC-Annex1-unsigned.jsonld"
+    if not sample.exists():
+        pytest.skip(f"reference data not available: {sample}")
+    doc = json.loads(sample.read_text(encoding="utf-8"))
+    out = add_proof(doc, KeyPair.generate("P-256"), cryptosuite="ecdsa-rdfc-2019", created=CREATED)
+    assert out["@context"][-1] == DI_V2_CONTEXT
+    assert check(out).passed
+    out["credentialSubject"]["id"] = "urn:epass:person:someone-else"
+    assert not check(out).passed
