@@ -60,9 +60,9 @@ class Parsed:
 def _resolver(options: VerifyOptions) -> KeyResolver:
     if options.resolver is not None:
         return options.resolver
-    from .crypto.did import resolve_verification_method
+    from .crypto.did import did_resolver
 
-    return lambda vm: resolve_verification_method(vm, did_web_dir=options.did_web_dir)
+    return did_resolver(did_web_dir=options.did_web_dir, purpose="assertionMethod")
 
 
 def read_artefact(path: str | Path, *, max_bytes: int = MAX_ARTEFACT_BYTES) -> bytes:
