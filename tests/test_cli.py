@@ -93,3 +93,18 @@ def test_demo_issues_and_verifies_six_credentials(tmp_path):
     proc = run("demo", "--out", tmp_path / "demo")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "6/6 credentials verified" in proc.stdout
+
+
+def test_did_web_issuer_publishes_its_document_and_verifies_offline(tmp_path):
+    did = "did:web:credentials.univ-lusitania.example"
+    mirror = tmp_path / "did-web"
+    doc_path = mirror / "credentials.univ-lusitania.example" / ".well-known" / "did.json"
+    assert run("keys", "did-web", did, KEY, "-o", doc_path).returncode == 0
+    out = tmp_path / "c.jsonld"
+    assert run("issue", SAMPLES[0], "--format", "ob3", "--key", KEY, "--issuer-did", did, "-o", out).returncode == 0
+    cred = json.loads(out.read_text())
+    assert cred["issuer"]["id"] == did and cred["proof"][0]["verificationMethod"].startswith(did + "#")
+    assert run("verify", out, "--did-web-dir", mirror).returncode == 0
+    # without the published document, the key cannot be resolved and nothing is fetched
+    proc = run("verify", out)
+    assert proc.returncode == 1 and "FAIL] proof" in proc.stdout
