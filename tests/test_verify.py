@@ -150,3 +150,16 @@ def test_signed_ob3_credential_validates_against_official_schema(records, demo_k
                    now=NOW)
     assert not [e.message for e in jsonschema.Draft201909Validator(schema).iter_errors(issued.artefact)]
     assert verify(issued.artefact, options).verified
+
+
+def test_credential_signed_by_a_key_other_than_the_issuers_fails_issuer_binding(records, options):
+    from edcissuer.crypto.keys import KeyPair
+    from edcissuer.issue import secure
+    from edcissuer.mapping.ob3 import to_ob3
+
+    cred = to_ob3(records["model1-single"])   # issuer: the university's did:web
+    forger = KeyPair.generate("Ed25519")
+    issued = secure(cred, forger, fmt="ob3", proof="eddsa-rdfc-2022", now=NOW)
+    result = verify(issued.artefact, options)
+    assert [c.name for c in result.failures] == ["issuer.binding"]
+    assert "not controlled by the issuer did:web:credentials.univ-lusitania.example" in result.failures[0].reason

@@ -131,6 +131,32 @@ def _check_proof(parsed: Parsed, options: VerifyOptions) -> list[CheckResult]:
     return [CheckResult("proof", False, "credential carries no proof, JWT or seal: it is not secured")]
 
 
+def issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    return issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
+
+
+def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
+    """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
+
+    Without this, anyone could sign a credential naming a university as issuer with their
+    own did:key and the signature would still verify.
+    """
+    issuer = issuer_id(credential)
+    proofs = credential.get("proof")
+    methods = [p.get("verificationMethod") for p in (proofs if isinstance(proofs, list) else [proofs])
+               if isinstance(p, dict)]
+    controllers = {str(m).split("#", 1)[0] for m in methods if m}
+    if not issuer or not controllers:
+        return CheckResult("issuer.binding", False, "issuer id or proof verificationMethod is missing")
+    if controllers != {issuer}:
+        return CheckResult("issuer.binding", False,
+                           f"proof key {sorted(controllers)} is not controlled by the issuer {issuer}",
+                           {"issuer": issuer, "verificationMethods": methods})
+    return CheckResult("issuer.binding", True, f"signed with a key of the issuer {issuer}",
+                       {"issuer": issuer, "verificationMethods": methods})
+
+
 def _parse_date(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -224,7 +250,9 @@ def verify_parsed(obj: Any, options: VerifyOptions | None = None) -> Verificatio
         return VerificationResult(tuple([*checks, CheckResult("format", False, str(exc))]), None, kind)
     checks.insert(0, CheckResult("format", True, f"{'European Digital Credential (ELM v3)' if fmt == 'elm' else 'Open Badges 3.0 credential'}"
                                  f" secured by {kind}"))
-    if kind != "data-integrity":  # DI already expands strictly inside the proof check
+    if kind == "data-integrity":  # DI already expands strictly inside the proof check
+        checks.append(check_issuer_binding(cred))
+    else:
         checks.append(check_contexts(cred, options))
     checks.append(check_validity(cred, options))
     status = check_status(cred, options)
