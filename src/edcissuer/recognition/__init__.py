@@ -1,0 +1,46 @@
+"""Recognition for receiving institutions: trust list, policy, decisions, stacking, reports.
+
+Public API (issue 5)::
+
+    from edcissuer.recognition import assess
+    report = assess(["inbox/"], policy="policy.toml", trust="trust-list.toml",
+                    options=VerifyOptions(now=...), stack=False)
+    report.outcome, report.exit_code, report.to_dict(), report.to_text()
+"""
+from __future__ import annotations
+
+from .assess import SUFFIXES, assess, assess_file, collect_paths
+from .findings import PartyTrust, QAStanding, TrustFindings
+from .policy import (
+    DECISIONS,
+    NOT_RECOGNISED,
+    NOT_VERIFIED,
+    RECOGNISED,
+    VERIFIED,
+    WITH_CONDITIONS,
+    Decision,
+    Policy,
+    Reason,
+    evaluate,
+    load_policy,
+    parse_policy,
+)
+from .report import SCHEMA, CredentialAssessment, RecognitionReport
+from .stacking import LearnerIdentity, StackResult, build_stack, same_learner
+from .trust import Institution, TrustList, TrustProbe, load_trust_list, parse_trust_list
+
+__all__ = [
+    "DECISIONS", "NOT_RECOGNISED", "NOT_VERIFIED", "RECOGNISED", "SCHEMA", "SUFFIXES", "VERIFIED",
+    "WITH_CONDITIONS", "CredentialAssessment", "Decision", "Institution", "LearnerIdentity", "PartyTrust",
+    "Policy", "QAStanding", "Reason", "RecognitionReport", "StackResult", "TrustFindings", "TrustList",
+    "TrustProbe", "assess", "assess_file", "build_stack", "collect_paths", "evaluate", "load_policy",
+    "load_trust_list", "parse_policy", "parse_trust_list", "recognition_demo_section", "same_learner",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name == "recognition_demo_section":  # lazy: the demo section issues nothing but reads samples
+        from .demo import recognition_demo_section
+
+        return recognition_demo_section
+    raise AttributeError(name)

@@ -1,0 +1,94 @@
+"""The recognition recipe: files -> verification (+ trust checks) -> policy decision -> report.
+
+Why here and not in verify.py: verification answers "is this credential authentic and
+well-formed?"; recognition answers "does *this institution* accept it?". The trust checks
+plug into verify.py's pipeline through `VerifyOptions.extra_checks`, so one run gives both,
+and a bad file becomes a report entry, never an exception that stops the others.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import EdcIssuerError
+from ..results import CheckResult
+from ..verify import VerifyOptions, verify_all
+from .policy import Policy, evaluate, invalid, load_policy, verification_only
+from .report import CredentialAssessment, RecognitionReport
+from .stacking import build_stack, learner_identity
+from .trust import TrustList, TrustProbe, load_trust_list
+
+SUFFIXES = (".json", ".jsonld", ".jwt")
+
+
+def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, and folders walked (sorted, recursively) for *.json, *.jsonld and *.jwt.
+
+    A missing path is kept: verifying it yields an input failure naming it.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            out.append(p)
+    return out
+
+
+def _input_failure(source: str, reason: str, policy: Policy | None) -> CredentialAssessment:
+    checks = (CheckResult("input", False, reason),)
+    return CredentialAssessment(source, invalid(checks, with_policy=policy is not None), checks)
+
+
+def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
+                options: VerifyOptions) -> list[CredentialAssessment]:
+    """Every credential in one file, verified, trust-checked and decided."""
+    probe = TrustProbe(trust)
+    opts = replace(options, extra_checks=(*options.extra_checks, *probe.checks))
+    try:
+        results = verify_all(path, opts)
+    except RecursionError:
+        return [_input_failure(str(path), "input is nested too deeply to be a credential", policy)]
+    except EdcIssuerError as exc:
+        return [_input_failure(str(path), str(exc), policy)]
+    seen = iter(probe.seen)
+    out = []
+    for i, result in enumerate(results):
+        source = str(path) if len(results) == 1 else f"{path}#{i + 1}"
+        s = next(seen) if any(c.name == "trust.issuer" for c in result.checks) else None
+        entry = CredentialAssessment(source, invalid(result.checks, with_policy=policy is not None),
+                                     result.checks, result.format, result.proof_type,
+                                     s.elements if s else None, s.findings if s else None,
+                                     learner_identity(s.credential, s.elements) if s else None)
+        if entry.valid and s is not None:
+            now = options.at()
+            entry.decision = evaluate(policy, s.elements, s.findings, now) if policy else \
+                verification_only(s.findings if trust else None)
+        out.append(entry)
+    return out
+
+
+def assess(paths: Sequence[str | Path] | str | Path, *, policy: Policy | str | Path | None = None,
+           trust: TrustList | str | Path | None = None, options: VerifyOptions | None = None,
+           stack: bool = False) -> RecognitionReport:
+    """Verify and decide on every credential in `paths` (files or folders) for one institution.
+
+    `policy` and `trust` are objects or TOML file paths. The trust list's seal anchors are
+    added to `options.trust_anchors`. Every credential is judged at one instant,
+    `options.now` (default: the current time, read once). With `stack`, the credentials are
+    treated as one learner's and counted towards the policy's `[target]`.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    pol = load_policy(policy) if isinstance(policy, (str, Path)) else policy
+    tl = load_trust_list(trust) if isinstance(trust, (str, Path)) else trust
+    options = options or VerifyOptions()
+    now = options.at()
+    options = replace(options, now=now,
+                      trust_anchors=(*options.trust_anchors, *(tl.anchors if tl else ())))
+    credentials = [a for p in collect_paths(paths) for a in assess_file(p, policy=pol, trust=tl, options=options)]
+    stacked = build_stack(credentials, pol.target if pol else None) if stack else None
+    return RecognitionReport(verified_at=now, credentials=credentials, policy=pol, trust=tl, stack=stacked)

@@ -1,0 +1,102 @@
+"""Trust findings as plain data: what the trust checks found, in the shape policies read.
+
+Why a module of its own: `trust.py` needs keys and certificates to *find* these facts,
+while `policy.py` must stay pure (no crypto) and only *read* them. Both import this.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+ISSUER = "issuer"
+AWARDING_BODY = "awarding body"
+DELIVERING_PARTNER = "delivering partner"
+ROLES = (ISSUER, AWARDING_BODY, DELIVERING_PARTNER)
+_ETSI_ORG_ID = re.compile(r"^([A-Z]{3})([A-Z]{2})-(.+)$")  # ETSI EN 319 412-1, e.g. VATPT-500123456
+
+
+def normalise_legal_identifier(value: str) -> str:
+    """One spelling for a legal identifier: 'VATPT-500123456', 'PT 500.123.456' -> 'PT500123456'.
+
+    The ETSI organizationIdentifier of a seal certificate carries a 3-letter type and the
+    country; records carry the EU VAT form with the country prefix. Both reduce to CC+number.
+    """
+    text = value.strip().upper()
+    m = _ETSI_ORG_ID.match(text)
+    if m:
+        text = m.group(2) + m.group(3)
+    return re.sub(r"[\s.\-/]", "", text)
+
+
+@dataclass(frozen=True)
+class QAStanding:
+    """An institution's quality-assurance standing as the trust list states it."""
+
+    accredited: bool = False
+    agency: str | None = None
+    agency_registered_in_eqar: bool | None = None
+    accreditation: str | None = None
+    deqar_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accredited": self.accredited, "agency": self.agency,
+                "agencyRegisteredInEqar": self.agency_registered_in_eqar,
+                "accreditation": self.accreditation, "deqarId": self.deqar_id}
+
+    def describe(self) -> str:
+        parts = ["accredited" if self.accredited else "no accreditation on record"]
+        if self.agency:
+            parts.append(f"agency {self.agency}" + (" (EQAR-registered)" if self.agency_registered_in_eqar else ""))
+        if self.accreditation:
+            parts.append(f"ref. {self.accreditation}")
+        if self.deqar_id:
+            parts.append(f"DEQAR {self.deqar_id}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class PartyTrust:
+    """One party of a credential (issuer, awarding body, delivering partner) against the trust list."""
+
+    role: str
+    name: str
+    id: str | None
+    legal_identifier: str | None
+    trusted: bool
+    reason: str
+    institution: str | None = None      # the trust list's name for the matched entry
+    country: str | None = None
+    qa: QAStanding | None = None
+    matched_by: tuple[str, ...] = ()    # e.g. ("id", "certificate fingerprint")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "name": self.name, "id": self.id, "legalIdentifier": self.legal_identifier,
+                "trusted": self.trusted, "reason": self.reason, "institution": self.institution,
+                "country": self.country, "qa": self.qa.to_dict() if self.qa else None,
+                "matchedBy": list(self.matched_by)}
+
+
+@dataclass(frozen=True)
+class TrustFindings:
+    """Everything the trust checks found for one credential.
+
+    `checked` is False when no trust list was given: then nothing is trusted, and a policy
+    that requires trust fails with that reason rather than passing silently.
+    """
+
+    checked: bool
+    issuer: PartyTrust | None = None
+    partners: tuple[PartyTrust, ...] = field(default_factory=tuple)
+
+    @property
+    def issuer_trusted(self) -> bool:
+        return self.checked and self.issuer is not None and self.issuer.trusted
+
+    @property
+    def untrusted_partners(self) -> list[PartyTrust]:
+        return [p for p in self.partners if not p.trusted]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checked": self.checked, "issuer": self.issuer.to_dict() if self.issuer else None,
+                "partners": [p.to_dict() for p in self.partners]}

@@ -1,0 +1,218 @@
+"""The recognition report: one object for scripts (JSON, docs/recognition-report.md) and people (text).
+
+Why one object: the CLI, the demo and a registrar's script must show the same decision
+with the same reasons; each renders `RecognitionReport`, nobody recomputes it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..models.elements import Elements
+from ..results import CheckResult
+from .findings import TrustFindings
+from .policy import (
+    NOT_RECOGNISED,
+    NOT_VERIFIED,
+    RECOGNISED,
+    VERIFIED,
+    WITH_CONDITIONS,
+    Decision,
+    Policy,
+)
+from .stacking import LearnerIdentity, StackResult
+from .trust import TrustList
+
+SCHEMA = "edcissuer-recognition-report/1"
+
+
+@dataclass
+class CredentialAssessment:
+    """One credential: its checks, trust findings, elements and the decision on it."""
+
+    source: str
+    decision: Decision
+    checks: tuple[CheckResult, ...]
+    format: str | None = None
+    proof_type: str | None = None
+    elements: Elements | None = None
+    trust: TrustFindings | None = None
+    learner: LearnerIdentity | None = None
+
+    @property
+    def verification_checks(self) -> list[CheckResult]:
+        """Every check except trust.*, which policies weigh instead of invalidating the credential."""
+        return [c for c in self.checks if not c.name.startswith("trust.")]
+
+    @property
+    def valid(self) -> bool:
+        checks = self.verification_checks
+        return bool(checks) and all(c.passed for c in checks)
+
+    @property
+    def failure(self) -> str:
+        failed = [c for c in self.verification_checks if not c.passed]
+        return "; ".join(f"{c.name}: {c.reason}" for c in failed) or "no checks ran"
+
+    @property
+    def credential_id(self) -> str | None:
+        return self.elements.credential_id if self.elements else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "credentialId": self.credential_id,
+            "format": self.format,
+            "proofType": self.proof_type,
+            "verified": self.valid,
+            "decision": self.decision.outcome,
+            "reasons": [r.to_dict() for r in self.decision.reasons],
+            "conditions": self.decision.conditions,
+            "checks": [c.to_dict() for c in self.checks],
+            "trust": self.trust.to_dict() if self.trust else None,
+            "elements": self.elements.model_dump(mode="json") if self.elements else None,
+        }
+
+
+def aggregate(decisions: list[str], *, with_policy: bool) -> str:
+    """The overall outcome: the worst single decision (no credential counts as a failure)."""
+    if not with_policy:
+        return VERIFIED if decisions and all(d == VERIFIED for d in decisions) else NOT_VERIFIED
+    if not decisions or NOT_RECOGNISED in decisions:
+        return NOT_RECOGNISED
+    return WITH_CONDITIONS if WITH_CONDITIONS in decisions else RECOGNISED
+
+
+def _short(text: str | None, width: int) -> str:
+    text = text or "-"
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _label(value: dict[str, str] | None) -> str | None:
+    if not value:
+        return None
+    return value.get("en") or next(iter(value.values()))
+
+
+@dataclass
+class RecognitionReport:
+    """Every credential's assessment, optionally the stack, and the overall outcome."""
+
+    verified_at: datetime
+    credentials: list[CredentialAssessment]
+    policy: Policy | None = None
+    trust: TrustList | None = None
+    stack: StackResult | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        return aggregate([c.decision.outcome for c in self.credentials], with_policy=self.policy is not None)
+
+    @property
+    def ok(self) -> bool:
+        """Exit status 0: with --stack, the target is reached (or, without a target, something counts);
+        otherwise every credential is recognised (with or without conditions) or verified."""
+        if self.stack is not None:
+            reached = self.stack.reached
+            return reached if reached is not None else any(e.counted for e in self.stack.entries)
+        return bool(self.credentials) and all(c.decision.accepted for c in self.credentials)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "verifiedAt": self.verified_at.isoformat().replace("+00:00", "Z"),
+            "policy": self.policy.summary() if self.policy else None,
+            "trustList": self.trust.summary() if self.trust else None,
+            "outcome": self.outcome,
+            "ok": self.ok,
+            "credentials": [c.to_dict() for c in self.credentials],
+            "stack": self.stack.to_dict() if self.stack else None,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    # ----------------------------------------------------------------------- text
+
+    def to_text(self, *, verbose: bool = False) -> str:
+        """A table for people: one row per credential, the failed reasons (all with verbose) below."""
+        when = self.verified_at.isoformat().replace("+00:00", "Z")
+        lines = [f"Recognition report at {when}"]
+        if self.policy:
+            lines.append(f"policy:     {self.policy.name}" + (f" [{self.policy.source}]" if self.policy.source else ""))
+        else:
+            lines.append("policy:     none (verification only)")
+        if self.trust:
+            lines.append(f"trust list: {self.trust.name} ({len(self.trust.institutions)} institutions, "
+                         f"{len(self.trust.anchors)} seal anchor(s))")
+        else:
+            lines.append("trust list: none (issuer trust not checked)")
+        lines += ["", f"{'credential':<34} {'fmt':<4} {'issuer':<36} {'ECTS':>4} {'EQF':>3}  decision",
+                  "-" * 112]
+        for c in self.credentials:
+            lines += self._rows(c, verbose)
+        if self.stack is not None:
+            lines += ["", *self._stack_lines()]
+        if self.stack is None:
+            lines += ["", f"outcome: {self.outcome}"]
+        elif self.stack.target is None:
+            lines += ["", f"outcome: {self.outcome}; stack: {self.stack.total_ects:g} ECTS counted (no target)"]
+        else:
+            lines += ["", f"outcome: {self.outcome}; stack target {'reached' if self.ok else 'not reached'}"]
+        return "\n".join(lines)
+
+    def _rows(self, c: CredentialAssessment, verbose: bool) -> list[str]:
+        e = c.elements
+        issuer = _label(e.issuer.name) if e and e.issuer else None
+        if c.trust and c.trust.checked and c.trust.issuer is not None:
+            mark = " (trusted)" if c.trust.issuer.trusted else " (untrusted)"
+            issuer = _short(issuer or c.trust.issuer.name, 36 - len(mark)) + mark
+        ects = f"{e.ects:g}" if e and e.ects is not None else "-"
+        eqf = str(e.eqf) if e and e.eqf is not None else "-"
+        name = c.source.replace("\\", "/").rsplit("/", 1)[-1]
+        out = [f"{_short(name, 34):<34} {c.format or '-':<4} {_short(issuer, 36):<36} {ects:>4} {eqf:>3}  "
+               f"{c.decision.outcome.upper() if not c.decision.accepted else c.decision.outcome}"]
+        if e and e.title:
+            out.append(f"    {_short(_label(e.title), 60)}")
+        if verbose:
+            out += [f"    [{'ok' if ch.passed else 'FAIL' if ch.details.get('state') != 'unchecked' else '--'}] "
+                    f"check {ch.name}: {ch.reason}" for ch in c.checks]
+        for r in c.decision.reasons:
+            if r.passed and not verbose:
+                continue
+            mark = "ok" if r.passed else ("COND" if r.severity == "condition" else "FAIL")
+            text = f"    [{mark}] {r.rule}: {r.reason}"
+            if r.condition and not r.passed:
+                text += f" -> condition: {r.condition}"
+            out.append(text)
+        return out
+
+    def _stack_lines(self) -> list[str]:
+        s = self.stack
+        assert s is not None
+        who = f"{s.learner.display} ({s.learner.id})" if s.learner and s.learner.id else \
+            (s.learner.display if s.learner else "no verified credential")
+        head = f"Stack for {who}"
+        if s.target:
+            level = f" at EQF {s.target.eqf} or above" if s.target.eqf else ""
+            head += f": target {s.target.ects:g} ECTS{level}" + (f" ({s.target.name})" if s.target.name else "")
+        lines = [head]
+        for e in s.entries:
+            name = e.source.replace("\\", "/").rsplit("/", 1)[-1]
+            ects = f"{e.ects:g} ECTS" if e.ects is not None else "-"
+            lines.append(f"  {'+' if e.counted else '-'} {_short(name, 34):<34} {ects:>8}  "
+                         f"{e.reason if e.counted else 'skipped: ' + e.reason}")
+        total = f"total {s.total_ects:g} ECTS"
+        if s.target is not None:
+            missing = max(s.target.ects - s.total_ects, 0)
+            total += f" of {s.target.ects:g}: " + ("target reached" if s.reached else
+                                                  f"target not reached ({missing:g} ECTS missing)")
+        lines.append(total)
+        return lines

@@ -1,0 +1,213 @@
+"""Stacking: which of one learner's credentials add up towards a target, and how far they get.
+
+Why a separate step: each credential is decided on its own first; stacking then asks
+whether they belong to the same learner, skips duplicates (the same achievement received
+twice, e.g. as ELM and as Open Badge) and counts the recognised ECTS towards the policy's
+`[target]`. Every skipped credential gets its reason.
+
+Same learner (in order):
+1. both credentials carry a learner id (DID/URI): the ids must be equal;
+2. otherwise the names must match (case- and space-insensitive, any language) AND an
+   e-mail must match: plain e-mail equal, or a plain e-mail hashing to the other's salted
+   OB3 identity hash (sha256(email + salt)). Two salted hashes with different salts cannot
+   be compared, and a name alone never identifies a learner: both count as "not shown".
+The first credential that verifies defines the stack's learner.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from ..models.elements import Body, Elements
+from .findings import normalise_legal_identifier
+from .policy import Decision, Target
+
+
+@dataclass(frozen=True)
+class LearnerIdentity:
+    """What identifies the learner in one credential."""
+
+    id: str | None
+    names: frozenset[str]
+    emails: frozenset[str]
+    email_hashes: tuple[tuple[str, str], ...] = ()   # (identityHash "sha256$hex", salt)
+    display: str = "(unnamed learner)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.display}
+
+
+def _norm_name(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def learner_identity(credential: dict[str, Any], elements: Elements) -> LearnerIdentity:
+    """The learner's identifiers; reads OB3 salts from the credential (Elements keeps only the hash)."""
+    learner = elements.learner
+    names = learner.name if learner else {}
+    hashes: list[tuple[str, str]] = []
+    subject = credential.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    for ident in (subject.get("identifier") or []) if isinstance(subject, dict) else []:
+        if isinstance(ident, dict) and ident.get("identityType") == "emailAddress" and ident.get("hashed") \
+                and isinstance(ident.get("identityHash"), str):
+            hashes.append((ident["identityHash"], str(ident.get("salt") or "")))
+    emails = {learner.email.strip().lower()} if learner and learner.email else set()
+    display = names.get("en") or next(iter(names.values()), None) or (learner.id if learner else None)
+    return LearnerIdentity(id=learner.id if learner else None,
+                           names=frozenset(_norm_name(n) for n in names.values()),
+                           emails=frozenset(emails), email_hashes=tuple(hashes),
+                           display=display or "(unnamed learner)")
+
+
+def _hash_matches(email: str, hashed: tuple[str, str]) -> bool:
+    value, salt = hashed
+    algorithm, _, digest = value.partition("$")
+    if algorithm.lower() != "sha256":
+        return False
+    return hashlib.sha256((email + salt).encode("utf-8")).hexdigest() == digest.lower()
+
+
+def same_learner(a: LearnerIdentity, b: LearnerIdentity) -> tuple[bool, str]:
+    """(same?, how or why not), following the order in the module docstring."""
+    if a.id and b.id:
+        return (True, f"same learner id {a.id}") if a.id == b.id else \
+            (False, f"learner id {b.id} ({b.display}) differs from {a.id} ({a.display})")
+    if not (a.names & b.names):
+        return False, f"learner name {b.display!r} differs from {a.display!r}"
+    if a.emails & b.emails:
+        return True, "same learner name and e-mail"
+    if any(_hash_matches(e, h) for e in a.emails for h in b.email_hashes) or \
+            any(_hash_matches(e, h) for e in b.emails for h in a.email_hashes):
+        return True, "same learner name and e-mail (matched against the salted e-mail hash)"
+    if any(h in b.email_hashes for h in a.email_hashes):
+        return True, "same learner name and e-mail hash"
+    return False, (f"only the name {b.display!r} matches; without a learner id or a comparable e-mail "
+                   "the same learner is not shown")
+
+
+class Assessed(Protocol):
+    """What stacking reads of an assessed credential (see report.CredentialAssessment)."""
+
+    source: str
+    decision: Decision
+    elements: Elements | None
+    learner: LearnerIdentity | None
+
+    @property
+    def valid(self) -> bool: ...
+
+    @property
+    def failure(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class StackEntry:
+    source: str
+    counted: bool
+    ects: float | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "counted": self.counted, "ects": self.ects, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class StackResult:
+    learner: LearnerIdentity | None
+    target: Target | None
+    entries: tuple[StackEntry, ...]
+
+    @property
+    def total_ects(self) -> float:
+        return sum(e.ects or 0 for e in self.entries if e.counted)
+
+    @property
+    def reached(self) -> bool | None:
+        return None if self.target is None else self.total_ects >= self.target.ects
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"learner": self.learner.to_dict() if self.learner else None,
+                "target": self.target.model_dump() if self.target else None,
+                "entries": [e.to_dict() for e in self.entries],
+                "totalEcts": self.total_ects, "reached": self.reached}
+
+
+def _time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _same_body(a: Body | None, b: Body | None) -> bool:
+    if a is None or b is None:
+        return False
+    if a.id and a.id == b.id:
+        return True
+    if a.legal_identifier and b.legal_identifier and \
+            normalise_legal_identifier(a.legal_identifier) == normalise_legal_identifier(b.legal_identifier):
+        return True
+    return bool({_norm_name(n) for n in a.name.values()} & {_norm_name(n) for n in b.name.values()})
+
+
+def duplicate_of(a: Elements, b: Elements) -> str | None:
+    """Why `a` repeats `b` (same credential id, or same title + issuer + date of issuing), else None."""
+    if a.credential_id and a.credential_id == b.credential_id:
+        return f"same credential id {a.credential_id}"
+    titles_a = {(lang, _norm_name(t)) for lang, t in (a.title or {}).items()}
+    titles_b = {(lang, _norm_name(t)) for lang, t in (b.title or {}).items()}
+    issued_a, issued_b = _time(a.issued), _time(b.issued)
+    if titles_a & titles_b and _same_body(a.issuer, b.issuer) and issued_a is not None and issued_a == issued_b:
+        return "same title, issuer and date of issuing"
+    return None
+
+
+def build_stack(assessed: Sequence[Assessed], target: Target | None) -> StackResult:
+    """Count one learner's recognised, distinct credentials towards `target`, explaining each skip."""
+    entries: list[StackEntry] = []
+    learner: LearnerIdentity | None = None
+    counted: list[Assessed] = []
+    for a in assessed:
+        ects = a.elements.ects if a.elements else None
+
+        def skip(reason: str, a: Assessed = a, ects: float | None = ects) -> None:
+            entries.append(StackEntry(a.source, False, ects, reason))
+
+        if not a.valid or a.elements is None or a.learner is None:
+            skip(f"failed verification: {a.failure}")
+            continue
+        if learner is None:
+            learner = a.learner
+        else:
+            same, how = same_learner(learner, a.learner)
+            if not same:
+                skip(f"another learner: {how}")
+                continue
+        if not a.decision.accepted:
+            failed = a.decision.failed
+            skip(f"{a.decision.outcome}" + (f": {failed[0].rule}: {failed[0].reason}" if failed else ""))
+            continue
+        dup = next(((c, why) for c in counted if c.elements is not None
+                    for why in [duplicate_of(a.elements, c.elements)] if why), None)
+        if dup is not None:
+            skip(f"duplicate of {dup[0].source} ({dup[1]})")
+            continue
+        if target is not None and target.eqf is not None and (a.elements.eqf or 0) < target.eqf:
+            skip(f"EQF {a.elements.eqf or 'not stated'} is below the target's EQF {target.eqf}")
+            continue
+        if not ects:
+            skip("no ECTS workload stated")
+            continue
+        counted.append(a)
+        note = f"counted ({a.decision.outcome})"
+        if a.decision.conditions:
+            note += ": " + "; ".join(a.decision.conditions)
+        entries.append(StackEntry(a.source, True, ects, note))
+    return StackResult(learner, target, tuple(entries))

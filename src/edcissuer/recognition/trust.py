@@ -1,0 +1,465 @@
+"""Trust list of issuers and the two trust checks: issuer trust and partner trust.
+
+Why: a valid signature only says *someone* signed. A receiving institution decides whom it
+believes, by listing institutions with the identifiers, keys and seal certificates they
+sign with, and their quality-assurance standing. The file is TOML (see docs/recognition.md):
+
+    [trust_list]                      name, operator, updated
+    [[anchor]]                        CA certificates (PEM) trusted for JAdES seals
+    [[institution]]                   name, country, ids, legal_identifiers, keys,
+                                      certificates, fingerprints, note
+    [institution.qa]                  accredited, agency, agency_registered_in_eqar,
+                                      accreditation, deqar_id
+
+The issuer check asks two things: does the credential *name* an institution on the list
+(by id/DID, else eIDAS legal identifier), and was it *signed* with material the list holds
+for that institution (signing DID or public key for Data Integrity / JWT; seal certificate
+fingerprint or its eIDAS organizationIdentifier for JAdES). Partners (awarding bodies and
+delivering partners of joint and cooperative credentials) do not sign, so they are matched
+by identifier only. Both checks run as `VerifyOptions.extra_checks`.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..crypto.keys import KeyPair
+from ..crypto.multibase import b64url_decode
+from ..crypto.x509 import load_certificates, parse_certificate, sha256_thumbprint
+from ..errors import EdcIssuerError, InputError
+from ..mapping.extract import extract_elements
+from ..models.elements import Body, Elements
+from ..results import CheckResult
+from ..verify import Parsed, VerifyOptions
+from .findings import (
+    AWARDING_BODY,
+    DELIVERING_PARTNER,
+    ISSUER,
+    PartyTrust,
+    QAStanding,
+    TrustFindings,
+    normalise_legal_identifier,
+)
+from .tomlfile import read_toml, validation_error
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def normalise_fingerprint(value: str) -> str:
+    """SHA-256 fingerprint as 64 lowercase hex digits ('sha256:' prefix and colons allowed)."""
+    text = value.strip().lower().removeprefix("sha256:").replace(":", "").replace(" ", "")
+    if not _HEX64.match(text):
+        raise InputError(f"{value!r} is not a SHA-256 certificate fingerprint (64 hex digits)",
+                         field="fingerprints", value=value)
+    return text
+
+
+# --------------------------------------------------------------------------- the trust list
+
+
+@dataclass(frozen=True)
+class Institution:
+    """One trusted institution and everything it may be recognised by."""
+
+    name: str
+    country: str | None = None
+    ids: frozenset[str] = frozenset()
+    legal_identifiers: frozenset[str] = frozenset()       # normalised
+    keys: frozenset[str] = frozenset()                    # public key multibase (Multikey)
+    fingerprints: frozenset[str] = frozenset()            # SHA-256 of seal certificates, hex
+    qa: QAStanding = field(default_factory=QAStanding)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TrustList:
+    """The institutions a receiving institution trusts, and the CAs it trusts for seals."""
+
+    name: str
+    institutions: tuple[Institution, ...] = ()
+    anchors: tuple[x509.Certificate, ...] = ()
+    operator: str | None = None
+    updated: str | None = None
+    source: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {"name": self.name, "operator": self.operator, "updated": self.updated, "source": self.source,
+                "institutions": len(self.institutions), "anchors": len(self.anchors)}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _QAFile(_Strict):
+    accredited: bool | None = None
+    agency: str | None = None
+    agency_registered_in_eqar: bool | None = None
+    accreditation: str | None = None
+    deqar_id: str | None = None
+
+
+class _InstitutionFile(_Strict):
+    name: str = Field(min_length=1)
+    country: str | None = Field(default=None, pattern=r"^[A-Za-z]{2}$")
+    ids: list[str] = Field(default_factory=list)
+    legal_identifiers: list[str] = Field(default_factory=list)
+    keys: list[str | dict[str, str]] = Field(default_factory=list)
+    certificates: list[str] = Field(default_factory=list)
+    fingerprints: list[str] = Field(default_factory=list)
+    qa: _QAFile | None = None
+    note: str | None = None
+
+
+class _AnchorFile(_Strict):
+    name: str | None = None
+    certificate: str
+
+
+class _MetaFile(_Strict):
+    name: str = Field(min_length=1)
+    operator: str | None = None
+    updated: date | str | None = None
+    note: str | None = None
+
+
+class _TrustFile(_Strict):
+    trust_list: _MetaFile
+    anchor: list[_AnchorFile] = Field(default_factory=list)
+    institution: list[_InstitutionFile] = Field(default_factory=list)
+
+
+def _key_multibase(spec: str | dict[str, str], base: Path, where: str) -> str:
+    """A trust-list key (Multikey, did:key, JWK table or key file) as its public multibase."""
+    try:
+        if isinstance(spec, dict):
+            return KeyPair.from_jwk(dict(spec)).public_multibase
+        if spec.startswith("did:key:"):
+            return KeyPair.from_multikey(spec.removeprefix("did:key:").split("#")[0]).public_multibase
+        if spec[:1] in {"z", "u"} and "/" not in spec and "." not in spec:
+            return KeyPair.from_multikey(spec).public_multibase
+        return KeyPair.load(base / spec).public_multibase
+    except EdcIssuerError as exc:
+        raise InputError(f"trust list: {where}: cannot read key {spec!r}: {exc.message}", field=where) from exc
+
+
+def _cert_file(spec: str, base: Path, where: str) -> list[x509.Certificate]:
+    path = base / spec
+    try:
+        certs = load_certificates(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"trust list: {where}: cannot read certificate file {spec}: {exc.strerror}",
+                         field=where) from exc
+    except EdcIssuerError as exc:
+        raise InputError(f"trust list: {where}: {spec}: {exc.message}", field=where) from exc
+    if not certs:
+        raise InputError(f"trust list: {where}: {spec} holds no certificate", field=where)
+    return certs
+
+
+def _institution(raw: _InstitutionFile, base: Path, index: int) -> Institution:
+    where = f"institution[{index}] ({raw.name})"
+    if not (raw.ids or raw.legal_identifiers or raw.keys or raw.certificates or raw.fingerprints):
+        raise InputError(f"trust list: {where} has no ids, legal identifiers, keys or certificates",
+                         field=where)
+    ids = {i.strip() for i in raw.ids if i.strip()}
+    keys = {_key_multibase(k, base, where) for k in raw.keys}
+    # a did:key in `ids` is also its key, so either spelling matches a signature
+    keys |= {_key_multibase(i, base, where) for i in ids if i.startswith("did:key:")}
+    # first certificate of each file: PEM files list the leaf (seal) certificate first
+    fingerprints = {sha256_thumbprint(_cert_file(c, base, where)[0]).hex() for c in raw.certificates}
+    fingerprints |= {normalise_fingerprint(f) for f in raw.fingerprints}
+    qa_raw = raw.qa or _QAFile()
+    accredited = qa_raw.accredited if qa_raw.accredited is not None else bool(qa_raw.accreditation
+                                                                              or qa_raw.deqar_id)
+    qa = QAStanding(accredited=accredited, agency=qa_raw.agency,
+                    agency_registered_in_eqar=qa_raw.agency_registered_in_eqar,
+                    accreditation=qa_raw.accreditation, deqar_id=qa_raw.deqar_id)
+    return Institution(name=raw.name, country=raw.country.upper() if raw.country else None,
+                       ids=frozenset(ids),
+                       legal_identifiers=frozenset(normalise_legal_identifier(x) for x in raw.legal_identifiers),
+                       keys=frozenset(keys), fingerprints=frozenset(fingerprints), qa=qa, note=raw.note)
+
+
+def parse_trust_list(data: dict[str, Any], *, base: Path = Path("."), source: str | None = None) -> TrustList:
+    """A TrustList from parsed TOML; file paths inside are relative to `base`."""
+    try:
+        raw = _TrustFile.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, "trust list") from exc
+    anchors = tuple(c for i, a in enumerate(raw.anchor)
+                    for c in _cert_file(a.certificate, base, f"anchor[{i}]"))
+    institutions = tuple(_institution(inst, base, i) for i, inst in enumerate(raw.institution))
+    updated = raw.trust_list.updated
+    return TrustList(name=raw.trust_list.name, institutions=institutions, anchors=anchors,
+                     operator=raw.trust_list.operator,
+                     updated=updated.isoformat() if isinstance(updated, date) else updated, source=source)
+
+
+def load_trust_list(path: str | Path) -> TrustList:
+    """Read a trust-list TOML file (paths inside it are relative to the file)."""
+    p = Path(path)
+    return parse_trust_list(read_toml(p, what="trust list"), base=p.parent, source=str(p))
+
+
+# --------------------------------------------------------------------------- who signed
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What the proof says about its signer: DIDs and keys, or a seal certificate."""
+
+    dids: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    fingerprint: str | None = None
+    organization_identifier: str | None = None
+    subject: str | None = None
+
+    def describe(self) -> str:
+        if self.fingerprint:
+            org = f", organizationIdentifier {self.organization_identifier}" if self.organization_identifier else ""
+            return f"seal certificate '{self.subject}' (SHA-256 {self.fingerprint[:16]}...{org})"
+        if self.dids:
+            return f"key of {', '.join(self.dids)}"
+        return "an unidentified key"
+
+
+def _resolve_key(vm: str, options: VerifyOptions) -> str | None:
+    from ..crypto.did import resolve_verification_method
+
+    try:
+        key = options.resolver(vm) if options.resolver else \
+            resolve_verification_method(vm, did_web_dir=options.did_web_dir)
+    except EdcIssuerError:
+        return None
+    return key.public_multibase if isinstance(key, KeyPair) else None
+
+
+def _seal_signer(raw: Any) -> Signer | None:
+    obj = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    if not isinstance(obj, dict):
+        return None
+    entry = (obj.get("signatures") or [obj])[0]
+    try:
+        header = json.loads(b64url_decode(entry["protected"]))
+        cert = parse_certificate(base64.b64decode(header["x5c"][0], validate=True))
+    except (KeyError, IndexError, TypeError, ValueError, binascii.Error, EdcIssuerError):
+        return None
+    org = [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)]
+    return Signer(fingerprint=sha256_thumbprint(cert).hex(), organization_identifier=org[0] if org else None,
+                  subject=cert.subject.rfc4514_string())
+
+
+def _jwt_signer(token: str, options: VerifyOptions) -> Signer | None:
+    try:
+        header_b64, payload_b64, _ = token.split(".")
+        header = json.loads(b64url_decode(header_b64))
+        payload = json.loads(b64url_decode(payload_b64))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    iss = payload.get("iss") if isinstance(payload, dict) else None
+    did = kid.split("#")[0] if isinstance(kid, str) and kid.startswith("did:") else \
+        iss if isinstance(iss, str) and iss.startswith("did:") else None
+    if did is None:
+        return None
+    vm = kid if isinstance(kid, str) and "#" in kid else None
+    key = _resolve_key(vm, options) if vm else (_resolve_key(did + "#" + did[8:], options)
+                                               if did.startswith("did:key:") else None)
+    return Signer(dids=(did,), keys=(key,) if key else ())
+
+
+def _di_signer(credential: dict[str, Any], options: VerifyOptions) -> Signer | None:
+    proofs = credential.get("proof")
+    proofs = proofs if isinstance(proofs, list) else [proofs]
+    vms = [p.get("verificationMethod") for p in proofs if isinstance(p, dict)]
+    vms = [vm for vm in vms if isinstance(vm, str) and vm]
+    if not vms:
+        return None
+    keys = tuple(k for k in (_resolve_key(vm, options) for vm in vms) if k)
+    return Signer(dids=tuple(dict.fromkeys(vm.split("#")[0] for vm in vms)), keys=keys)
+
+
+def signer_of(parsed: Parsed, options: VerifyOptions) -> Signer | None:
+    """The signer as the artefact names it (verify.py's proof check says whether it signed)."""
+    if parsed.kind == "jades":
+        return _seal_signer(parsed.raw)
+    if parsed.kind == "jwt" and isinstance(parsed.raw, str):
+        return _jwt_signer(parsed.raw, options)
+    if parsed.kind == "data-integrity" and isinstance(parsed.credential, dict):
+        return _di_signer(parsed.credential, options)
+    return None
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _name(body: Body) -> str:
+    return body.name.get("en") or next(iter(body.name.values()), None) or body.id or "(unnamed)"
+
+
+def _named_by(inst: Institution, body: Body) -> tuple[str, ...]:
+    how = []
+    if body.id and body.id in inst.ids:
+        how.append("id")
+    if body.legal_identifier and normalise_legal_identifier(body.legal_identifier) in inst.legal_identifiers:
+        how.append("legal identifier")
+    return tuple(how)
+
+
+def candidates(trust: TrustList, body: Body) -> list[tuple[Institution, tuple[str, ...]]]:
+    """Institutions the body names, best first (id and legal identifier before either alone)."""
+    found = [(inst, _named_by(inst, body)) for inst in trust.institutions]
+    return sorted([f for f in found if f[1]], key=lambda f: -len(f[1]))
+
+
+def signed_by(inst: Institution, signer: Signer) -> tuple[str, ...]:
+    """How `signer` is listed for `inst`: () when the list holds none of its material."""
+    how = []
+    if any(d in inst.ids for d in signer.dids):
+        how.append("signing DID")
+    if any(k in inst.keys for k in signer.keys):
+        how.append("public key")
+    if signer.fingerprint and signer.fingerprint in inst.fingerprints:
+        how.append("seal certificate fingerprint")
+    if signer.organization_identifier and \
+            normalise_legal_identifier(signer.organization_identifier) in inst.legal_identifiers:
+        how.append("seal organizationIdentifier")
+    return tuple(how)
+
+
+def _trusted(role: str, body: Body, inst: Institution, how: tuple[str, ...], reason: str) -> PartyTrust:
+    return PartyTrust(role=role, name=_name(body), id=body.id, legal_identifier=body.legal_identifier,
+                      trusted=True, reason=reason, institution=inst.name, country=inst.country, qa=inst.qa,
+                      matched_by=how)
+
+
+def _untrusted(role: str, body: Body, reason: str, inst: Institution | None = None) -> PartyTrust:
+    return PartyTrust(role=role, name=_name(body), id=body.id, legal_identifier=body.legal_identifier,
+                      trusted=False, reason=reason, institution=inst.name if inst else None,
+                      country=inst.country if inst else None, qa=inst.qa if inst else None)
+
+
+def _who(body: Body) -> str:
+    ids = ", ".join(x for x in (body.id, body.legal_identifier) if x)
+    return f"{_name(body)} ({ids})" if ids else _name(body)
+
+
+def assess_issuer(trust: TrustList, issuer: Body, signer: Signer | None) -> PartyTrust:
+    """Is the named issuer on the list, and did material listed for it sign the credential?"""
+    named = candidates(trust, issuer)
+    if signer is None:
+        return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)}: the signer could not be identified from the "
+                                          "proof, so issuer trust cannot be established")
+    for inst, how in named:
+        proof_how = signed_by(inst, signer)
+        if proof_how:
+            where = f" ({inst.country})" if inst.country else ""
+            return _trusted(ISSUER, issuer, inst, how + proof_how,
+                            f"issuer {_who(issuer)} is on the trust list as {inst.name}{where} "
+                            f"(matched by {' and '.join(how)}); signed with its listed "
+                            f"{' and '.join(proof_how)}; QA: {inst.qa.describe()}")
+    if named:
+        inst = named[0][0]
+        return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)} is on the trust list as {inst.name}, but the "
+                                          f"credential was signed with {signer.describe()}, which the list does "
+                                          "not hold for it", inst)
+    listed_for = [i.name for i in trust.institutions if signed_by(i, signer)]
+    hint = f"; its signer is listed for {', '.join(listed_for)}" if listed_for else ""
+    return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)} is not on the trust list{hint}")
+
+
+def _same_party(a: Body, b: Body) -> bool:
+    if a.id and b.id and a.id == b.id:
+        return True
+    return bool(a.legal_identifier and b.legal_identifier and
+                normalise_legal_identifier(a.legal_identifier) == normalise_legal_identifier(b.legal_identifier))
+
+
+def assess_partners(trust: TrustList, elements: Elements) -> tuple[PartyTrust, ...]:
+    """Each awarding body (other than the issuer) and delivering partner, matched by identifier."""
+    issuer = elements.issuer or Body()
+    parties = [(AWARDING_BODY, b) for b in elements.awarding_bodies if not _same_party(b, issuer)]
+    parties += [(DELIVERING_PARTNER, b) for b in elements.delivering_partners]
+    out = []
+    for role, body in parties:
+        named = candidates(trust, body)
+        if named:
+            inst, how = named[0]
+            out.append(_trusted(role, body, inst, how, f"{role} {_who(body)} is on the trust list as {inst.name}"
+                                                       f" (matched by {' and '.join(how)}); QA: "
+                                                       f"{inst.qa.describe()}"))
+        else:
+            out.append(_untrusted(role, body, f"{role} {_who(body)} is not on the trust list"))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+@dataclass
+class Seen:
+    """What the trust checks saw of one credential, for the recognition pipeline."""
+
+    credential: dict[str, Any]
+    elements: Elements
+    findings: TrustFindings
+
+
+class TrustProbe:
+    """The issuer- and partner-trust checks for `VerifyOptions.extra_checks`.
+
+    One probe per input file: besides returning the two CheckResults, it keeps what it saw
+    (`seen`, one per credential, in order) so the pipeline can read the trust findings and
+    the learner's identifiers without parsing the artefact a second time.
+    """
+
+    def __init__(self, trust: TrustList | None) -> None:
+        self.trust = trust
+        self.seen: list[Seen] = []
+
+    @property
+    def checks(self) -> tuple[Any, ...]:
+        return (self.issuer_check, self.partners_check)
+
+    def issuer_check(self, parsed: Parsed, options: VerifyOptions) -> CheckResult:
+        credential = parsed.credential or {}
+        elements = extract_elements(credential)
+        if self.trust is None:
+            self.seen.append(Seen(credential, elements, TrustFindings(checked=False)))
+            return CheckResult("trust.issuer", False, "not checked: no trust list given", {"state": "unchecked"})
+        issuer = elements.issuer or (elements.awarding_bodies[0] if elements.awarding_bodies else Body())
+        party = assess_issuer(self.trust, issuer, signer_of(parsed, options))
+        self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party)))
+        return CheckResult("trust.issuer", party.trusted, party.reason,
+                           {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()})
+
+    def partners_check(self, parsed: Parsed, options: VerifyOptions) -> CheckResult:
+        seen = self.seen[-1]
+        if self.trust is None:
+            return CheckResult("trust.partners", False, "not checked: no trust list given", {"state": "unchecked"})
+        partners = assess_partners(self.trust, seen.elements)
+        seen.findings = TrustFindings(checked=True, issuer=seen.findings.issuer, partners=partners)
+        details = {"state": "trusted", "partners": [p.to_dict() for p in partners]}
+        if not partners:
+            return CheckResult("trust.partners", True, "no awarding body or delivering partner besides the issuer",
+                               details)
+        bad = [p for p in partners if not p.trusted]
+        if bad:
+            return CheckResult("trust.partners", False, "; ".join(p.reason for p in bad),
+                               {**details, "state": "untrusted"})
+        return CheckResult("trust.partners", True,
+                           f"all {len(partners)} partner(s) on the trust list: "
+                           + "; ".join(f"{p.role} {p.name} as {p.institution}" for p in partners), details)
