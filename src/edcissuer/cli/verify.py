@@ -1,37 +1,87 @@
-"""`edcissuer verify PATH... [--json]`: check credentials and print one report per file."""
+"""`edcissuer verify PATH... [--policy FILE] [--trust FILE] [--json] [--stack]`.
+
+Verifies credentials (files, or folders walked for *.json, *.jsonld, *.jwt) and, with a
+policy, decides on their recognition; the report is `edcissuer.recognition.assess()`'s.
+Exit codes: 0 recognised (or verified, without a policy; with --stack: target reached),
+1 not recognised or invalid, 2 usage error (bad arguments, unreadable policy/trust list).
+"""
 from __future__ import annotations
 
 import argparse
-import json
-from datetime import datetime
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..crypto.x509 import load_certificates
-from ..verify import VerifyOptions, verify
+from ..errors import EdcIssuerError
+from ..recognition import assess, load_policy, load_trust_list
+from ..verify import StatusChecker, VerifyOptions
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command-line problem the user must fix (exit code 2)."""
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("verify", help="verify credentials (Data Integrity, JWT or JAdES seal)")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--json", action="store_true", help="machine-readable JSON report")
+    p = sub.add_parser("verify", help="verify credentials and decide on their recognition",
+                       description="Verify credentials (files or folders of *.json, *.jsonld, *.jwt) and, with "
+                                   "--policy, decide: recognised / recognised with conditions / not recognised.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--policy", type=Path, metavar="FILE", help="recognition policy (TOML)")
+    p.add_argument("--trust", type=Path, metavar="FILE", help="trust list of issuers and seal anchors (TOML)")
+    p.add_argument("--stack", action="store_true",
+                   help="treat the credentials as one learner's and count ECTS towards the policy's target")
+    p.add_argument("--json", action="store_true", help="JSON report (docs/recognition-report.md)")
+    p.add_argument("-v", "--verbose", action="store_true", help="text report: every check and rule, not only failures")
     p.add_argument("--trust-anchor", type=Path, action="append", default=[],
                    help="CA certificate (PEM) trusted for JAdES seals; repeatable")
     p.add_argument("--did-web-dir", type=Path, help="local folder of published did:web documents")
-    p.add_argument("--now", type=datetime.fromisoformat, help="verify as of this time (ISO 8601)")
+    p.add_argument("--status-dir", type=Path, metavar="DIR", help="local folder of status list credentials")
+    p.add_argument("--now", type=_moment, help="verify as of this time (ISO 8601; default now, UTC if no zone)")
     p.set_defaults(handler=cmd_verify)
 
 
+def _status_checker(status_dir: Path) -> StatusChecker:
+    if not status_dir.is_dir():
+        raise UsageError(f"--status-dir {status_dir}: not a folder")
+    try:
+        from ..status.bitstring import make_status_checker
+    except ImportError as exc:
+        raise UsageError("--status-dir needs edcissuer.status.bitstring, which this installation lacks") from exc
+    checker: StatusChecker = make_status_checker(status_dir=status_dir, allow_urls=())
+    return checker
+
+
 def options_from_args(args: argparse.Namespace) -> VerifyOptions:
-    anchors = tuple(c for path in args.trust_anchor for c in load_certificates(path.read_bytes()))
-    return VerifyOptions(now=args.now, trust_anchors=anchors, did_web_dir=args.did_web_dir)
+    """VerifyOptions from the command line (trust-list anchors are added by assess())."""
+    try:
+        anchors = tuple(c for path in args.trust_anchor for c in load_certificates(path.read_bytes()))
+    except OSError as exc:
+        raise UsageError(f"--trust-anchor: cannot read {exc.filename}: {exc.strerror}") from exc
+    except EdcIssuerError as exc:
+        raise UsageError(f"--trust-anchor: {exc}") from exc
+    status = _status_checker(args.status_dir) if args.status_dir else None
+    return VerifyOptions(now=args.now, trust_anchors=anchors, did_web_dir=args.did_web_dir, status_checker=status)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
-    results = {str(p): verify(p, options) for p in args.paths}
-    if args.json:
-        print(json.dumps({path: r.to_dict() for path, r in results.items()}, indent=2, ensure_ascii=False))
-    else:
-        for path, result in results.items():
-            print(f"{path}: {result.to_text()}")
-    return 0 if all(r.verified for r in results.values()) else 1
+    try:
+        options = options_from_args(args)
+        policy = load_policy(args.policy) if args.policy else None
+        trust = load_trust_list(args.trust) if args.trust else None
+    except (UsageError, EdcIssuerError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = assess(args.paths, policy=policy, trust=trust, options=options, stack=args.stack)
+    print(report.to_json() if args.json else report.to_text(verbose=args.verbose))
+    return report.exit_code

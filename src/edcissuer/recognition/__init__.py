@@ -10,6 +10,7 @@ Public API (issue 5)::
 from __future__ import annotations
 
 from .assess import SUFFIXES, assess, assess_file, collect_paths
+from .demo import recognition_demo_section
 from .findings import PartyTrust, QAStanding, TrustFindings
 from .policy import (
     DECISIONS,
@@ -36,11 +37,3 @@ __all__ = [
     "TrustProbe", "assess", "assess_file", "build_stack", "collect_paths", "evaluate", "load_policy",
     "load_trust_list", "parse_policy", "parse_trust_list", "recognition_demo_section", "same_learner",
 ]
-
-
-def __getattr__(name: str) -> object:
-    if name == "recognition_demo_section":  # lazy: the demo section issues nothing but reads samples
-        from .demo import recognition_demo_section
-
-        return recognition_demo_section
-    raise AttributeError(name)

@@ -143,7 +143,7 @@ class RecognitionReport:
 
     def to_text(self, *, verbose: bool = False) -> str:
         """A table for people: one row per credential, the failed reasons (all with verbose) below."""
-        when = self.verified_at.isoformat().replace("+00:00", "Z")
+        when = self.verified_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
         lines = [f"Recognition report at {when}"]
         if self.policy:
             lines.append(f"policy:     {self.policy.name}" + (f" [{self.policy.source}]" if self.policy.source else ""))
@@ -159,7 +159,7 @@ class RecognitionReport:
         for c in self.credentials:
             lines += self._rows(c, verbose)
         if self.stack is not None:
-            lines += ["", *self._stack_lines()]
+            lines += ["", *self.stack_lines()]
         if self.stack is None:
             lines += ["", f"outcome: {self.outcome}"]
         elif self.stack.target is None:
@@ -194,7 +194,7 @@ class RecognitionReport:
             out.append(text)
         return out
 
-    def _stack_lines(self) -> list[str]:
+    def stack_lines(self) -> list[str]:
         s = self.stack
         assert s is not None
         who = f"{s.learner.display} ({s.learner.id})" if s.learner and s.learner.id else \

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import PurePath
 from typing import Any, Protocol
 
 from ..models.elements import Body, Elements
@@ -110,9 +111,11 @@ class StackEntry:
     counted: bool
     ects: float | None
     reason: str
+    duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "counted": self.counted, "ects": self.ects, "reason": self.reason}
+        return {"source": self.source, "counted": self.counted, "ects": self.ects, "reason": self.reason,
+                "duplicateOf": self.duplicate_of}
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,8 @@ def build_stack(assessed: Sequence[Assessed], target: Target | None) -> StackRes
     for a in assessed:
         ects = a.elements.ects if a.elements else None
 
-        def skip(reason: str, a: Assessed = a, ects: float | None = ects) -> None:
-            entries.append(StackEntry(a.source, False, ects, reason))
+        def skip(reason: str, a: Assessed = a, ects: float | None = ects, dup: str | None = None) -> None:
+            entries.append(StackEntry(a.source, False, ects, reason, dup))
 
         if not a.valid or a.elements is None or a.learner is None:
             skip(f"failed verification: {a.failure}")
@@ -197,7 +200,7 @@ def build_stack(assessed: Sequence[Assessed], target: Target | None) -> StackRes
         dup = next(((c, why) for c in counted if c.elements is not None
                     for why in [duplicate_of(a.elements, c.elements)] if why), None)
         if dup is not None:
-            skip(f"duplicate of {dup[0].source} ({dup[1]})")
+            skip(f"duplicate of {PurePath(dup[0].source).name} ({dup[1]})", dup=dup[0].source)
             continue
         if target is not None and target.eqf is not None and (a.elements.eqf or 0) < target.eqf:
             skip(f"EQF {a.elements.eqf or 'not stated'} is below the target's EQF {target.eqf}")
