@@ -6,8 +6,11 @@ twice, e.g. as ELM and as Open Badge) and counts the recognised ECTS towards the
 `[target]`. Every skipped credential gets its reason.
 
 Same learner (in order):
-1. both credentials carry a learner id (DID/URI): the ids must be equal;
-2. otherwise the names must match (case- and space-insensitive, any language) AND an
+1. equal learner ids: the same learner;
+2. both ids are *stable* (a DID, or an http(s) URI) and differ: another learner. Other ids
+   (urn:uuid, urn:epass:person...) are node ids an issuer mints per credential (both our
+   mappings do when a record has no learner id), so they neither prove nor refute;
+3. otherwise the names must match (case- and space-insensitive, any language) AND an
    e-mail must match: plain e-mail equal, or a plain e-mail hashing to the other's salted
    OB3 identity hash (sha256(email + salt)). Two salted hashes with different salts cannot
    be compared, and a name alone never identifies a learner: both count as "not shown".
@@ -64,6 +67,11 @@ def learner_identity(credential: dict[str, Any], elements: Elements) -> LearnerI
                            display=display or "(unnamed learner)")
 
 
+def _stable(learner_id: str | None) -> bool:
+    """A learner id meant to identify the person across credentials (see module docstring)."""
+    return bool(learner_id) and str(learner_id).startswith(("did:", "https://", "http://"))
+
+
 def _hash_matches(email: str, hashed: tuple[str, str]) -> bool:
     value, salt = hashed
     algorithm, _, digest = value.partition("$")
@@ -74,9 +82,10 @@ def _hash_matches(email: str, hashed: tuple[str, str]) -> bool:
 
 def same_learner(a: LearnerIdentity, b: LearnerIdentity) -> tuple[bool, str]:
     """(same?, how or why not), following the order in the module docstring."""
-    if a.id and b.id:
-        return (True, f"same learner id {a.id}") if a.id == b.id else \
-            (False, f"learner id {b.id} ({b.display}) differs from {a.id} ({a.display})")
+    if a.id and a.id == b.id:
+        return True, f"same learner id {a.id}"
+    if _stable(a.id) and _stable(b.id):
+        return False, f"learner id {b.id} ({b.display}) differs from {a.id} ({a.display})"
     if not (a.names & b.names):
         return False, f"learner name {b.display!r} differs from {a.display!r}"
     if a.emails & b.emails:
