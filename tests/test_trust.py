@@ -45,7 +45,8 @@ def test_sample_trust_list_loads_institutions_keys_seals_and_anchor():
 
 
 @pytest.mark.parametrize("body, message", [
-    ('[[institution]]\nname = "X"\nids = ["did:web:x.example"]\ncolour = "red"\n', "institution.0.colour: is not a known key"),
+    ('[[institution]]\nname = "X"\nids = ["did:web:x.example"]\ncolour = "red"\n',
+     "institution.0.colour: is not a known key"),
     ('[[institution]]\nname = "X"\n', "has no ids, legal identifiers, keys or certificates"),
     ('[[institution]]\nname = "X"\nfingerprints = ["abc"]\n', "is not a SHA-256 certificate fingerprint"),
     ('[[institution]]\nname = "X"\ncertificates = ["missing.pem"]\n', "cannot read certificate file missing.pem"),

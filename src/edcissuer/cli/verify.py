@@ -55,7 +55,9 @@ def _status_checker(status_dir: Path) -> StatusChecker:
     if not status_dir.is_dir():
         raise UsageError(f"--status-dir {status_dir}: not a folder")
     try:
-        from ..status.bitstring import make_status_checker
+        from ..status.bitstring import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
+            make_status_checker,
+        )
     except ImportError as exc:
         raise UsageError("--status-dir needs edcissuer.status.bitstring, which this installation lacks") from exc
     checker: StatusChecker = make_status_checker(status_dir=status_dir, allow_urls=())

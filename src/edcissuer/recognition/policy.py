@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..models import vocab
 from ..models.elements import ELEMENT_KEYS, Elements
 from ..results import CheckResult
-from .findings import AWARDING_BODY, DELIVERING_PARTNER, TrustFindings
+from .findings import TrustFindings
 from .tomlfile import read_toml, validation_error
 
 RECOGNISED = "recognised"
@@ -40,6 +40,8 @@ DECISIONS = (RECOGNISED, WITH_CONDITIONS, NOT_RECOGNISED, VERIFIED, NOT_VERIFIED
 
 REQUIRED, CONDITION, VERIFICATION = "required", "condition", "verification"
 Severity = Literal["required", "condition"]
+PartnerRole = Literal["awarding body", "delivering partner"]
+_PARTNER_ROLES: tuple[PartnerRole, ...] = ("awarding body", "delivering partner")
 
 
 # --------------------------------------------------------------------------- the policy as data
@@ -52,7 +54,7 @@ class _Strict(BaseModel):
 class Rule(_Strict):
     """Fields every rule has: how much it matters and what a failed condition asks for."""
 
-    severity: Severity = REQUIRED
+    severity: Severity = "required"
     condition: str | None = Field(default=None, description="what the learner must still do (severity condition)")
     note: str | None = Field(default=None, description="why the institution has this rule")
 
@@ -64,8 +66,7 @@ class TrustedIssuerRule(Rule):
 class TrustedPartnersRule(Rule):
     """Every other awarding body / delivering partner of a joint or cooperative credential is listed."""
 
-    roles: list[Literal["awarding body", "delivering partner"]] = Field(
-        default_factory=lambda: [AWARDING_BODY, DELIVERING_PARTNER])
+    roles: list[PartnerRole] = Field(default_factory=lambda: list(_PARTNER_ROLES))
 
 
 class EctsRule(Rule):

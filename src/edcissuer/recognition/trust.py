@@ -284,8 +284,8 @@ def _jwt_signer(token: str, options: VerifyOptions) -> Signer | None:
 def _di_signer(credential: dict[str, Any], options: VerifyOptions) -> Signer | None:
     proofs = credential.get("proof")
     proofs = proofs if isinstance(proofs, list) else [proofs]
-    vms = [p.get("verificationMethod") for p in proofs if isinstance(p, dict)]
-    vms = [vm for vm in vms if isinstance(vm, str) and vm]
+    vms: list[str] = [p["verificationMethod"] for p in proofs if isinstance(p, dict)
+                      and isinstance(p.get("verificationMethod"), str) and p["verificationMethod"]]
     if not vms:
         return None
     keys = tuple(k for k in (_resolve_key(vm, options) for vm in vms) if k)
