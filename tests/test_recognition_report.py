@@ -1,0 +1,86 @@
+"""The recognition report: real reports validate against docs/recognition-report.schema.json,
+the text table says the same as the JSON, and the demo section shows one decision of each kind."""
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from conftest import NOW, ROOT
+from recognition_helpers import LENIENT, SCHEMA, STRICT, TRUST, issue_demo_set, options
+
+from edcissuer.recognition import SCHEMA as SCHEMA_ID
+from edcissuer.recognition import assess, recognition_demo_section
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, records, demo_keys):
+    folder = tmp_path_factory.mktemp("report")
+    return folder, issue_demo_set(folder, records, demo_keys)
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.mark.parametrize("policy", [STRICT, LENIENT, None])
+@pytest.mark.parametrize("trust", [TRUST, None])
+@pytest.mark.parametrize("stack", [False, True])
+def test_real_reports_validate_against_the_published_schema(demo, validator, tmp_path, policy, trust, stack):
+    folder, _ = demo
+    (tmp_path / "broken.json").write_text("{")
+    report = assess([folder, tmp_path, tmp_path / "missing.jwt"], policy=policy, trust=trust, options=options(),
+                    stack=stack)
+    data = json.loads(report.to_json())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, [(list(e.absolute_path), e.message[:160]) for e in errors[:5]]
+    assert data["schema"] == SCHEMA_ID and data["verifiedAt"] == "2026-11-24T12:00:00Z"
+    assert len(data["credentials"]) == 8
+
+
+def test_json_and_text_tell_the_same_decisions(demo):
+    folder, _ = demo
+    report = assess(folder, policy=STRICT, trust=TRUST, options=options())
+    data = report.to_dict()
+    text = report.to_text()
+    assert data["outcome"] == "not recognised" and data["ok"] is False and report.exit_code == 1
+    for entry in data["credentials"]:
+        name = entry["source"].rsplit("/", 1)[-1]
+        line = next(line for line in text.splitlines() if line.startswith(name))
+        assert line.lower().endswith(entry["decision"])
+        for reason in entry["reasons"]:
+            if not reason["passed"]:
+                assert f"{reason['rule']}: {reason['reason']}" in text
+
+
+def test_report_carries_the_eleven_elements_whichever_the_format(demo):
+    _, files = demo
+    data = assess([files["model2-cooperative.elm"], files["model2-cooperative.ob3"]], trust=TRUST,
+                  options=options()).to_dict()
+    for entry in data["credentials"]:
+        e = entry["elements"]
+        assert (e["ects"], e["eqf"], e["qf_ehea"], e["awarding_model"]) == (6.0, 7, "second", "cooperative")
+        assert e["assessment"]["code"] == "written examination"
+        assert [b["legal_identifier"] for b in e["delivering_partners"]] == ["PL5250001234", "FR19130001234"]
+
+
+def test_aggregate_outcome_is_the_worst_decision(demo):
+    _, files = demo
+    conditional = assess([files["model1-single.elm"], files["model3-joint.elm"]], policy=STRICT, trust=TRUST,
+                         options=options())
+    assert conditional.outcome == "recognised with conditions" and conditional.exit_code == 0
+    assert assess([], policy=STRICT, options=options()).outcome == "not recognised"
+
+
+def test_demo_section_shows_one_decision_of_each_kind(demo):
+    _, files = demo
+    title, text = recognition_demo_section(sorted(files.values()), ROOT, NOW)
+    assert title.startswith("Recognition")
+    assert "decisions shown by the strict policy: not recognised, recognised, recognised with conditions" in text
+    assert "model1-single.elm.jades.json       recognised" in text
+    assert "model2-cooperative.ob3.jsonld      not recognised: trusted_partners:" in text
+    assert "model3-joint.elm.jades.json        recognised with conditions: learning outcomes not aligned" in text
+    assert "total 5 ECTS of 30: target not reached (25 ECTS missing)" in text
