@@ -204,3 +204,14 @@ def test_joint_credential_with_an_unlisted_awarding_body_fails_partner_trust(iss
 def test_now_is_the_fixed_instant_of_every_check(issued):
     report = assess(issued["model1-single.ob3"], options=options())
     assert report.verified_at == NOW
+
+
+@pytest.mark.parametrize("proof", ["jwt", "jwt-legacy"])
+def test_jwt_secured_issuer_is_trusted_by_the_key_id_of_its_header(records, demo_keys, tmp_path, proof):
+    pytest.importorskip("edcissuer.proofs.jwt", reason="VC-JWT support (proofs/jwt.py) not available yet")
+    path = write_issued(tmp_path, "jwt", records["model1-single"], "ob3", demo_keys, proof=proof)
+    entry = one(path, trust=TRUST)
+    assert entry.valid, entry.failure
+    result = check(entry, "trust.issuer")
+    assert result.passed, result.reason
+    assert "signing DID" in result.details["matchedBy"]
