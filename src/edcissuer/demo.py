@@ -14,6 +14,7 @@ from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity, load_certificates, load_seal
 from .issue import IssuedCredential, issue
 from .models.records import load_record
+from .recognition import recognition_demo_section
 from .results import VerificationResult
 from .verify import VerifyOptions, verify
 
@@ -106,4 +107,5 @@ def run_demo(out: Path, *, root: Path | None = None, now: datetime | None = None
             issued_all.append(issued)
             report.rows.append(DemoRow(path.stem, record.awarding.model.value, fmt, proof, target,
                                        verify(target, options)))
+    report.sections.append(recognition_demo_section([r.path for r in report.rows], root, now))
     return report
