@@ -19,6 +19,7 @@ from cryptography import x509
 from .conformance import check_conformance
 from .errors import EdcIssuerError, InputError
 from .ld.loader import DocumentLoader, default_loader
+from .mapping.common import parse_datetime
 from .mapping.extract import detect_format, extract_elements
 from .models.elements import Elements
 from .results import CheckResult, VerificationResult
@@ -157,40 +158,24 @@ def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
                        {"issuer": issuer, "verificationMethods": methods})
 
 
-def _parse_date(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def check_validity(credential: dict[str, Any], options: VerifyOptions) -> CheckResult:
     """validFrom / validUntil / issuance dates against `now`, allowing the configured clock skew."""
     now, skew = options.at(), options.clock_skew
     problems: list[str] = []
     details: dict[str, Any] = {"now": now.isoformat()}
-    for name in ("validFrom", "issuanceDate", "issued", "awardedDate"):
+    bounds = [(n, "not-after-now") for n in ("validFrom", "issuanceDate", "issued", "awardedDate")]
+    bounds += [(n, "not-before-now") for n in ("validUntil", "expirationDate")]
+    for name, rule in bounds:
         value = credential.get(name)
         if value is None:
             continue
-        moment = _parse_date(value)
+        moment = parse_datetime(value)
         details[name] = value
         if moment is None:
             problems.append(f"{name} {value!r} is not an xsd:dateTime")
-        elif moment > now + skew:
+        elif rule == "not-after-now" and moment > now + skew:
             problems.append(f"{name} {value} lies in the future")
-    for name in ("validUntil", "expirationDate"):
-        value = credential.get(name)
-        if value is None:
-            continue
-        moment = _parse_date(value)
-        details[name] = value
-        if moment is None:
-            problems.append(f"{name} {value!r} is not an xsd:dateTime")
-        elif moment < now - skew:
+        elif rule == "not-before-now" and moment < now - skew:
             problems.append(f"{name}: credential expired on {value}")
     if "validFrom" not in credential and "issuanceDate" not in credential:
         problems.append("validFrom is missing")

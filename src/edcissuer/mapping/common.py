@@ -40,6 +40,17 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def parse_datetime(value: object) -> datetime | None:
+    """An xsd:dateTime string as an aware datetime (UTC when no offset), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def text(value: dict[str, str] | None, lang: str) -> str | None:
     """The text in `lang`, else English, else the first language given."""
     if not value:

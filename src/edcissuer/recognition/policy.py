@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import InputError
 from ..models import vocab
+from ..mapping.common import parse_datetime
 from ..models.elements import ELEMENT_KEYS, Elements
 from ..results import CheckResult
 from .findings import TrustFindings
@@ -307,16 +308,6 @@ def _label(value: dict[str, str] | None) -> str:
     return value.get("en") or next(iter(value.values()))
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 Outcome = tuple[bool, str]
 
 
@@ -423,7 +414,7 @@ def _identity_verified(rule: IdentityVerifiedRule, e: Elements, t: TrustFindings
 
 
 def _max_age(rule: MaxAgeRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
-    issued = _parse_time(e.issued)
+    issued = parse_datetime(e.issued)
     if issued is None:
         return False, f"date of issuing {e.issued!r} is missing or unreadable, so its age is unknown"
     age = now - issued

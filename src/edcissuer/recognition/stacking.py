@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Any, Protocol
 
+from ..mapping.common import parse_datetime
 from ..models.elements import Body, Elements
 from .findings import normalise_legal_identifier
 from .policy import Decision, Target
@@ -148,16 +149,6 @@ class StackResult:
                 "totalEcts": self.total_ects, "reached": self.reached}
 
 
-def _time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _same_body(a: Body | None, b: Body | None) -> bool:
     if a is None or b is None:
         return False
@@ -175,7 +166,7 @@ def duplicate_of(a: Elements, b: Elements) -> str | None:
         return f"same credential id {a.credential_id}"
     titles_a = {(lang, _norm_name(t)) for lang, t in (a.title or {}).items()}
     titles_b = {(lang, _norm_name(t)) for lang, t in (b.title or {}).items()}
-    issued_a, issued_b = _time(a.issued), _time(b.issued)
+    issued_a, issued_b = parse_datetime(a.issued), parse_datetime(b.issued)
     if titles_a & titles_b and _same_body(a.issuer, b.issuer) and issued_a is not None and issued_a == issued_b:
         return "same title, issuer and date of issuing"
     return None
