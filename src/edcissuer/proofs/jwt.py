@@ -1,0 +1,495 @@
+"""VC-JOSE (`application/vc+jwt`) and legacy VC-JWT (`vc` claim) compact JWS credentials.
+
+Two forms, because wallets meet both:
+
+* **VC-JOSE** (W3C "Securing Verifiable Credentials using JOSE and COSE", §3.1.1): the
+  JWS payload *is* the unsecured VC 2.0 credential. Header `typ: vc+jwt`, `cty: vc`,
+  `kid`. We add no JWT claims: the spec makes `iat`/`exp` the signature's times (not
+  `validFrom`/`validUntil`), calls `nbf` NOT RECOMMENDED, and anything we added would
+  become part of the returned document.
+* **Legacy VC-JWT** (VC Data Model 1.1 §6.3.1; OB 3.0 verifiers accept it, see OB 3.0
+  "JSON Web Token Proof Format" #jwt-verify): the credential sits in the `vc` claim,
+  mirrored by `iss`, `sub`, `jti`, `nbf`, `exp` and an `iat`; header `typ: JWT`.
+
+Verification never trusts the token to choose its own key or algorithm: the key comes
+from resolving `kid` (whose DID must be the credential's issuer), only EdDSA/ES256/ES384
+are accepted, and the algorithm must match the resolved key's type. Every refusal is a
+failed `CheckResult` named "proof" with a sentence saying why (see docs/jwt.md).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from jwcrypto.common import JWException  # type: ignore[import-untyped,unused-ignore]
+from jwcrypto.jws import (  # type: ignore[import-untyped,unused-ignore]
+    JWS,
+    InvalidJWSObject,
+    InvalidJWSOperation,
+    InvalidJWSSignature,
+)
+
+from ..crypto import multibase as mb
+from ..crypto.did import resolve_verification_method
+from ..crypto.keys import KeyPair
+from ..errors import EdcIssuerError, SigningError, VerificationError
+from ..results import CheckResult
+
+Resolver = Callable[[str], KeyPair]
+
+FORM_JOSE = "vc-jose"
+FORM_LEGACY = "vc-jwt-legacy"
+#: VC-JOSE §3.1.1: "The typ header parameter SHOULD be vc+jwt ... the cty ... SHOULD be vc"
+TYP_VC_JOSE = "vc+jwt"
+CTY_VC = "vc"
+#: OB 3.0 #joseheader: "typ: If present, MUST be set to JWT"
+TYP_LEGACY = "JWT"
+#: JOSE algorithm for each key type we sign with; nothing else is ever accepted
+ALG_FOR_KEY: dict[str, str] = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384"}
+ALLOWED_ALGS: tuple[str, ...] = tuple(ALG_FOR_KEY.values())
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+
+# typ / cty compared case-insensitively without "application/" (RFC 7515 §4.1.9-10)
+_JOSE_TYPS = frozenset({"vc+jwt", "vc+ld+jwt", "jwt"})  # vc+ld+jwt: 2023 drafts; jwt: OB 3.0 #jwt-proof
+_LEGACY_TYPS = frozenset({"jwt"})
+_CREDENTIAL_CTYS = frozenset({"vc", "vc+ld+json", "credential+ld+json"})
+_SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
+_HMAC = frozenset({"HS256", "HS384", "HS512"})
+
+
+# --- signing -----------------------------------------------------------------------------
+
+def sign_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str | None = None, now: datetime) -> str:
+    """VC-JOSE compact JWS: the credential itself is the payload (VC-JOSE-COSE §3.1.1).
+
+    `now` is only checked (timezone-aware): the payload carries no time claims, so a
+    verifier gets back exactly the credential that was signed.
+    """
+    _require_aware(now, SigningError)
+    if not isinstance(credential, dict):
+        raise SigningError("a credential must be a JSON object", field="credential")
+    clash = sorted({"vc", "vp"} & credential.keys())
+    if clash:
+        raise SigningError(f"VC-JOSE payloads must not carry the JWT claim(s) {clash} (VC-JOSE-COSE §3.1.3)",
+                           field=clash[0])
+    kid = _signing_kid(credential, key, kid)
+    header = {"alg": _alg_of(key), "typ": TYP_VC_JOSE, "cty": CTY_VC, "kid": kid}
+    return _sign(credential, key, header)
+
+
+def sign_legacy_vc_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str | None = None,
+                       now: datetime) -> str:
+    """VC DM 1.1 §6.3.1 VC-JWT: `vc` claim plus `iss`, `sub`, `jti`, `nbf`, `iat`, `exp`.
+
+    The registered claims are added "in addition to" (not instead of) the credential's own
+    properties, so the `vc` claim alone is the whole credential. `nbf`/`exp` mirror
+    validFrom/validUntil (issuanceDate/expirationDate for VC 1.1), as OB 3.0 "JWT Payload Format" requires.
+    """
+    _require_aware(now, SigningError)
+    if not isinstance(credential, dict):
+        raise SigningError("a credential must be a JSON object", field="credential")
+    kid = _signing_kid(credential, key, kid)
+    claims: dict[str, Any] = {"iss": _issuer_id(credential)}
+    subject = _single_subject_id(credential)
+    if subject is not None:
+        claims["sub"] = subject
+    if isinstance(credential.get("id"), str):
+        claims["jti"] = credential["id"]
+    start_name, end_name = _date_names(credential)
+    for claim, name in (("nbf", start_name), ("exp", end_name)):
+        if name in credential:
+            moment = _parse_xsd(credential[name])
+            if moment is None:
+                raise SigningError(f"{name} {credential[name]!r} is not an xsd:dateTime with a timezone",
+                                   field=name, value=credential[name])
+            claims[claim] = math.floor(moment.timestamp())
+    claims["iat"] = math.floor(now.timestamp())
+    payload = {**claims, "vc": credential}
+    header = {"alg": _alg_of(key), "typ": TYP_LEGACY, "kid": kid}
+    return _sign(payload, key, header)
+
+
+def _signing_kid(credential: dict[str, Any], key: KeyPair, kid: str | None) -> str:
+    """The header kid; refuse one whose DID is not the issuer (no verifier would accept it)."""
+    kid = kid or key.verification_method
+    issuer = _issuer_id(credential)
+    if issuer is None:
+        raise SigningError("the credential has no issuer id to bind the signing key to", field="issuer")
+    if _controller(kid) != issuer:
+        raise SigningError(f"kid {kid!r} does not belong to the issuer {issuer!r}", field="kid", value=kid)
+    return kid
+
+
+def _alg_of(key: KeyPair) -> str:
+    try:
+        return ALG_FOR_KEY[key.algorithm]
+    except KeyError as exc:  # pragma: no cover - KeyPair only builds the three types
+        raise SigningError(f"no JOSE algorithm for {key.algorithm} keys", field="key") from exc
+
+
+def _sign(payload: dict[str, Any], key: KeyPair, header: dict[str, str]) -> str:
+    try:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise SigningError(f"credential is not JSON-serialisable: {exc}", field="credential") from exc
+    jwk = key.to_jwcrypto(private=True)  # KeyMaterialError when only the public half is loaded
+    try:
+        jws = JWS(body)
+        jws.allowed_algs = [header["alg"]]
+        jws.add_signature(jwk, alg=None, protected=json.dumps(header, separators=(",", ":")))
+        token: str = jws.serialize(compact=True)
+    except (JWException, ValueError) as exc:
+        raise SigningError(f"JWS signing failed: {exc}", field="jwt") from exc
+    return token
+
+
+# --- detection -----------------------------------------------------------------------------
+
+def is_jwt(text: str) -> bool:
+    """True for a compact JWS whose header is a JSON object with an `alg` string.
+
+    Deliberately loose on everything else (alg "none", empty signature, bad payload), so
+    such tokens reach `verify_jwt` and get a named refusal instead of "not a credential".
+    """
+    if not isinstance(text, str):
+        return False
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1] or not all(_SEGMENT.match(p) for p in parts):
+        return False
+    try:
+        header = json.loads(mb.b64url_decode(parts[0]))
+    except ValueError:
+        return False
+    return isinstance(header, dict) and isinstance(header.get("alg"), str)
+
+
+# --- verification ----------------------------------------------------------------------------
+
+def verify_jwt(token: str, *, resolver: Resolver | None = None, now: datetime,
+               clock_skew: timedelta = MAX_CLOCK_SKEW) -> tuple[CheckResult, dict[str, Any] | None]:
+    """Check a VC-JOSE or legacy VC-JWT token; return ("proof" check, credential or None).
+
+    Never raises for a bad token (every refusal is a failed check naming the reason); raises
+    `VerificationError` only for misuse (a naive `now`).
+    """
+    _require_aware(now, VerificationError)
+    info: dict[str, Any] = {"jwt_form": None, "alg": None, "kid": None}
+    try:
+        credential = _verify(token, resolver or resolve_verification_method, now, clock_skew, info)
+    except VerificationError as exc:
+        return CheckResult("proof", False, exc.message, {**info, "field": exc.field}), None
+    label = "VC-JOSE (vc+jwt)" if info["jwt_form"] == FORM_JOSE else "legacy VC-JWT"
+    return CheckResult("proof", True, f"{label} signature ({info['alg']}) by {info['kid']} is valid",
+                       dict(info)), credential
+
+
+def _verify(token: str, resolve: Resolver, now: datetime, skew: timedelta,
+            info: dict[str, Any]) -> dict[str, Any]:
+    """The ordered checks; each raises VerificationError(reason, field) on refusal."""
+    header_b64, payload_b64, signature_b64 = _split(token)
+    header = _json_object(_decode(header_b64, "header"), "header")
+    alg = _check_alg(header.get("alg"))
+    info["alg"] = alg
+    _check_crit(header)
+    typ = _media_type(header.get("typ"), "typ")
+    cty = _media_type(header.get("cty"), "cty")
+    if cty is not None and cty not in _CREDENTIAL_CTYS:
+        raise VerificationError(f"cty {header['cty']!r} does not announce a credential (expected 'vc')",
+                                field="cty", value=header["cty"])
+    kid = header.get("kid")
+    if kid is None:
+        raise VerificationError("the JWT header has no kid: the issuer's key cannot be identified "
+                                "(embedded jwk/x5c keys are not trusted)", field="kid")
+    if not isinstance(kid, str) or not kid:
+        raise VerificationError("the JWT header kid must be a non-empty string", field="kid", value=kid)
+    info["kid"] = kid
+    if not signature_b64:
+        raise VerificationError("the JWT has an empty signature", field="signature")
+    _decode(signature_b64, "signature")  # canonical encoding: no malleable trailing bits
+    payload = _json_object(_decode(payload_b64, "payload"), "payload")
+
+    if "vp" in payload:
+        raise VerificationError("the JWT carries a presentation (vp claim), not a credential", field="vp")
+    if "vc" in payload:
+        info["jwt_form"] = FORM_LEGACY
+        if typ is not None and typ not in _LEGACY_TYPS:
+            raise VerificationError(f"typ {header['typ']!r} must not carry a vc claim (VC-JOSE-COSE §3.1.3: the "
+                                    "JWT claim names vc and vp MUST NOT be present)", field="typ", value=header["typ"])
+        credential = _legacy_credential(payload)
+    else:
+        info["jwt_form"] = FORM_JOSE
+        if typ is not None and typ not in _JOSE_TYPS:
+            raise VerificationError(f"typ {header['typ']!r} is not a credential JWT (expected 'vc+jwt')",
+                                    field="typ", value=header["typ"])
+        credential = payload
+
+    issuer = _issuer_id(credential)
+    if issuer is None:
+        raise VerificationError("the credential has no issuer id to bind the header key to", field="issuer")
+    if _controller(kid) != issuer:
+        raise VerificationError(f"mismatch between the header key and the issuer: kid {kid!r} is not a key of "
+                                f"the issuer {issuer!r}", field="kid", value=kid)
+    _check_identity_claims(payload, credential, issuer)
+
+    try:
+        key = resolve(kid)
+    except EdcIssuerError as exc:
+        raise VerificationError(f"cannot resolve the header kid {kid!r}: {exc.message}", field="kid",
+                                value=kid) from exc
+    expected = ALG_FOR_KEY.get(key.algorithm)
+    if expected != alg:
+        raise VerificationError(f"alg {alg} does not match the {key.algorithm} key of {kid!r} "
+                                f"(which signs with {expected})", field="alg", value=alg)
+    _check_signature(token.strip(), key, alg)
+
+    _check_times(payload, now, skew)
+    if info["jwt_form"] == FORM_LEGACY:
+        _check_legacy_dates(payload, credential)
+    return credential
+
+
+def _split(token: Any) -> tuple[str, str, str]:
+    if not isinstance(token, str):
+        raise VerificationError("a JWT must be text", field="jwt")
+    parts = token.strip().split(".")
+    if len(parts) != 3:
+        raise VerificationError(f"not a compact JWS: {len(parts)} dot-separated segment(s) instead of 3 "
+                                "(truncated, garbled, or an encrypted JWE)", field="jwt")
+    for name, part in zip(("header", "payload", "signature"), parts):
+        if not _SEGMENT.match(part):
+            raise VerificationError(f"the JWT {name} segment has characters outside base64url (garbled token)",
+                                    field=name)
+    return parts[0], parts[1], parts[2]
+
+
+def _decode(segment: str, name: str) -> bytes:
+    """Strict, canonical base64url: a re-encoding must give the same text (no malleability)."""
+    try:
+        raw = mb.b64url_decode(segment)
+    except ValueError as exc:
+        raise VerificationError(f"the JWT {name} is not valid base64url (truncated or garbled token)",
+                                field=name) from exc
+    if not raw or mb.b64url_encode(raw) != segment:
+        raise VerificationError(f"the JWT {name} is not canonical base64url (altered or truncated token)",
+                                field=name)
+    return raw
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """RFC 7515 §5.2: reject duplicate member names (parsers disagree on which one wins)."""
+    obj: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in obj:
+            raise ValueError(f"duplicate member {name!r}")
+        obj[name] = value
+    return obj
+
+
+def _json_object(raw: bytes, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise VerificationError(f"the JWT {name} is not a UTF-8 JSON object ({exc}): altered or garbled token",
+                                field=name) from exc
+    if not isinstance(value, dict):
+        raise VerificationError(f"the JWT {name} is JSON but not an object", field=name)
+    return value
+
+
+def _check_alg(alg: Any) -> str:
+    """Only the three asymmetric algorithms our keys use; `none` and HMAC by name."""
+    if not isinstance(alg, str) or not alg:
+        raise VerificationError("the JWT header has no alg", field="alg", value=alg)
+    if alg.lower() == "none":
+        raise VerificationError("alg 'none' refused: an unsigned JWT proves nothing about its issuer",
+                                field="alg", value=alg)
+    if alg.upper() in _HMAC:
+        raise VerificationError(f"alg {alg!r} refused: HMAC is a shared-secret MAC, so anyone able to verify "
+                                "it could forge it; credentials need an issuer signature", field="alg", value=alg)
+    if alg not in ALLOWED_ALGS:
+        raise VerificationError(f"alg {alg!r} is not accepted (only {', '.join(ALLOWED_ALGS)})",
+                                field="alg", value=alg)
+    return alg
+
+
+def _check_crit(header: dict[str, Any]) -> None:
+    """RFC 7515 §4.1.11: a critical extension we do not implement means we must refuse."""
+    if "crit" in header:
+        raise VerificationError(f"crit header {header['crit']!r} names extensions this verifier does not "
+                                "understand (RFC 7515 §4.1.11)", field="crit", value=header["crit"])
+    if "b64" in header:
+        raise VerificationError("b64 header (unencoded payload) is not used by credential JWTs", field="b64")
+
+
+def _media_type(value: Any, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise VerificationError(f"the JWT header {name} must be a string", field=name, value=value)
+    text = value.lower()
+    return text[len("application/"):] if text.startswith("application/") else text
+
+
+def _check_signature(token: str, key: KeyPair, alg: str) -> None:
+    jws = JWS()
+    jws.allowed_algs = [alg]  # the one algorithm the resolved key implies, never the token's choice
+    try:
+        jws.deserialize(token)
+        jws.verify(key.to_jwcrypto(), alg=alg)
+    except InvalidJWSSignature as exc:
+        raise VerificationError("the JWT signature does not verify with the issuer's key: the token was "
+                                "altered or signed by another key", field="signature") from exc
+    except (InvalidJWSObject, InvalidJWSOperation, JWException, ValueError) as exc:
+        raise VerificationError(f"the JWS could not be checked: {exc}", field="jwt") from exc
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+def _legacy_credential(payload: dict[str, Any]) -> dict[str, Any]:
+    """VC DM 1.1 §6.3.2: the `vc` claim, completed from iss/jti/sub/nbf/exp where it lacks them.
+
+    Claims that contradict the credential are refused in `_check_identity_claims`; here
+    only absent properties are filled in ("instead of" encodings).
+    """
+    vc = payload["vc"]
+    if not isinstance(vc, dict):
+        raise VerificationError("the vc claim must be a JSON object", field="vc")
+    credential = dict(vc)
+    if "issuer" not in credential and isinstance(payload.get("iss"), str):
+        credential["issuer"] = payload["iss"]
+    if "id" not in credential and isinstance(payload.get("jti"), str):
+        credential["id"] = payload["jti"]
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
+        credential["credentialSubject"] = {"id": payload["sub"], **subject}
+    start_name, end_name = _date_names(credential)
+    for claim, name in (("nbf", start_name), ("exp", end_name)):
+        if name not in credential and _is_numeric_date(payload.get(claim)):
+            moment = _from_numeric(payload[claim], claim)
+            credential[name] = moment.isoformat().replace("+00:00", "Z")
+    return credential
+
+
+def _check_identity_claims(payload: dict[str, Any], credential: dict[str, Any], issuer: str) -> None:
+    """iss/jti/sub must not contradict issuer/id/credentialSubject.id (VC-JOSE-COSE §3.1.3 and #key_discovery)."""
+    iss = payload.get("iss")
+    if iss is not None and iss != issuer:
+        raise VerificationError(f"iss claim {iss!r} does not match the credential issuer {issuer!r}",
+                                field="iss", value=iss)
+    jti = payload.get("jti")
+    if jti is not None and "id" in credential and jti != credential["id"]:
+        raise VerificationError(f"jti claim {jti!r} does not match the credential id {credential['id']!r}",
+                                field="jti", value=jti)
+    sub = payload.get("sub")
+    if sub is not None:
+        subjects = credential.get("credentialSubject")
+        ids = {s["id"] for s in (subjects if isinstance(subjects, list) else [subjects])
+               if isinstance(s, dict) and "id" in s}
+        if ids and sub not in ids:
+            raise VerificationError(f"sub claim {sub!r} is not the id of any credentialSubject", field="sub",
+                                    value=sub)
+
+
+def _check_times(payload: dict[str, Any], now: datetime, skew: timedelta) -> None:
+    """exp / nbf / iat (RFC 7519 §4.1.4-6) against `now`, with the allowed clock skew."""
+    now_ts, slack = now.timestamp(), skew.total_seconds()
+    for claim in ("exp", "nbf", "iat"):
+        if claim in payload and not _is_numeric_date(payload[claim]):
+            raise VerificationError(f"{claim} claim {payload[claim]!r} is not a NumericDate", field=claim,
+                                    value=payload[claim])
+    if "exp" in payload and payload["exp"] < now_ts - slack:
+        raise VerificationError(f"the JWT expired at {_show(payload['exp'])} (exp), before {_iso(now)}",
+                                field="exp", value=payload["exp"])
+    if "nbf" in payload and payload["nbf"] > now_ts + slack:
+        raise VerificationError(f"the JWT is not valid before {_show(payload['nbf'])} (nbf), after {_iso(now)}",
+                                field="nbf", value=payload["nbf"])
+    if "iat" in payload and payload["iat"] > now_ts + slack:
+        raise VerificationError(f"the JWT claims to be issued at {_show(payload['iat'])} (iat), after {_iso(now)}",
+                                field="iat", value=payload["iat"])
+
+
+def _check_legacy_dates(payload: dict[str, Any], credential: dict[str, Any]) -> None:
+    """OB 3.0 #jwt-verify-credential: nbf MUST equal validFrom, exp sets validUntil; a contradiction is refused."""
+    start_name, end_name = _date_names(credential)
+    for claim, name in (("nbf", start_name), ("exp", end_name)):
+        if claim not in payload or name not in credential:
+            continue
+        moment = _parse_xsd(credential[name])
+        if moment is None or math.floor(moment.timestamp()) != math.floor(payload[claim]):
+            raise VerificationError(f"{claim} claim {_show(payload[claim])} does not match {name} "
+                                    f"{credential[name]!r}", field=claim, value=payload[claim])
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+def _issuer_id(credential: dict[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, dict):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) and issuer else None
+
+
+def _controller(kid: str) -> str:
+    """The DID (or URL) a key id belongs to: everything before the fragment."""
+    return kid.split("#", 1)[0]
+
+
+def _single_subject_id(credential: dict[str, Any]) -> str | None:
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, list) and len(subject) == 1:
+        subject = subject[0]
+    value = subject.get("id") if isinstance(subject, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _date_names(credential: dict[str, Any]) -> tuple[str, str]:
+    """VC 1.1 credentials use issuanceDate/expirationDate, VC 2.0 validFrom/validUntil."""
+    if {"validFrom", "validUntil"} & credential.keys():
+        return "validFrom", "validUntil"
+    if {"issuanceDate", "expirationDate"} & credential.keys():
+        return "issuanceDate", "expirationDate"
+    context = credential.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    return ("validFrom", "validUntil") if VC_V2_CONTEXT in contexts else ("issuanceDate", "expirationDate")
+
+
+def _parse_xsd(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def _is_numeric_date(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _from_numeric(value: float, claim: str) -> datetime:
+    try:
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise VerificationError(f"{claim} claim {value!r} is out of range", field=claim, value=value) from exc
+
+
+def _show(value: float) -> str:
+    try:
+        return _iso(datetime.fromtimestamp(value, timezone.utc))
+    except (OverflowError, OSError, ValueError):
+        return repr(value)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _require_aware(now: Any, error: type[EdcIssuerError]) -> None:
+    if not isinstance(now, datetime) or now.tzinfo is None:
+        raise error("now must be a timezone-aware datetime", field="now", value=str(now))
