@@ -1,0 +1,24 @@
+"""Issuance ledger (issue 6): what was issued, to whom (pseudonymously), with which status index.
+
+`Ledger.open("ledger.db")` or `Ledger.open("postgresql://...")`; see docs/ledger.md for
+what is stored and why.
+"""
+from .pseudonym import learner_identifier, learner_reference
+from .schema import SCHEMA_VERSION
+from .store import (
+    MIN_LIST_SIZE,
+    PURPOSE_STATE,
+    STATES,
+    Completion,
+    Ledger,
+    LedgerEntry,
+    ListPolicy,
+    Reservation,
+    Reserved,
+    is_postgres_target,
+)
+
+__all__ = [
+    "MIN_LIST_SIZE", "PURPOSE_STATE", "SCHEMA_VERSION", "STATES", "Completion", "Ledger", "LedgerEntry",
+    "ListPolicy", "Reservation", "Reserved", "is_postgres_target", "learner_identifier", "learner_reference",
+]

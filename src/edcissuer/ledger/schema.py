@@ -1,0 +1,71 @@
+"""Versioned ledger schema: an ordered list of migrations, applied once each.
+
+Why versioned: a registrar's ledger outlives any one release of this library, so a
+newer edcissuer must upgrade an old ledger in place (and refuse a ledger written by a
+newer release rather than misread it). The same statements serve SQLite and
+PostgreSQL; only the auto-increment key is spelled per dialect.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+
+_SERIAL: dict[str, str] = {
+    "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+}
+
+#: (version, statements). Never edit a released migration: append a new one.
+_MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, (
+        """CREATE TABLE ledger_meta (
+             key   TEXT PRIMARY KEY,
+             value TEXT NOT NULL)""",
+        """CREATE TABLE status_lists (
+             list_id    TEXT PRIMARY KEY,
+             size       INTEGER NOT NULL,
+             capacity   INTEGER NOT NULL,
+             allocated  INTEGER NOT NULL DEFAULT 0,
+             created_at TEXT NOT NULL)""",
+        """CREATE TABLE credentials (
+             seq           {serial},
+             credential_id TEXT NOT NULL,
+             format        TEXT NOT NULL,
+             proof         TEXT NOT NULL,
+             record_hash   TEXT NOT NULL,
+             learner_ref   TEXT NOT NULL,
+             status_list   TEXT REFERENCES status_lists (list_id),
+             status_index  INTEGER,
+             state         TEXT NOT NULL
+                           CHECK (state IN ('reserved', 'issued', 'revoked', 'suspended')),
+             reason        TEXT,
+             state_at      TEXT NOT NULL,
+             reserved_at   TEXT NOT NULL,
+             issued_at     TEXT,
+             output_sha256 TEXT,
+             output_path   TEXT,
+             batch_id      TEXT,
+             UNIQUE (record_hash, format),
+             UNIQUE (credential_id, format),
+             UNIQUE (status_list, status_index))""",
+        "CREATE INDEX credentials_learner ON credentials (learner_ref)",
+        "CREATE INDEX credentials_state ON credentials (state)",
+        """CREATE TABLE events (
+             seq           {serial},
+             credential_id TEXT NOT NULL,
+             format        TEXT NOT NULL,
+             action        TEXT NOT NULL,
+             reason        TEXT,
+             at            TEXT NOT NULL)""",
+        "CREATE INDEX events_credential ON events (credential_id)",
+    )),
+)
+
+SCHEMA_VERSION = _MIGRATIONS[-1][0]
+
+
+def migrations(dialect: Dialect, after: int) -> list[tuple[int, list[str]]]:
+    """The migrations newer than version `after`, spelled for `dialect`, oldest first."""
+    return [(version, [s.format(serial=_SERIAL[dialect]) for s in statements])
+            for version, statements in _MIGRATIONS if version > after]
