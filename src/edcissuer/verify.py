@@ -79,9 +79,13 @@ def read_artefact(path: str | Path, *, max_bytes: int = MAX_ARTEFACT_BYTES) -> b
 
 
 def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
-    """JSON object, or a compact JWT string. Raises InputError for anything else."""
+    """JSON object, compact JWT string, or the credential baked into an Open Badges PNG/SVG.
+
+    Raises InputError for anything else, including an image that carries no credential.
+    """
     if isinstance(data, dict):
         return data
+    data = _unbake(data)
     text = data.decode("utf-8", errors="strict") if isinstance(data, bytes) else data
     text = text.strip()
     if text.startswith("{"):
@@ -265,11 +269,91 @@ def verify(source: str | Path | bytes | dict[str, Any], options: VerifyOptions |
     return verify_parsed(obj, options)
 
 
+def _unbake(data: bytes | str) -> bytes | str:
+    """The credential text inside a baked badge image; other input unchanged.
+
+    The baking format lives in export/baking.py (written and read in one place); it
+    imports nothing from here, so this lazy import cannot cycle.
+    """
+    from .export.baking import extract_credential, sniff_image
+
+    if sniff_image(data) is None:
+        return data
+    from .errors import ExportError
+
+    try:
+        return extract_credential(data)
+    except ExportError as exc:
+        raise InputError(exc.message, field=exc.field, value=exc.value) from exc
+
+
+def _carrier_check(data: Any) -> CheckResult | None:
+    """A passed 'carrier' check naming the baked image a credential came out of."""
+    from .export.baking import sniff_image
+
+    kind = sniff_image(data) if isinstance(data, (bytes, str)) else None
+    if kind == "png":
+        return CheckResult("carrier", True, "read from a baked Open Badges PNG (iTXt chunk 'openbadgecredential')")
+    if kind == "svg":
+        return CheckResult("carrier", True, "read from a baked Open Badges SVG (<openbadges:credential>)")
+    return None
+
+
+def _source_bytes(source: str | Path | bytes | dict[str, Any]) -> bytes | str | dict[str, Any]:
+    """Like verify(): a Path, or a str naming an existing file, is read; anything else is content."""
+    if isinstance(source, Path):
+        return read_artefact(source)
+    if isinstance(source, str) and not source.lstrip().startswith(("{", "ey", "<")):
+        try:
+            if Path(source).exists():
+                return read_artefact(source)
+        except OSError:  # e.g. a long JWT is not a file name
+            pass
+    return source
+
+
 def verify_all(source: str | Path | bytes | dict[str, Any],
                options: VerifyOptions | None = None) -> list[VerificationResult]:
     """Every credential in one input: a single credential gives one result.
 
     Carriers holding several credentials (presentations, baked images) expand here, so
-    callers such as the recognition pipeline never care how a credential arrived.
+    callers such as the recognition pipeline never care how a credential arrived:
+
+    * a baked PNG/SVG badge gives the result of its credential, with a passed `carrier`
+      check first saying where it was read from;
+    * a VerifiablePresentation gives one result per credential it carries. Each result
+      starts with the presentation's checks (presentation.structure / .proof / .replay /
+      .holder, and that credential's own presentation.binding), then the credential's
+      own checks; so a replayed presentation, or one presented by someone other than the
+      learner, makes every credential in it fail. The challenge and domain the verifier
+      sent come from `options.challenge` / `options.domain`; without them the replay check
+      fails. A presentation that carries no readable credential gives one result holding
+      only the presentation checks.
     """
-    return [verify(source, options)]
+    options = options or VerifyOptions()
+    try:
+        data = _source_bytes(source)
+        obj = parse_artefact(data)
+    except InputError as exc:
+        return [VerificationResult((CheckResult("input", False, str(exc), {"field": exc.field}),))]
+    except UnicodeDecodeError:
+        return [VerificationResult((CheckResult("input", False, "not UTF-8 text: not a credential file"),))]
+    from .export.presentation import checks_for_credential, is_presentation, verify_presentation
+
+    # challenge/domain belong to the presentation's proof; an issuer's proof carries neither
+    credential_options = replace(options, challenge=None, domain=None)
+    if is_presentation(obj):
+        vp_checks, credentials = verify_presentation(obj, challenge=options.challenge, domain=options.domain,
+                                                     options=options)
+        if not credentials:
+            return [VerificationResult(tuple(vp_checks), None, "presentation")]
+        results = []
+        for index, credential in enumerate(credentials):
+            result = verify_parsed(credential, credential_options)
+            results.append(replace(result, checks=(*checks_for_credential(vp_checks, index), *result.checks)))
+        return results
+    result = verify_parsed(obj, credential_options)
+    carrier = _carrier_check(data)
+    if carrier is not None:
+        result = replace(result, checks=(carrier, *result.checks))
+    return [result]
