@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
 from .results import CheckResult
 
 _DATETIME_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
-_TYPES_WITH = lambda *names: {  # noqa: E731 - schema fragment factory
-    "oneOf": [{"type": "string", "enum": list(names)},
-              {"type": "array", "minItems": 1, "contains": {"enum": list(names)}}]}
+
+
+def _types_with(*names: str) -> dict[str, Any]:
+    """Schema fragment: `type` is one of `names`, or an array containing one."""
+    return {"oneOf": [{"type": "string", "enum": list(names)},
+                      {"type": "array", "minItems": 1, "contains": {"enum": list(names)}}]}
+
+
 
 _PROFILE = {"type": "object", "required": ["id", "type"],
-            "properties": {"id": {"type": "string", "format": "uri"}, "type": _TYPES_WITH("Profile")}}
+            "properties": {"id": {"type": "string", "format": "uri"}, "type": _types_with("Profile")}}
 
 OB3_RULES: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2019-09/schema",
@@ -42,9 +47,9 @@ OB3_RULES: dict[str, Any] = {
         "credentialSubject": {
             "type": "object", "required": ["type", "achievement"],
             "properties": {
-                "type": _TYPES_WITH("AchievementSubject"),
+                "type": _types_with("AchievementSubject"),
                 "achievement": {"type": "object", "required": ["id", "type", "criteria", "description", "name"],
-                                "properties": {"type": _TYPES_WITH("Achievement"),
+                                "properties": {"type": _types_with("Achievement"),
                                                "name": {"type": "string"},
                                                "description": {"type": "string"},
                                                "criteria": {"type": "object"},
@@ -58,7 +63,7 @@ OB3_RULES: dict[str, Any] = {
     },
 }
 
-_OB3_VALIDATOR = jsonschema.Draft201909Validator(OB3_RULES, format_checker=jsonschema.FormatChecker())
+_OB3_VALIDATOR = jsonschema.Draft201909Validator(OB3_RULES, format_checker=jsonschema.FormatChecker())  # type: ignore[no-untyped-call,unused-ignore]
 
 
 def _path(error: jsonschema.ValidationError) -> str:
@@ -87,10 +92,10 @@ _ELM_REQUIRED: tuple[tuple[tuple[str, ...], str], ...] = (
 
 def _elm_problems(cred: dict[str, Any]) -> list[str]:
     problems = []
-    types = cred.get("type") if isinstance(cred.get("type"), list) else [cred.get("type")]
+    types: list[Any] = cred["type"] if isinstance(cred.get("type"), list) else [cred.get("type")]
     if "VerifiableCredential" not in types or "EuropeanDigitalCredential" not in types:
         problems.append("type: must include VerifiableCredential and EuropeanDigitalCredential")
-    ctx = cred.get("@context") if isinstance(cred.get("@context"), list) else [cred.get("@context")]
+    ctx: list[Any] = cred["@context"] if isinstance(cred.get("@context"), list) else [cred.get("@context")]
     if "http://data.europa.eu/snb/model/context/edc-ap" not in ctx:
         problems.append("@context: must include http://data.europa.eu/snb/model/context/edc-ap")
     if not cred.get("issued") and not cred.get("issuanceDate"):

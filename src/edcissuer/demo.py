@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography import x509
+
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity, load_certificates, load_seal
 from .issue import IssuedCredential, issue
@@ -33,7 +35,7 @@ class DemoKeys:
     issuer: KeyPair
     issuer_p256: KeyPair
     seal: SealIdentity
-    trust_anchors: tuple
+    trust_anchors: tuple[x509.Certificate, ...]
     learners: dict[str, KeyPair]
 
 

@@ -30,13 +30,15 @@ def contexts_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, str]:
-    return json.loads((contexts_dir() / "index.json").read_text(encoding="utf-8"))
+    index: dict[str, str] = json.loads((contexts_dir() / "index.json").read_text(encoding="utf-8"))
+    return index
 
 
 @lru_cache(maxsize=64)
 def _load_bundled(url: str) -> dict[str, Any]:
     name = _index()[url]
-    return json.loads((contexts_dir() / name).read_text(encoding="utf-8"))
+    doc: dict[str, Any] = json.loads((contexts_dir() / name).read_text(encoding="utf-8"))
+    return doc
 
 
 def known_urls() -> frozenset[str]:
@@ -88,7 +90,8 @@ def _fetch(url: str) -> dict[str, Any]:
 
     with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - https only, allow-listed
         data = resp.read(2_000_000)
-    return json.loads(data)
+    doc: dict[str, Any] = json.loads(data)
+    return doc
 
 
 default_loader: DocumentLoader = make_loader()

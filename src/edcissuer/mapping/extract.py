@@ -93,9 +93,9 @@ def extract_elements(credential: dict[str, Any]) -> Elements:
 def _elm_body(org: Any) -> Body:
     if not isinstance(org, dict):
         return Body(id=_id(org))
-    countries = [_country_code(_id(a.get("countryCode")))
-                 for loc in _list(org.get("location")) if isinstance(loc, dict)
-                 for a in _list(loc.get("address")) if isinstance(a, dict)]
+    countries = [c for loc in _list(org.get("location")) if isinstance(loc, dict)
+                 for a in _list(loc.get("address")) if isinstance(a, dict)
+                 if (c := _country_code(_id(a.get("countryCode"))))]
     legal = next((x.get("notation") for key in ("eIDASIdentifier", "registration", "vatIdentifier")
                   for x in _list(org.get(key)) if isinstance(x, dict)), None)
     return Body(id=org.get("id"), name=_lang(org.get("legalName")) or {},
@@ -125,9 +125,9 @@ def _coded(concept: Any, by_uri: dict[str, str], by_label: dict[str, str] | None
 
 def _from_elm(cred: dict[str, Any]) -> Elements:
     subject = cred.get("credentialSubject") or {}
-    claim = next(iter(_list(subject.get("hasClaim"))), {}) or {}
-    spec = next(iter(_list(claim.get("specifiedBy"))), {}) or {}
-    awarding = next(iter(_list(claim.get("awardedBy"))), {}) or {}
+    claim: dict[str, Any] = next(iter(_list(subject.get("hasClaim"))), {}) or {}
+    spec: dict[str, Any] = next(iter(_list(claim.get("specifiedBy"))), {}) or {}
+    awarding: dict[str, Any] = next(iter(_list(claim.get("awardedBy"))), {}) or {}
     notes = _elm_notes(spec)
     sources: dict[str, str] = {}
     inferred: list[str] = []
@@ -140,7 +140,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         name = {k: f"{g.get(k, '')} {f.get(k, '')}".strip() for k in {*g, *f}}
     learner = Learner(id=subject.get("id"), name=name or {},
                       email=email.removeprefix("mailto:") if email else None,
-                      identifiers=[x.get("notation") for x in _list(subject.get("identifier"))
+                      identifiers=[str(x["notation"]) for x in _list(subject.get("identifier"))
                                    if isinstance(x, dict) and x.get("notation")])
     sources["learner"] = "credentialSubject"
 
@@ -207,7 +207,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     supervision = None
     grade = None
     if isinstance(assessment_node, dict):
-        a_spec = next(iter(_list(assessment_node.get("specifiedBy"))), {}) or {}
+        a_spec: dict[str, Any] = next(iter(_list(assessment_node.get("specifiedBy"))), {}) or {}
         labels = {code: code for code in vocab.ASSESSMENT}
         assessment = _coded(a_spec.get("dcType"), _ASSESSMENT_BY_URI, labels)
         if assessment is None and a_spec.get("title"):
@@ -287,7 +287,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
 def _ob3_body(profile: Any) -> Body:
     if not isinstance(profile, dict):
         return Body(id=_id(profile))
-    address = next(iter(_list(profile.get("address"))), {}) or {}
+    address: dict[str, Any] = next(iter(_list(profile.get("address"))), {}) or {}
     legal = next((e.get("identifier") for e in _list(profile.get("otherIdentifier"))
                   if isinstance(e, dict) and e.get("identifierType") == "ext:legalIdentifier"), None)
     return Body(id=profile.get("id"), name=_lang(profile.get("name")) or {},
@@ -295,7 +295,7 @@ def _ob3_body(profile: Any) -> Body:
 
 
 def _from_ob3(cred: dict[str, Any]) -> Elements:
-    subject = next(iter(_list(cred.get("credentialSubject"))), {}) or {}
+    subject: dict[str, Any] = next(iter(_list(cred.get("credentialSubject"))), {}) or {}
     ach = subject.get("achievement") or {}
     lang = ach.get("inLanguage") or "en"
     inferred: list[str] = []
@@ -309,7 +309,7 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
             continue
         kind, value = ident.get("identityType"), ident.get("identityHash")
         if kind == "name" and not ident.get("hashed"):
-            name = name or {lang: value}
+            name = name or ({lang: value} if isinstance(value, str) else None)
         elif kind == "emailAddress":
             email_hash = value
         elif value and not ident.get("hashed"):

@@ -200,7 +200,9 @@ class Learner(_Text):
     @property
     def full_name(self) -> dict[str, str]:
         langs = list(dict.fromkeys([*self.given_name, *self.family_name]))
-        pick = lambda m, lang: m.get(lang) or next(iter(m.values()))  # noqa: E731
+        def pick(names: dict[str, str], lang: str) -> str:
+            return names.get(lang) or next(iter(names.values()))
+
         return {lang: f"{pick(self.given_name, lang)} {pick(self.family_name, lang)}" for lang in langs}
 
 
