@@ -163,3 +163,28 @@ def test_credential_signed_by_a_key_other_than_the_issuers_fails_issuer_binding(
     result = verify(issued.artefact, options)
     assert [c.name for c in result.failures] == ["issuer.binding"]
     assert "not controlled by the issuer did:web:credentials.univ-lusitania.example" in result.failures[0].reason
+
+
+def test_data_integrity_signed_elm_still_conforms_to_edc_shacl(records, demo_keys):
+    pyshacl = pytest.importorskip("pyshacl")
+    rdflib = pytest.importorskip("rdflib")
+    from pyld import jsonld
+
+    from conftest import need_reference
+    from edcissuer.ld.loader import default_loader
+
+    shapes_dir = need_reference("elm", "shacl", "ttl")
+    shapes = rdflib.Graph()
+    for f in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl"):
+        shapes.parse(shapes_dir / f)
+    issued = issue(records["model3-joint"], fmt="elm", signer=demo_keys.issuer, proof="eddsa-rdfc-2022", now=NOW)
+    nquads = jsonld.to_rdf(issued.artefact, {"documentLoader": default_loader, "format": "application/n-quads"})
+    data = rdflib.Dataset()
+    data.parse(data=nquads, format="nquads")
+    graph = rdflib.Graph()
+    for s, p, o, g in data.quads():
+        if g is None or g == data.default_graph.identifier or str(g).startswith("urn:x-rdflib:default"):
+            graph.add((s, p, o))
+    assert len(graph) > 200  # the credential itself, without the proof graph
+    conforms, _, text = pyshacl.validate(graph, shacl_graph=shapes, inference="none")
+    assert conforms, text
