@@ -1,0 +1,607 @@
+"""Batch issuance at registrar scale: a cohort in, one signed credential per learner and format out.
+
+Why this shape. A registrar issues a whole cohort at once and must never lose or
+duplicate a credential, even when the run is killed half-way. So every credential
+goes through three steps, each durable before the next:
+
+1. reserve: the ledger records (record hash, format) -> credential id + a random
+   status-list index, in a transaction, *before* anything is signed;
+2. sign and write: the credential is signed (in worker processes) and written to
+   the output folder atomically (temporary file + rename);
+3. complete: the ledger marks the entry issued, with the output's SHA-256.
+
+A re-run finds every record by its content hash: issued ones are skipped (their file
+is checked, and rewritten byte-for-byte if it went missing), reserved-but-unfinished
+ones are re-signed with the SAME credential id, index and proof time. Bad rows are
+reported (row, field, reason) and skipped; the rest are issued.
+
+Rows come from a CSV file (one learner a row, `CSV_COLUMNS`) merged over a programme
+file holding the shared micro-programme elements, or from a JSON/YAML list of full
+records. This module never prints; progress goes to an optional callback.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+from .crypto.keys import KeyPair
+from .crypto.x509 import SealIdentity
+from .errors import EdcIssuerError, InputError, RecordValidationError
+from .issue import FORMATS, IssuedCredential, default_proof, map_record, secure, with_issuer_id
+from .ld.loader import DocumentLoader, default_loader
+from .ledger import Completion, Ledger, LedgerEntry, Reservation, learner_reference
+from .ledger.outputs import file_sha256, write_atomic
+from .models.records import ELEMENTS, MicroCredentialRecord, parse_record, read_structured
+from .status.bitstring import with_status_context
+from .status.publish import StatusListSettings, publish_status_lists
+
+Signer = KeyPair | SealIdentity
+
+#: CSV column -> learner field (element a) and the per-row record fields
+LEARNER_COLUMNS: dict[str, str] = {
+    "learner_id": "id", "given_name": "given_name", "family_name": "family_name", "email": "email",
+    "student_id": "student_id", "date_of_birth": "date_of_birth",
+}
+ROW_COLUMNS: dict[str, str] = {"issued": "issued", "valid_until": "valid_until", "credential_id": "id"}
+GRADE_COLUMNS = ("grade", "grade_scheme")
+CSV_COLUMNS: tuple[str, ...] = (*LEARNER_COLUMNS, *ROW_COLUMNS, *GRADE_COLUMNS)
+#: programme keys that belong to a learner row, never to the shared programme
+ROW_ONLY = ("learner", "id")
+MAX_ROWS_FILE_BYTES = 200_000_000
+COMPLETE_EVERY = 64          # ledger completions per transaction
+RESERVE_CHUNK = 32           # rows planned (and reserved) per transaction
+ERRORS_FILE = "errors.jsonl"
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+# --- input -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One input row: its 1-based number among the data rows, its data, and the CSV line."""
+
+    number: int
+    data: Mapping[str, Any]
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row (or one format of it) was not issued: written as a line of errors.jsonl."""
+
+    row: int
+    field: str
+    reason: str
+    line: int | None = None
+    column: str | None = None
+    format: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def load_programme(path: str | Path) -> dict[str, Any]:
+    """The shared micro-programme elements (YAML/JSON object without a learner)."""
+    data = read_structured(Path(path))
+    if not isinstance(data, dict):
+        raise InputError("a programme file must hold one object of shared record elements", field=str(path))
+    misplaced = [k for k in ROW_ONLY if k in data]
+    if misplaced:
+        raise InputError(f"{', '.join(misplaced)} belong(s) to a learner row, not to the programme",
+                         field=str(path))
+    return data
+
+
+def check_programme(programme: Mapping[str, Any]) -> None:
+    """Refuse a programme that would make every row fail: validate it with a placeholder learner."""
+    probe = {**copy.deepcopy(dict(programme)), "learner": {"given_name": "X", "family_name": "Y"}}
+    probe.setdefault("issued", "2000-01-01T00:00:00Z")
+    if isinstance(probe.get("grade"), dict):
+        probe["grade"] = {"value": "x", **probe["grade"]}
+    try:
+        parse_record(probe)
+    except RecordValidationError as exc:
+        raise RecordValidationError([(f"programme: {f}", m) for f, m in exc.problems]) from exc
+
+
+def read_rows(path: str | Path) -> Iterator[SourceRow]:
+    """Rows of a CSV file (streamed), or the records of a JSON/YAML list (or {"records": [...]})."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(f"cannot read rows: {exc.strerror}", field=str(p)) from exc
+    if size > MAX_ROWS_FILE_BYTES:
+        raise InputError(f"file is {size} bytes, over the {MAX_ROWS_FILE_BYTES}-byte limit", field=str(p))
+    if p.suffix.lower() == ".csv":
+        yield from _csv_rows(p)
+        return
+    data = read_structured(p, max_bytes=MAX_ROWS_FILE_BYTES)
+    items = data.get("records") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise InputError("expected a list of records (or an object with a 'records' list)", field=str(p))
+    for number, item in enumerate(items, start=1):
+        yield SourceRow(number, item if isinstance(item, dict) else {"__not_an_object__": item})
+
+
+def count_rows(path: str | Path) -> int | None:
+    """Number of data rows (for a progress total); None when it cannot be told cheaply."""
+    p = Path(path)
+    if p.suffix.lower() != ".csv":
+        return None
+    with p.open(encoding="utf-8-sig", newline="") as handle:
+        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+
+
+def _csv_rows(path: Path) -> Iterator[SourceRow]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = [h.strip() for h in (reader.fieldnames or [])]
+        problems = check_columns(header)
+        if problems:
+            raise InputError("; ".join(problems), field=f"{path} (header)")
+        reader.fieldnames = header
+        number = 0
+        for row in reader:
+            number += 1
+            yield SourceRow(number, row, reader.line_num)
+
+
+def check_columns(header: list[str]) -> list[str]:
+    """Problems with a CSV header: unknown columns (a typo would silently drop data in every row)."""
+    problems = []
+    if len(set(header)) != len(header):
+        problems.append("duplicate column names")
+    fields = set(MicroCredentialRecord.model_fields)
+    for name in header:
+        if name in CSV_COLUMNS or not name:
+            continue
+        head = name.split(".", 1)[0]
+        if head not in fields or head in {"learner", "id", "issued", "valid_until"}:
+            problems.append(f"unknown column {name!r} (learner columns: {', '.join(CSV_COLUMNS)}; overrides are "
+                            f"record paths such as workload.ects or assessment.type)")
+    for required in ("given_name", "family_name"):
+        if required not in header:
+            problems.append(f"missing column {required!r}")
+    return problems
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def record_data(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The record dict of one row: a full record (merged over the programme), or CSV cells."""
+    base = copy.deepcopy(dict(programme or {}))
+    if "learner" in row or "__not_an_object__" in row:
+        if "__not_an_object__" in row:
+            raise RecordValidationError([("record", "must be a JSON/YAML object")])
+        return {**base, **copy.deepcopy(dict(row))}
+    if None in row:
+        raise RecordValidationError([("row", "has more cells than the header has columns")])
+    cells = {k: (v.strip() if isinstance(v, str) else v) for k, v in row.items()}
+    cells = {k: v for k, v in cells.items() if v not in (None, "")}
+    base["learner"] = {LEARNER_COLUMNS[c]: v for c, v in cells.items() if c in LEARNER_COLUMNS}
+    for column, key in ROW_COLUMNS.items():
+        if column in cells:
+            base[key] = cells[column]
+    grade = dict(base.get("grade") or {})
+    if "grade" in cells:
+        grade["value"] = cells["grade"]
+    if "grade_scheme" in cells:
+        grade["scheme"] = cells["grade_scheme"]
+    if grade.get("value"):
+        base["grade"] = grade
+    else:
+        base.pop("grade", None)
+    for column, value in cells.items():
+        if column not in CSV_COLUMNS:
+            _set_path(base, column, value)
+    return base
+
+
+def _column_of(field_name: str) -> str | None:
+    """CSV column behind a record error field ('a) identification of the learner.email' -> 'email')."""
+    learner = ELEMENTS["learner"] + "."
+    if field_name.startswith(learner):
+        key = field_name[len(learner):].split(".", 1)[0]
+        return next((c for c, k in LEARNER_COLUMNS.items() if k == key), None)
+    for column, key in ROW_COLUMNS.items():
+        if field_name.startswith(ELEMENTS.get(key, key)):
+            return column
+    if field_name.startswith("optional: grade") or field_name == "grade":
+        return "grade"
+    return None
+
+
+# --- signing (runs in worker processes) ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class SignerBlob:
+    """A signer as bytes, so worker processes can rebuild it (key objects do not pickle)."""
+
+    kind: str
+    parts: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, signer: Signer) -> SignerBlob:
+        from cryptography.hazmat.primitives import serialization
+
+        if isinstance(signer, KeyPair):
+            return cls("key", (signer.to_pem(private=True),))
+        pem = serialization.Encoding.PEM
+        key = signer.private_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption())
+        return cls("seal", (key, signer.certificate.public_bytes(pem),
+                            *(c.public_bytes(pem) for c in signer.chain)))
+
+    def load(self) -> Signer:
+        if self.kind == "key":
+            return KeyPair.from_pem(self.parts[0])
+        from .crypto.x509 import load_seal
+
+        return load_seal(b"".join(self.parts[1:]), self.parts[0])
+
+
+@dataclass(frozen=True)
+class SignJob:
+    """Everything one signing needs; picklable, so it can cross to a worker process."""
+
+    record: MicroCredentialRecord
+    format: str
+    proof: str
+    credential_id: str
+    status: tuple[dict[str, Any], ...] | None
+    created: datetime
+    target: Path
+    issuer_did: str | None
+    row: int
+    rewrite: bool = False
+
+
+def sign_record(record: MicroCredentialRecord, *, fmt: str, proof: str, signer: Signer, credential_id: str,
+                status: list[dict[str, Any]] | None, now: datetime, issuer_did: str | None = None,
+                loader: DocumentLoader = default_loader) -> IssuedCredential:
+    """`issue()` with a fixed credential id and credentialStatus entries.
+
+    The id comes from the ledger (so a resumed signing reuses it); for a VC 1.1 (ELM)
+    credential the status context is added so the entry terms are defined.
+    """
+    record = record.model_copy(update={"id": credential_id})
+    vm = None
+    if isinstance(signer, KeyPair) and proof != "jades":
+        record = with_issuer_id(record, issuer_did or signer.did_key)
+        if issuer_did and issuer_did.startswith("did:web:"):
+            from .crypto.did import did_web_verification_method
+
+            vm = did_web_verification_method(issuer_did, signer)
+    credential = map_record(record, fmt)
+    if status:
+        credential = with_status_context(credential)
+    return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader,
+                  status=list(status) if status else None, verification_method=vm)
+
+
+_worker_signer: Signer | None = None   # per worker process: rebuilt once from a SignerBlob
+
+
+def _init_worker(blob: SignerBlob) -> None:
+    global _worker_signer
+    _worker_signer = blob.load()
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: SignJob
+    sha256: str | None = None
+    error: tuple[str, str] | None = None   # (field, reason): exceptions do not always pickle
+
+
+def run_job(job: SignJob, signer: Signer | None = None) -> JobResult:
+    """Sign one job and write its file atomically; failures come back as data, not exceptions."""
+    signer = signer or _worker_signer
+    if signer is None:
+        return JobResult(job, error=("signer", "worker has no signer"))
+    try:
+        issued = sign_record(job.record, fmt=job.format, proof=job.proof, signer=signer,
+                             credential_id=job.credential_id, status=list(job.status) if job.status else None,
+                             now=job.created, issuer_did=job.issuer_did)
+        digest = write_atomic(job.target, issued.serialize().encode("utf-8"))
+    except EdcIssuerError as exc:
+        return JobResult(job, error=(exc.field or "signing", exc.message))
+    return JobResult(job, sha256=digest)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+@dataclass
+class BatchReport:
+    """What a run did. Counts are credentials (record x format) unless named rows."""
+
+    rows: int = 0
+    issued: int = 0            # signed and written in this run (new or resumed)
+    resumed: int = 0           # of those: reservations an interrupted run left unfinished
+    skipped: int = 0           # already issued before (or a duplicate row in this run)
+    rewritten: int = 0         # already issued, but the file was missing or changed: written again
+    refused_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    status_lists: list[Path] = field(default_factory=list)
+    error_report: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "issued": self.issued, "resumed": self.resumed, "skipped": self.skipped,
+                "rewritten": self.rewritten, "refusedRows": self.refused_rows,
+                "errors": [e.to_dict() for e in self.errors], "statusLists": [str(p) for p in self.status_lists],
+                "errorReport": str(self.error_report) if self.error_report else None, "seconds": self.seconds}
+
+    def to_text(self) -> str:
+        lines = [f"rows read: {self.rows}",
+                 f"issued:    {self.issued}" + (f" ({self.resumed} finished from an interrupted run)"
+                                                if self.resumed else ""),
+                 f"skipped:   {self.skipped} (already issued)",
+                 f"refused:   {self.refused_rows} row(s)"]
+        if self.rewritten:
+            lines.append(f"rewritten: {self.rewritten} (issued before; output file was missing or changed)")
+        for e in self.errors[:20]:
+            where = f"row {e.row}" + (f" (line {e.line})" if e.line else "")
+            lines.append(f"  - {where}: {e.field}" + (f" [column {e.column}]" if e.column else "")
+                         + (f" [{e.format}]" if e.format else "") + f": {e.reason}")
+        if len(self.errors) > 20:
+            lines.append(f"  ... {len(self.errors) - 20} more")
+        if self.error_report:
+            lines.append(f"error report: {self.error_report}")
+        if self.status_lists:
+            lines.append(f"status lists: {len(self.status_lists)} signed list credential(s) in "
+                         f"{self.status_lists[0].parent}")
+        lines.append(f"time: {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def derive_pseudonym_key(signer: Signer) -> bytes:
+    """The learner-reference key, derived from the issuer's private key (HKDF-SHA-256).
+
+    Why: the key must live apart from the ledger, and the issuer already keeps its
+    signing key apart; deriving (with a fixed label) needs no new secret to manage.
+    Pass an explicit key to run_batch when keys rotate (see docs/ledger.md).
+    """
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    private = signer.private_key
+    if private is None:
+        raise InputError("deriving the learner-reference key needs a private key", field="signer")
+    secret = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                   serialization.NoEncryption())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"edcissuer",
+                info=b"edcissuer/ledger/learner-reference/v1").derive(secret)
+
+
+def output_name(credential_id: str, fmt: str, suffix: str) -> str:
+    """File name of a credential: the uuid of a urn:uuid id, else a safe form of the id + hash."""
+    if credential_id.startswith("urn:uuid:"):
+        stem = credential_id[len("urn:uuid:"):]
+    else:
+        stem = _SAFE.sub("_", credential_id)[-60:].strip("._") + "-" + sha256(credential_id.encode()).hexdigest()[:10]
+    return f"{stem}.{fmt}{suffix}"
+
+
+def planned_credential_id(record: MicroCredentialRecord, signer: Signer, proof: str,
+                          issuer_did: str | None) -> str:
+    """The id `issue()` would give this record (so `issue` and `batch` agree on it)."""
+    if record.id:
+        return record.id
+    if isinstance(signer, KeyPair) and proof != "jades":
+        return with_issuer_id(record, issuer_did or signer.did_key).credential_id()
+    return record.credential_id()
+
+
+_SUFFIX = {"jwt": ".jwt", "jwt-legacy": ".jwt", "jades": ".jades.json"}
+
+
+class _Run:
+    """State of one run_batch call (kept out of the public function to keep it readable)."""
+
+    def __init__(self, *, ledger: Ledger, out_dir: Path, status: StatusListSettings | None, now: datetime,
+                 report: BatchReport, progress: Callable[[str, int], None] | None) -> None:
+        self.ledger, self.out_dir, self.status, self.now = ledger, out_dir, status, now
+        self.report, self.progress = report, progress
+        self.completions: list[Completion] = []
+        self.inflight: set[tuple[str, str]] = set()
+        self.failed_rows: set[int] = set()
+        self.errors_handle: Any = None
+
+    def tick(self, what: str, n: int = 1) -> None:
+        if self.progress is not None:
+            self.progress(what, n)
+
+    def refuse(self, error: RowError) -> None:
+        self.report.errors.append(error)
+        if error.row not in self.failed_rows:
+            self.failed_rows.add(error.row)
+            self.report.refused_rows += 1
+        if self.errors_handle is None:
+            self.report.error_report = self.out_dir / ERRORS_FILE
+            self.errors_handle = self.report.error_report.open("w", encoding="utf-8")
+        self.errors_handle.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
+        self.errors_handle.flush()
+
+    def finish(self, result: JobResult) -> None:
+        job = result.job
+        self.inflight.discard((job.credential_id, job.format))
+        if result.error is not None:
+            self.refuse(RowError(job.row, result.error[0], f"signing failed: {result.error[1]}", format=job.format))
+            self.tick("refused")
+            return
+        assert result.sha256 is not None
+        self.completions.append(Completion(job.credential_id, job.format, result.sha256, job.target.name))
+        if job.rewrite:
+            self.report.rewritten += 1
+        else:
+            self.report.issued += 1
+        self.tick("issued")
+        if len(self.completions) >= COMPLETE_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self.ledger.complete(self.completions, at=self.now)
+        self.completions = []
+
+    def job_for(self, entry: LedgerEntry, record: MicroCredentialRecord, row: int, issuer_did: str | None,
+                rewrite: bool = False) -> SignJob:
+        status = None
+        if entry.status_list is not None:
+            if self.status is None:
+                raise InputError(f"{entry.credential_id} ({entry.format}) was reserved with a status list entry; "
+                                 f"give the status list settings (--status-url) to finish it", field="status")
+            status = tuple(self.status.entries(entry.status_list, int(entry.status_index or 0)))
+        target = self.out_dir / output_name(entry.credential_id, entry.format, _SUFFIX.get(entry.proof, ".jsonld"))
+        return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
+                       issuer_did, row, rewrite)
+
+
+def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
+              formats: Iterable[str], signer: Signer, out_dir: Path, ledger: Ledger,
+              status_lists: StatusListSettings | None, now: datetime, workers: int = 1,
+              proof: str | None = None, issuer_did: str | None = None, pseudonym_key: bytes | None = None,
+              progress: Callable[[str, int], None] | None = None) -> BatchReport:
+    """Issue every valid row in every format, exactly once across re-runs; see the module docstring.
+
+    `progress(kind, n)` is called as credentials finish ("issued", "skipped",
+    "refused"). `workers` > 1 signs in that many processes (the ledger stays in this
+    one). Raises only for misuse or an unusable programme/ledger; row problems are
+    reported in the returned `BatchReport` and in OUT/errors.jsonl.
+    """
+    started = time.perf_counter()
+    fmts = list(dict.fromkeys(formats))
+    if not fmts or any(f not in FORMATS for f in fmts):
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    if now.tzinfo is None:
+        raise InputError("now must be timezone-aware", field="now")
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
+    if programme is not None:
+        check_programme(programme)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / ERRORS_FILE).unlink(missing_ok=True)
+    key = pseudonym_key or derive_pseudonym_key(signer)
+    report = BatchReport()
+    run = _Run(ledger=ledger, out_dir=out_dir, status=status_lists, now=now, report=report, progress=progress)
+    batch_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    executor = (ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                    initargs=(SignerBlob.of(signer),)) if workers > 1 else None)
+    pending: set[Future[JobResult]] = set()
+    max_inflight = max(8, workers * 16)
+
+    def submit(job: SignJob) -> None:
+        run.inflight.add((job.credential_id, job.format))
+        if executor is None:
+            run.finish(run_job(job, signer))
+            return
+        while len(pending) >= max_inflight:
+            drain(FIRST_COMPLETED)
+        pending.add(executor.submit(run_job, job))
+
+    def drain(mode: str) -> None:
+        done, _ = wait(pending, return_when=mode)
+        for future in done:
+            pending.discard(future)
+            run.finish(future.result())
+
+    try:
+        for chunk in _chunks(rows, RESERVE_CHUNK):
+            for job in _plan(chunk, run, programme=programme, fmts=fmts, signer=signer, proof=proof,
+                             issuer_did=issuer_did, key=key, batch_id=batch_id):
+                submit(job)
+        if pending:
+            drain("ALL_COMPLETED")
+        run.flush()
+        if status_lists is not None and ledger.status_lists():
+            report.status_lists = publish_status_lists(ledger, status_lists, now=now)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        if run.errors_handle is not None:
+            run.errors_handle.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _chunks(rows: Iterable[SourceRow | Mapping[str, Any]], size: int) -> Iterator[list[SourceRow]]:
+    chunk: list[SourceRow] = []
+    for number, row in enumerate(rows, start=1):
+        chunk.append(row if isinstance(row, SourceRow) else SourceRow(number, row))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | None, fmts: list[str],
+          signer: Signer, proof: str | None, issuer_did: str | None, key: bytes, batch_id: str) -> list[SignJob]:
+    """Validate a chunk of rows, reserve them in one ledger transaction, and return what to sign."""
+    planned: list[tuple[SourceRow, MicroCredentialRecord, Reservation]] = []
+    for source in chunk:
+        run.report.rows += 1
+        try:
+            record = parse_record(record_data(programme, source.data))
+        except RecordValidationError as exc:
+            for name, message in exc.problems:
+                run.refuse(RowError(source.number, name, message, source.line, _column_of(name)))
+            run.tick("refused", len(fmts))
+            continue
+        record_hash, ref = record.content_hash(), learner_reference(record.learner, key)
+        for fmt in fmts:
+            chosen = proof or default_proof(fmt, signer)
+            cid = planned_credential_id(record, signer, chosen, issuer_did)
+            planned.append((source, record, Reservation(cid, fmt, chosen, record_hash, ref)))
+    policy = run.status.policy if run.status is not None else None
+    answers = run.ledger.reserve([p[2] for p in planned], at=run.now, status=policy, batch_id=batch_id)
+    jobs: list[SignJob] = []
+    for (source, record, request), answer in zip(planned, answers):
+        entry = answer.entry
+        if entry is None:
+            run.refuse(RowError(source.number, "credential_id", answer.problem or "refused by the ledger",
+                                source.line, "credential_id", request.format))
+            run.tick("refused")
+            continue
+        if answer.created:
+            jobs.append(run.job_for(entry, record, source.number, issuer_did))
+        elif (entry.credential_id, entry.format) in run.inflight or any(
+                j.credential_id == entry.credential_id and j.format == entry.format for j in jobs):
+            run.report.skipped += 1      # the same record twice in this run
+            run.tick("skipped")
+        elif not entry.done:
+            run.report.resumed += 1
+            jobs.append(run.job_for(entry, record, source.number, issuer_did))
+        else:
+            target = run.out_dir / (entry.output_path or "")
+            if entry.output_path and file_sha256(target) == entry.output_sha256:
+                run.report.skipped += 1
+                run.tick("skipped")
+            else:
+                jobs.append(run.job_for(entry, record, source.number, issuer_did, rewrite=True))
+    return jobs

@@ -1,0 +1,124 @@
+"""The issuer's side of status lists: ledger states -> signed BitstringStatusListCredentials.
+
+Why re-sign from the ledger every time instead of flipping bits in the published file:
+the ledger is the single truth (revoked/suspended + reason + time); a list file is a
+signed view of it that can always be rebuilt, e.g. after a lost folder or to renew
+its validity period before `validUntil` (stale lists must not hide a revocation).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..crypto.keys import KeyPair
+from ..errors import SigningError
+from ..ld.loader import DocumentLoader, default_loader
+from ..ledger import Ledger, ListPolicy
+from ..ledger.outputs import write_atomic
+from .bitstring import INDEX_FILE, PURPOSES, encode_list, list_url, status_entries, status_list_credential
+
+#: how long a published list is valid; re-publish (edcissuer status publish) well before
+DEFAULT_VALIDITY = timedelta(days=30)
+_BASE_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+
+@dataclass(frozen=True)
+class StatusListSettings:
+    """Where lists are published (`base_url`), written (`directory`) and who signs them.
+
+    The list signer must be a Data Integrity key (Ed25519 -> eddsa-rdfc-2022, P-256/384
+    -> ecdsa-rdfc-2019); `issuer` defaults to its did:key and should equal the issuer
+    of the credentials (verifiers check that by default).
+    """
+
+    base_url: str
+    directory: Path
+    signer: KeyPair
+    issuer: str | None = None
+    valid_for: timedelta | None = DEFAULT_VALIDITY
+    policy: ListPolicy = field(default_factory=ListPolicy)
+
+    def __post_init__(self) -> None:
+        if not _BASE_URL.match(self.base_url):
+            raise SigningError("the status list base URL must be an absolute http(s) URL without query or "
+                               "fragment, e.g. https://credentials.example.edu/status", field="status_url",
+                               value=self.base_url)
+        if self.signer.private_key is None:
+            raise SigningError("status lists need a private signing key", field="status_key")
+
+    @property
+    def issuer_id(self) -> str:
+        return self.issuer or self.signer.did_key
+
+    @property
+    def cryptosuite(self) -> str:
+        return "eddsa-rdfc-2022" if self.signer.algorithm == "Ed25519" else "ecdsa-rdfc-2019"
+
+    @property
+    def verification_method(self) -> str | None:
+        if self.issuer and self.issuer.startswith("did:web:"):
+            from ..crypto.did import did_web_verification_method
+
+            return did_web_verification_method(self.issuer, self.signer)
+        return None
+
+    def entries(self, list_id: str, index: int) -> list[dict[str, Any]]:
+        """credentialStatus for the credential holding `index` in list `list_id`."""
+        return status_entries(self.base_url, list_id, index)
+
+    def url(self, list_id: str, purpose: str) -> str:
+        return list_url(self.base_url, list_id, purpose)
+
+
+def file_name(url: str) -> str:
+    """A list's file name in the status folder: its URL's last path segment + .json."""
+    return url.rstrip("/").rsplit("/", 1)[-1] + ".json"
+
+
+def sign_status_list(settings: StatusListSettings, *, list_id: str, purpose: str, indices: list[int], size: int,
+                     now: datetime, loader: DocumentLoader = default_loader) -> dict[str, Any]:
+    """One signed BitstringStatusListCredential with the bits at `indices` set."""
+    from ..proofs.data_integrity import add_proof
+
+    when = now.replace(microsecond=0)
+    doc = status_list_credential(
+        url=settings.url(list_id, purpose), issuer=settings.issuer_id, purpose=purpose,
+        encoded_list=encode_list(indices, size), valid_from=when,
+        valid_until=when + settings.valid_for if settings.valid_for else None)
+    return add_proof(doc, settings.signer, cryptosuite=settings.cryptosuite, created=when, loader=loader,
+                     verification_method=settings.verification_method)
+
+
+def publish_status_lists(ledger: Ledger, settings: StatusListSettings, *, now: datetime,
+                         list_ids: list[str] | None = None, loader: DocumentLoader = default_loader) -> list[Path]:
+    """Re-sign the revocation and suspension lists of `list_ids` (default: all) into the folder.
+
+    Files are replaced atomically; `index.json` maps each list URL to its file so a
+    verifier pointed at the folder (`--status-dir`) finds every list.
+    """
+    sizes = dict(ledger.status_lists())
+    wanted = sizes if list_ids is None else {i: ledger.list_size(i) for i in dict.fromkeys(list_ids)}
+    written: list[Path] = []
+    index_path = settings.directory / INDEX_FILE
+    try:
+        mapping = json.loads(index_path.read_text(encoding="utf-8")) if index_path.is_file() else {}
+    except (OSError, ValueError):
+        mapping = {}
+    if not isinstance(mapping, dict):
+        mapping = {}
+    for list_id, size in wanted.items():
+        for purpose in PURPOSES:
+            signed = sign_status_list(settings, list_id=list_id, purpose=purpose,
+                                      indices=ledger.flagged(list_id, purpose), size=size, now=now, loader=loader)
+            url = settings.url(list_id, purpose)
+            target = settings.directory / file_name(url)
+            write_atomic(target, (json.dumps(signed, indent=2) + "\n").encode("utf-8"))
+            mapping[url] = target.name
+            written.append(target)
+    if written:
+        write_atomic(index_path, (json.dumps(dict(sorted(mapping.items())), indent=2) + "\n").encode("utf-8"))
+    return written
