@@ -263,12 +263,13 @@ def default_badge_png(source: Any, size: int = 400) -> bytes:
     d = ImageDraw.Draw(img)
     d.ellipse([4, 4, size - 4, size - 4], fill=_OB_BLUE, outline=_OB_GOLD, width=max(4, size // 40))
     d.ellipse([size * 0.1, size * 0.1, size * 0.9, size * 0.9], outline=_OB_GOLD, width=2)
-    y = size * 0.28
-    for line in title:
-        font = pil_font(size // 16, bold=True)
-        d.text((size / 2, y), line, font=font, fill="white", anchor="mm")
-        y += size // 14
     small = pil_font(size // 26)
+    d.text((size / 2, size * 0.2), "MICRO-CREDENTIAL", font=small, fill=_OB_GOLD, anchor="mm")
+    step = size / 14
+    y = size * 0.45 - step * (len(title) - 1) / 2
+    for line in title:
+        d.text((size / 2, y), line, font=pil_font(size // 16, bold=True), fill="white", anchor="mm")
+        y += step
     d.text((size / 2, size * 0.72), facts, font=small, fill=_OB_GOLD, anchor="mm")
     for i, line in enumerate(textwrap.wrap(issuer, 34)[:2]):
         d.text((size / 2, size * 0.79 + i * size / 22), line, font=small, fill="white", anchor="mm")
@@ -295,8 +296,11 @@ def default_badge_svg(source: Any, size: int = 400) -> bytes:
         stroke_width=str(max(4, size // 40)))
     add("circle", cx=str(half), cy=str(half), r=str(size * 0.4), fill="none", stroke="#ffcc00", stroke_width="2")
     font = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+    add("text", "MICRO-CREDENTIAL", x=str(half), y=f"{size * 0.21:.0f}", text_anchor="middle", font_family=font,
+        font_size=str(size // 26), fill="#ffcc00")
+    top = size * 0.465 - size / 14 * (len(title) - 1) / 2
     for i, line in enumerate(title):
-        add("text", line, x=str(half), y=f"{size * 0.29 + i * size / 14:.0f}", text_anchor="middle",
+        add("text", line, x=str(half), y=f"{top + i * size / 14:.0f}", text_anchor="middle",
             font_family=font, font_size=str(size // 16), font_weight="bold", fill="#ffffff")
     add("text", facts, x=str(half), y=f"{size * 0.73:.0f}", text_anchor="middle", font_family=font,
         font_size=str(size // 26), fill="#ffcc00")

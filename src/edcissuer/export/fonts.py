@@ -47,8 +47,9 @@ def pil_font(size: int, *, bold: bool = False) -> Any:
     font = ImageFont.truetype(str(path), size)
     if is_variable(path):
         try:
-            font.set_variation_by_axes([100, 700 if bold else 400])  # wdth, wght
-        except (OSError, ValueError):  # FreeType without variation support: regular weight
+            wanted = {b"Weight": 700 if bold else 400, b"Width": 100}
+            font.set_variation_by_axes([wanted.get(a["name"], a["default"]) for a in font.get_variation_axes()])
+        except (OSError, ValueError, KeyError):  # FreeType without variation support: default instance
             pass
     return font
 

@@ -1,0 +1,453 @@
+"""Printable certificates (HTML and PDF) of a signed micro-credential.
+
+Everything shown is read from the *signed* credential (`extract_elements` on its
+payload), never from the record, so the printout cannot say more than the credential
+does. The page shows the eleven Annex I elements, the awarding model with its awarding
+bodies and delivering partners (Models 2 and 3), the alliance (a logo URL is named, never
+fetched; a local logo file is drawn), and a QR code that leads to verification.
+
+PDF: fpdf2 (pure Python) with Noto Sans (fonts.py), so Greek, Cyrillic and every Latin
+script name prints; only without any Unicode font does it fall back to Latin-1 core fonts
+with characters transliterated. HTML: one self-contained file, every value escaped, the QR
+and a local logo embedded as data: URIs.
+"""
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ExportError
+from ..models import vocab
+from ..models.elements import ELEMENT_KEYS, Body, Elements
+from .artefact import SignedArtefact, load_artefact, pick
+from .qr import credential_qr
+
+MODEL_LABELS = {
+    "single": "Model 1 - single awarding body",
+    "cooperative": "Model 2 - cooperative: awarded by the Lead Partner, delivered with partners",
+    "joint": "Model 3 - joint: awarded jointly by all partners",
+}
+SECURITY = {
+    "jades": "sealed with the issuer's electronic seal (JAdES)",
+    "data-integrity": "signed with a W3C Data Integrity proof",
+    "jwt": "signed as a VC-JWT",
+}
+_BLUE = (0, 51, 153)
+_GOLD = (255, 204, 0)
+_GREY = (90, 90, 90)
+
+
+@dataclass
+class CertificateContent:
+    """What a certificate says, rendered alike in HTML and PDF."""
+
+    title: str
+    learner: str
+    learner_id: str | None
+    issuer: str
+    issued: str
+    alliance: str | None
+    alliance_logo_url: str | None
+    rows: list[tuple[str, list[str]]]
+    optional_rows: list[tuple[str, list[str]]]
+    verify_text: str
+    qr_png: bytes
+    credential_id: str | None
+    security: str
+    logo: bytes | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _date(value: str | None) -> str:
+    return (value or "")[:10]
+
+
+def _country(code: str | None) -> str:
+    if not code:
+        return ""
+    concept = vocab.COUNTRY.get(code)
+    return f"{concept.label} ({code})" if concept else code
+
+
+def _body(b: Body, lang: str | None) -> str:
+    name = pick(b.name, lang) or b.id or "(unnamed)"
+    extra = ", ".join(x for x in (_country(b.country), b.legal_identifier) if x)
+    return f"{name} ({extra})" if extra else name
+
+
+def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
+    """The alliance logo URL as the credential states it (OB3 alliance.image / ELM groupMemberOf.logo)."""
+    alliance = credential.get("alliance")
+    if isinstance(alliance, dict):
+        image = alliance.get("image")
+        url = image.get("id") if isinstance(image, dict) else image
+        return url if isinstance(url, str) else None
+    subject = credential.get("credentialSubject") or {}
+    for claim in subject.get("hasClaim", []) if isinstance(subject, dict) else []:
+        awarded = claim.get("awardedBy") if isinstance(claim, dict) else None
+        bodies = awarded.get("awardingBody", []) if isinstance(awarded, dict) else []
+        for body in bodies if isinstance(bodies, list) else [bodies]:
+            groups = body.get("groupMemberOf", []) if isinstance(body, dict) else []
+            for group in groups if isinstance(groups, list) else [groups]:
+                logo = group.get("logo") if isinstance(group, dict) else None
+                if isinstance(logo, dict) and isinstance(logo.get("contentURL"), str):
+                    return str(logo["contentURL"])
+    return None
+
+
+def _label(key_label: str) -> str:
+    """'g) notional workload (ECTS)' -> 'g) Notional workload (ECTS)'."""
+    letter, _, text = key_label.partition(") ")
+    return f"{letter}) {text[:1].upper()}{text[1:]}" if text else key_label
+
+
+def _rows(el: Elements, lang: str | None) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    learner = el.learner
+    learner_lines = [pick(learner.name, lang)] if learner and learner.name else []
+    if learner and learner.id:
+        learner_lines.append(learner.id)
+    if learner:
+        learner_lines += [f"identifier: {i}" for i in learner.identifiers]
+    bodies = [_body(b, lang) for b in el.awarding_bodies]
+    awarding = [MODEL_LABELS.get(el.awarding_model or "", el.awarding_model or ""), *bodies]
+    if el.delivering_partners:
+        awarding.append("Delivered with: " + "; ".join(_body(b, lang) for b in el.delivering_partners))
+    if el.alliance:
+        awarding.append(f"Within the alliance: {pick(el.alliance, lang)}")
+    level = []
+    if el.eqf:
+        level.append(f"EQF level {el.eqf}")
+    if el.qf_ehea:
+        level.append(f"QF-EHEA: {vocab.QF_EHEA[el.qf_ehea].label if el.qf_ehea in vocab.QF_EHEA else el.qf_ehea}")
+    qa = el.quality_assurance
+    qa_lines: list[str] = []
+    if qa:
+        if qa.type:
+            qa_lines.append(qa.type.label or qa.type.code or qa.type.uri or "")
+        if qa.external is not None:
+            qa_lines.append("external quality assurance" if qa.external else "internal quality assurance")
+        if qa.agency:
+            qa_lines.append(f"by {_body(qa.agency, lang)}")
+        if qa.report:
+            qa_lines.append(f"report: {qa.report}")
+        if qa.basis:
+            qa_lines.append(qa.basis)
+
+    def coded(value: Any) -> list[str]:
+        return [value.label or value.code or value.uri] if value else []
+
+    values: dict[str, list[str]] = {
+        "learner": learner_lines,
+        "title": [pick(el.title, lang)],
+        "countries": [", ".join(_country(c) for c in el.countries)],
+        "awarding_bodies": awarding,
+        "issued": [_date(el.issued)],
+        "learning_outcomes": [f"- {pick(o.title, lang)}" for o in el.learning_outcomes],
+        "ects": [f"{el.ects:g} ECTS credits" if el.ects is not None else ""],
+        "eqf": level,
+        "assessment": coded(el.assessment),
+        "participation": coded(el.participation),
+        "quality_assurance": qa_lines,
+    }
+    rows = [(_label(label), [v for v in values[key] if v] or ["(not stated)"]) for key, label in ELEMENT_KEYS.items()]
+    optional: list[tuple[str, list[str]]] = []
+    if el.prerequisites:
+        optional.append(("Prerequisites", [pick(el.prerequisites, lang)]))
+    if el.supervision:
+        s = el.supervision
+        parts = [x for x in (
+            None if s.supervised is None else ("supervised" if s.supervised else "unsupervised"),
+            None if s.identity_verified is None else
+            ("identity verified" if s.identity_verified else "identity not verified")) if x]
+        optional.append(("Supervision and identity verification", [", ".join(parts) or s.code or ""]))
+    if el.grade:
+        optional.append(("Grade", [pick(el.grade, lang)]))
+    if el.stackability:
+        optional.append(("Integration / stackability", [pick(el.stackability, lang)]))
+    if el.further_information:
+        optional.append(("Further information", [pick(el.further_information, lang)]))
+    return rows, optional
+
+
+def _read_logo(logo: bytes | str | Path | None) -> bytes | None:
+    if logo is None or isinstance(logo, bytes):
+        return logo
+    try:
+        return Path(logo).read_bytes()
+    except OSError as exc:
+        raise ExportError(f"cannot read the logo file: {exc.strerror}", field="logo", value=str(logo)) from exc
+
+
+def certificate_content(source: Any, *, verify_url: str | None = None, lang: str | None = None,
+                        logo: bytes | str | Path | None = None) -> CertificateContent:
+    """The certificate's text and QR, read from the signed credential."""
+    art = source if isinstance(source, SignedArtefact) else load_artefact(source)
+    el = art.elements
+    qr_png, kind, text = credential_qr(art, verify_url=verify_url, fmt="png")
+    rows, optional = _rows(el, lang)
+    issuer = _body(el.issuer, lang) if el.issuer else ""
+    learner = pick(el.learner.name, lang) if el.learner else ""
+    verify_text = text if kind == "link" else "Scan the QR code: it holds the signed credential (VC-JWT) itself."
+    content = CertificateContent(
+        title=pick(el.title, lang) or "Micro-credential", learner=learner or (el.learner.id if el.learner else "") or "",
+        learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=_date(el.issued),
+        alliance=pick(el.alliance, lang) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
+        rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
+        security=SECURITY.get(art.kind, art.kind), logo=_read_logo(logo))
+    if content.alliance_logo_url and content.logo is None:
+        content.notes.append(f"Alliance logo: {content.alliance_logo_url} (not embedded: pass a local logo file)")
+    return content
+
+
+# --- HTML ---------------------------------------------------------------------------------
+
+def _mime(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if b"<svg" in data[:1024]:
+        return "image/svg+xml"
+    raise ExportError("the logo must be a PNG, JPEG or SVG file", field="logo")
+
+
+def _data_uri(data: bytes) -> str:
+    return f"data:{_mime(data)};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+_CSS = """
+body{font-family:"Noto Sans","DejaVu Sans",Arial,sans-serif;margin:0;color:#222;background:#f4f4f4}
+.page{max-width:800px;margin:24px auto;background:#fff;padding:0 0 24px;box-shadow:0 0 8px #bbb}
+header{background:#003399;color:#fff;padding:16px 28px;display:flex;justify-content:space-between;align-items:center}
+header .kind{color:#ffcc00;letter-spacing:.12em;font-weight:bold}
+header img{max-height:56px;max-width:180px;background:#fff;padding:4px}
+.top{display:flex;justify-content:space-between;gap:24px;padding:8px 28px}
+h1{color:#003399;font-size:28px;margin:16px 0 8px}
+.learner{font-size:22px;font-weight:bold;margin:4px 0}
+.muted{color:#5a5a5a;font-size:13px;overflow-wrap:anywhere}
+figure{margin:12px 0 0;text-align:center;font-size:12px}
+figure img{width:150px;height:150px}
+table{border-collapse:collapse;margin:8px 28px;width:calc(100% - 56px);font-size:14px}
+th{text-align:left;vertical-align:top;width:34%;color:#003399;padding:6px 8px 6px 0;border-top:1px solid #ddd}
+td{vertical-align:top;padding:6px 0;border-top:1px solid #ddd;overflow-wrap:anywhere}
+h2{font-size:16px;color:#003399;margin:18px 28px 0}
+footer{margin:16px 28px 0;font-size:12px;color:#5a5a5a;overflow-wrap:anywhere}
+@media print{body{background:#fff}.page{box-shadow:none;margin:0}}
+"""
+
+
+def _cell(lines: list[str]) -> str:
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | None = None,
+                     logo: bytes | str | Path | None = None) -> str:
+    """One self-contained HTML page (no external requests: QR and logo are data: URIs)."""
+    c = source if isinstance(source, CertificateContent) else \
+        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo)
+    e = html.escape
+    logo_html = f'<img src="{_data_uri(c.logo)}" alt="{e(c.alliance or "logo")}">' if c.logo else ""
+    alliance = f"<div>{e(c.alliance)}</div>" if c.alliance else ""
+    rows = "\n".join(f"<tr><th>{e(label)}</th><td>{_cell(lines)}</td></tr>" for label, lines in c.rows)
+    optional = "\n".join(f"<tr><th>{e(label)}</th><td>{_cell(lines)}</td></tr>" for label, lines in c.optional_rows)
+    optional_html = f"<h2>Further details</h2>\n<table>\n{optional}\n</table>" if optional else ""
+    link = (f'<a href="{e(c.verify_text)}">{e(c.verify_text)}</a>' if c.verify_text.startswith("https://")
+            else e(c.verify_text))
+    notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
+    qr = base64.b64encode(c.qr_png).decode("ascii")
+    html_lang = e(lang or "en")
+    return f"""<!DOCTYPE html>
+<html lang="{html_lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>{e(c.title)} - {e(c.learner)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<div class="page">
+<header><div><div class="kind">EUROPEAN MICRO-CREDENTIAL</div>{alliance}</div>{logo_html}</header>
+<div class="top">
+<div>
+<h1>{e(c.title)}</h1>
+<div class="muted">awarded to</div>
+<div class="learner">{e(c.learner)}</div>
+<div class="muted">{e(c.learner_id or "")}</div>
+<p>by {e(c.issuer)} on {e(c.issued)}</p>
+</div>
+<figure><img src="data:image/png;base64,{qr}" alt="QR code to verify this credential">
+<figcaption>Scan to verify</figcaption></figure>
+</div>
+<table>
+{rows}
+</table>
+{optional_html}
+<footer>
+<div>Verify: {link}</div>
+<div>Credential: {e(c.credential_id or "")} - {e(c.security)}</div>
+{notes}
+<div>This page summarises a digitally signed credential; the signed credential file is authoritative.</div>
+</footer>
+</div>
+</body>
+</html>
+"""
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+def _pdf(c: CertificateContent) -> bytes:
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    from .fonts import is_variable, latin1, unicode_font_path
+
+    font_path = unicode_font_path()
+    footer_text = f"{c.credential_id or ''} - {c.security}"
+
+    class _Doc(FPDF):  # type: ignore[misc]
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(family, "", 7.5)
+            self.set_text_color(*_GREY)
+            self.cell(0, 5, t(f"{footer_text} - page {self.page_no()}"), align="C")
+
+    pdf = _Doc(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(15, 15, 15)
+    if font_path is not None:
+        family = "CertSans"
+        if is_variable(font_path):
+            pdf.add_font(family, "", str(font_path), variations={"wght": 400, "wdth": 100})
+            pdf.add_font(family, "B", str(font_path), variations={"wght": 700, "wdth": 100})
+        else:
+            pdf.add_font(family, "", str(font_path))
+            bold = font_path.with_name(font_path.stem + "-Bold" + font_path.suffix)
+            pdf.add_font(family, "B", str(bold if bold.is_file() else font_path))
+
+        def t(text: str) -> str:
+            return text
+    else:
+        family = "helvetica"
+        t = latin1
+    pdf.set_title(t(f"{c.title} - {c.learner}"))
+    pdf.set_author(t(c.issuer))
+    pdf.set_subject("European micro-credential certificate")
+    pdf.set_creator("edcissuer")
+    pdf.add_page()
+    w = pdf.w - pdf.l_margin - pdf.r_margin
+
+    # header band
+    pdf.set_fill_color(*_BLUE)
+    pdf.rect(0, 0, pdf.w, 22, style="F")
+    pdf.set_xy(15, 5)
+    pdf.set_font(family, "B", 11)
+    pdf.set_text_color(*_GOLD)
+    pdf.cell(120, 6, "EUROPEAN MICRO-CREDENTIAL", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    if c.alliance:
+        pdf.set_font(family, "", 10)
+        pdf.set_text_color(255, 255, 255)
+        pdf.cell(120, 6, t(c.alliance))
+    if c.logo:
+        import io
+
+        try:
+            pdf.image(io.BytesIO(c.logo), x=pdf.w - 15 - 40, y=3, h=16, keep_aspect_ratio=True, w=40)
+        except Exception as exc:  # noqa: BLE001 - fpdf2/Pillow raise many types for a bad image
+            raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
+
+    # title block (left) and QR (right)
+    qr_size = 38
+    text_w = w - qr_size - 6
+    pdf.set_xy(15, 28)
+    pdf.set_text_color(*_BLUE)
+    pdf.set_font(family, "B", 18)
+    pdf.multi_cell(text_w, 8, t(c.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    pdf.set_text_color(*_GREY)
+    pdf.set_font(family, "", 10)
+    pdf.cell(text_w, 5, "awarded to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(text_w, 8, t(c.learner), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if c.learner_id:
+        pdf.set_font(family, "", 7.5)
+        pdf.set_text_color(*_GREY)
+        pdf.multi_cell(text_w, 4, t(c.learner_id), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    pdf.set_font(family, "", 10)
+    pdf.set_text_color(0, 0, 0)
+    pdf.multi_cell(text_w, 5, t(f"by {c.issuer} on {c.issued}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    title_bottom = pdf.get_y()
+    import io
+
+    pdf.image(io.BytesIO(c.qr_png), x=pdf.w - 15 - qr_size, y=26, w=qr_size, h=qr_size)
+    pdf.set_xy(pdf.w - 15 - qr_size, 26 + qr_size)
+    pdf.set_font(family, "", 8)
+    pdf.set_text_color(*_GREY)
+    pdf.cell(qr_size, 4, "Scan to verify", align="C")
+    pdf.set_y(max(title_bottom + 3, 26 + qr_size + 6))
+
+    def table(rows: list[tuple[str, list[str]]]) -> None:
+        from fpdf.fonts import FontFace
+
+        label_face = FontFace(family=family, emphasis="BOLD", size_pt=8.5, color=_BLUE, fill_color=(255, 255, 255))
+        value_face = FontFace(family=family, emphasis="", size_pt=8.5, color=(0, 0, 0), fill_color=(255, 255, 255))
+        pdf.set_draw_color(210, 210, 210)
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_font(family, "", 9)
+        with pdf.table(col_widths=(64, w - 64), first_row_as_headings=False, line_height=4.2,
+                       borders_layout="HORIZONTAL_LINES", padding=(1.0, 1.2), text_align="LEFT",
+                       v_align="TOP") as tbl:
+            for label, lines in rows:
+                row = tbl.row()
+                row.cell(t(label), style=label_face)
+                row.cell(t("\n".join(lines)), style=value_face)
+
+    table(c.rows)
+    if c.optional_rows:
+        pdf.ln(3)
+        pdf.set_font(family, "B", 11)
+        pdf.set_text_color(*_BLUE)
+        pdf.cell(0, 7, "Further details", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        table(c.optional_rows)
+    pdf.ln(4)
+    pdf.set_font(family, "", 8.5)
+    pdf.set_text_color(*_GREY)
+    for line in [f"Verify: {c.verify_text}", f"Credential: {c.credential_id or ''} - {c.security}", *c.notes,
+                 "This certificate summarises a digitally signed credential; the signed credential file "
+                 "is authoritative."]:
+        pdf.multi_cell(w, 4.2, t(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def certificate_pdf(source: Any, *, verify_url: str | None = None, lang: str | None = None,
+                    logo: bytes | str | Path | None = None) -> bytes:
+    """The certificate as an A4 PDF (fpdf2, Unicode font embedded)."""
+    c = source if isinstance(source, CertificateContent) else \
+        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo)
+    return _pdf(c)
+
+
+def render_pdf_png(pdf: bytes, *, page: int = 0, scale: float = 2.0) -> bytes:
+    """Page `page` of a PDF as PNG (pypdfium2, a test/extra dependency): previews and checks."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as exc:
+        raise ExportError("rendering a PDF to PNG needs pypdfium2 (pip install pypdfium2)", field="pypdfium2") from exc
+    import io
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        if not 0 <= page < len(doc):
+            raise ExportError(f"the PDF has {len(doc)} page(s), no page {page + 1}", field="page", value=page)
+        image = doc[page].render(scale=scale).to_pil()
+        buf = io.BytesIO()
+        image.save(buf, format="PNG", optimize=True)
+        return buf.getvalue()
+    finally:
+        doc.close()
