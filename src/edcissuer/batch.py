@@ -40,11 +40,11 @@ from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, RecordValidationError
 from .issue import FORMATS, IssuedCredential, default_proof, map_record, secure, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
-from .ledger import Completion, Ledger, LedgerEntry, Reservation, learner_reference
+from .ledger import Completion, Ledger, LedgerEntry, Reservation, StatusListInfo, learner_reference
 from .ledger.outputs import file_sha256, write_atomic
 from .models.records import ELEMENTS, MicroCredentialRecord, parse_record, read_structured
 from .status.bitstring import with_status_context
-from .status.publish import StatusListSettings, publish_status_lists
+from .status.publish import StatusListSettings, entries_for, publish_status_lists
 
 Signer = KeyPair | SealIdentity
 
@@ -433,6 +433,8 @@ class _Run:
         self.inflight: set[tuple[str, str]] = set()
         self.failed_rows: set[int] = set()
         self.errors_handle: Any = None
+        self.lists: dict[str, StatusListInfo] = {}
+        self.policy = status.policy if status is not None else None   # raises early without a base URL
 
     def tick(self, what: str, n: int = 1) -> None:
         if self.progress is not None:
@@ -474,10 +476,10 @@ class _Run:
                 rewrite: bool = False) -> SignJob:
         status = None
         if entry.status_list is not None:
-            if self.status is None:
-                raise InputError(f"{entry.credential_id} ({entry.format}) was reserved with a status list entry; "
-                                 f"give the status list settings (--status-url) to finish it", field="status")
-            status = tuple(self.status.entries(entry.status_list, int(entry.status_index or 0)))
+            info = self.lists.get(entry.status_list)
+            if info is None:
+                info = self.lists[entry.status_list] = self.ledger.list_info(entry.status_list)
+            status = tuple(entries_for(info, int(entry.status_index or 0)))
         target = self.out_dir / output_name(entry.credential_id, entry.format, _SUFFIX.get(entry.proof, ".jsonld"))
         return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
                        issuer_did, row, rewrite)
@@ -538,7 +540,7 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
         if pending:
             drain("ALL_COMPLETED")
         run.flush()
-        if status_lists is not None and ledger.status_lists():
+        if status_lists is not None:
             report.status_lists = publish_status_lists(ledger, status_lists, now=now)
     finally:
         if executor is not None:
@@ -578,7 +580,7 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             chosen = proof or default_proof(fmt, signer)
             cid = planned_credential_id(record, signer, chosen, issuer_did)
             planned.append((source, record, Reservation(cid, fmt, chosen, record_hash, ref)))
-    policy = run.status.policy if run.status is not None else None
+    policy = run.policy
     answers = run.ledger.reserve([p[2] for p in planned], at=run.now, status=policy, batch_id=batch_id)
     jobs: list[SignJob] = []
     for (source, record, request), answer in zip(planned, answers):

@@ -15,10 +15,11 @@ from .store import (
     ListPolicy,
     Reservation,
     Reserved,
+    StatusListInfo,
     is_postgres_target,
 )
 
 __all__ = [
     "MIN_LIST_SIZE", "PURPOSE_STATE", "SCHEMA_VERSION", "STATES", "Completion", "Ledger", "LedgerEntry",
-    "ListPolicy", "Reservation", "Reserved", "is_postgres_target", "learner_identifier", "learner_reference",
+    "ListPolicy", "Reservation", "Reserved", "StatusListInfo", "is_postgres_target", "learner_identifier", "learner_reference",
 ]

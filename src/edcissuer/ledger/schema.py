@@ -24,6 +24,8 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
              value TEXT NOT NULL)""",
         """CREATE TABLE status_lists (
              list_id    TEXT PRIMARY KEY,
+             base_url   TEXT NOT NULL,
+             issuer     TEXT NOT NULL,
              size       INTEGER NOT NULL,
              capacity   INTEGER NOT NULL,
              allocated  INTEGER NOT NULL DEFAULT 0,

@@ -111,8 +111,14 @@ class Completion:
 
 @dataclass(frozen=True)
 class ListPolicy:
-    """Size of new status lists and how full one may get before the next one opens."""
+    """Which status lists new credentials go to: published under `base_url`, signed by `issuer`.
 
+    `size` entries per list, and a list takes new credentials until it is `fill` full
+    (random allocation then still finds a free index in a few tries).
+    """
+
+    base_url: str
+    issuer: str
     size: int = MIN_LIST_SIZE
     fill: float = DEFAULT_FILL
 
@@ -122,10 +128,23 @@ class ListPolicy:
                               field="size", value=self.size)
         if not 0 < self.fill <= 1:
             raise LedgerError("fill must be in (0, 1]", field="fill", value=self.fill)
+        if not self.base_url or not self.issuer:
+            raise LedgerError("status lists need a base URL and an issuer", field="status")
 
     @property
     def capacity(self) -> int:
         return int(self.size * self.fill)
+
+
+@dataclass(frozen=True)
+class StatusListInfo:
+    """A status list as the ledger knows it (the bits themselves come from credential states)."""
+
+    list_id: str
+    base_url: str
+    issuer: str
+    size: int
+    allocated: int
 
 
 class _Result:
@@ -362,16 +381,19 @@ class Ledger:
                            (credential_id,)).rows
         return [{"format": f, "action": a, "reason": r, "at": t} for f, a, r, t in rows]
 
-    def status_lists(self) -> list[tuple[str, int]]:
-        """(list id, size) of every status list, oldest first."""
-        rows = self._query("SELECT list_id, size FROM status_lists ORDER BY created_at, list_id").rows
-        return [(str(i), int(s)) for i, s in rows]
+    def status_lists(self) -> list[StatusListInfo]:
+        """Every status list, oldest first."""
+        rows = self._query("SELECT list_id, base_url, issuer, size, allocated FROM status_lists "
+                           "ORDER BY created_at, list_id").rows
+        return [StatusListInfo(str(i), str(u), str(who), int(s), int(a)) for i, u, who, s, a in rows]
 
-    def list_size(self, list_id: str) -> int:
-        rows = self._query("SELECT size FROM status_lists WHERE list_id = ?", (list_id,)).rows
+    def list_info(self, list_id: str) -> StatusListInfo:
+        rows = self._query("SELECT list_id, base_url, issuer, size, allocated FROM status_lists WHERE list_id = ?",
+                           (list_id,)).rows
         if not rows:
             raise LedgerError(f"no status list {list_id!r} in the ledger", field="status_list", value=list_id)
-        return int(rows[0][0])
+        i, u, who, s, a = rows[0]
+        return StatusListInfo(str(i), str(u), str(who), int(s), int(a))
 
     def flagged(self, list_id: str, purpose: str) -> list[int]:
         """Indices whose bit is set in the `purpose` list (revocation or suspension)."""
@@ -403,13 +425,15 @@ class Ledger:
     def _allocate(self, policy: ListPolicy, at: datetime) -> tuple[str, int]:
         """A random free index (`secrets`, so positions say nothing about order or cohort)."""
         rows = self._q("SELECT list_id, size FROM status_lists WHERE allocated < capacity AND size = ? "
-                       "ORDER BY created_at, list_id LIMIT 1", (policy.size,)).rows
+                       "AND base_url = ? AND issuer = ? ORDER BY created_at, list_id LIMIT 1",
+                       (policy.size, policy.base_url, policy.issuer)).rows
         if rows:
             list_id, size = str(rows[0][0]), int(rows[0][1])
         else:
             list_id, size = secrets.token_hex(6), policy.size
-            self._q("INSERT INTO status_lists (list_id, size, capacity, allocated, created_at) VALUES (?, ?, ?, 0, ?)",
-                    (list_id, size, policy.capacity, _ts(at)))
+            self._q("INSERT INTO status_lists (list_id, base_url, issuer, size, capacity, allocated, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, 0, ?)",
+                    (list_id, policy.base_url, policy.issuer, size, policy.capacity, _ts(at)))
         bitmap = self._taken(list_id, size)
         while True:
             index = secrets.randbelow(size)
@@ -419,7 +443,7 @@ class Ledger:
         self._q("UPDATE status_lists SET allocated = allocated + 1 WHERE list_id = ?", (list_id,))
         return list_id, index
 
-    def reserve(self, requests: Sequence[Reservation], *, at: datetime, status: ListPolicy | None = ListPolicy(),
+    def reserve(self, requests: Sequence[Reservation], *, at: datetime, status: ListPolicy | None,
                 batch_id: str | None = None) -> list[Reserved]:
         """Reserve credential ids and status indices for `requests`, all in one transaction.
 
