@@ -23,7 +23,8 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
              key   TEXT PRIMARY KEY,
              value TEXT NOT NULL)""",
         """CREATE TABLE status_lists (
-             list_id    TEXT PRIMARY KEY,
+             seq        {serial},
+             list_id    TEXT NOT NULL UNIQUE,
              base_url   TEXT NOT NULL,
              issuer     TEXT NOT NULL,
              size       INTEGER NOT NULL,

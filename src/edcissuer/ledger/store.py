@@ -384,7 +384,7 @@ class Ledger:
     def status_lists(self) -> list[StatusListInfo]:
         """Every status list, oldest first."""
         rows = self._query("SELECT list_id, base_url, issuer, size, allocated FROM status_lists "
-                           "ORDER BY created_at, list_id").rows
+                           "ORDER BY seq").rows
         return [StatusListInfo(str(i), str(u), str(who), int(s), int(a)) for i, u, who, s, a in rows]
 
     def list_info(self, list_id: str) -> StatusListInfo:
@@ -425,7 +425,7 @@ class Ledger:
     def _allocate(self, policy: ListPolicy, at: datetime) -> tuple[str, int]:
         """A random free index (`secrets`, so positions say nothing about order or cohort)."""
         rows = self._q("SELECT list_id, size FROM status_lists WHERE allocated < capacity AND size = ? "
-                       "AND base_url = ? AND issuer = ? ORDER BY created_at, list_id LIMIT 1",
+                       "AND base_url = ? AND issuer = ? ORDER BY seq LIMIT 1",
                        (policy.size, policy.base_url, policy.issuer)).rows
         if rows:
             list_id, size = str(rows[0][0]), int(rows[0][1])
