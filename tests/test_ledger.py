@@ -239,3 +239,19 @@ def test_two_processes_sharing_a_ledger_never_share_an_index(target):
 def test_policy_refuses_lists_shorter_than_the_specification(tmp_path: Path):
     with pytest.raises(LedgerError, match="131072"):
         ListPolicy(POLICY.base_url, POLICY.issuer, size=1024)
+
+
+def test_an_index_taken_by_another_writer_is_retried_not_reused(target, monkeypatch):
+    """A stale in-memory view of a list loses the race at the unique constraint and retries."""
+    import edcissuer.ledger.store as store
+
+    with Ledger.open(target) as a, Ledger.open(target) as b:
+        first = a.reserve([req(1)], at=NOW, status=POLICY)[0].entry      # a now caches the list's bitmap
+        taken = b.reserve([req(2)], at=NOW, status=POLICY)[0].entry.status_index
+        free = next(i for i in range(10) if i not in {first.status_index, taken})
+        picks = iter([taken, free])
+        monkeypatch.setattr(store.secrets, "randbelow", lambda n: next(picks))
+        third = a.reserve([req(3)], at=NOW, status=POLICY)[0].entry
+        assert third.status_index == free
+        indices = [e.status_index for e in a.entries()]
+        assert sorted(indices) == sorted({first.status_index, taken, free})
