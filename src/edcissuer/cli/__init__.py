@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, demo, issue, keys, status, verify
+from . import batch, demo, export, issue, keys, status, verify
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (keys, issue, verify, batch, status, demo)
+COMMAND_MODULES = (keys, issue, verify, batch, status, export, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

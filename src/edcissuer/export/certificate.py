@@ -304,7 +304,7 @@ def _pdf(c: CertificateContent) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 
-    from .fonts import is_variable, latin1, unicode_font_path
+    from .fonts import is_variable, latin1, static_font, unicode_font_path
 
     font_path = unicode_font_path()
     footer_text = f"{c.credential_id or ''} - {c.security}"
@@ -321,7 +321,11 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.set_margins(15, 15, 15)
     if font_path is not None:
         family = "CertSans"
-        if is_variable(font_path):
+        regular, bold_font = static_font(400), static_font(700)
+        if regular is not None and bold_font is not None:
+            pdf.add_font(family, "", str(regular))
+            pdf.add_font(family, "B", str(bold_font))
+        elif is_variable(font_path):
             pdf.add_font(family, "", str(font_path), variations={"wght": 400, "wdth": 100})
             pdf.add_font(family, "B", str(font_path), variations={"wght": 700, "wdth": 100})
         else:

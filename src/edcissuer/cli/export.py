@@ -1,0 +1,78 @@
+"""`edcissuer export CREDENTIAL... --as vp|qr|png|svg|offer|europass|pdf|html [-o OUT]`.
+
+Carries a signed credential to where the learner needs it; the library call is
+`edcissuer.export.run.export_credential`. Without -o the file gets a descriptive name in
+the current folder; with -o a folder, that name inside it. Companion files (an offer's QR
+and issuer metadata) are written next to the main file.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..crypto.keys import KeyPair
+from ..export.run import TARGETS, export_credential
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("export", help="carry a signed credential: presentation, QR, baked badge, wallet offer, "
+                                      "Europass file, certificate",
+                       description="Export signed credential(s) for the learner. See docs/exports.md.")
+    p.add_argument("credentials", nargs="+", type=Path, metavar="CREDENTIAL")
+    p.add_argument("--as", dest="target", choices=TARGETS, required=True)
+    p.add_argument("-o", "--out", type=Path, help="output file or folder (default: a descriptive name here)")
+    g = p.add_argument_group("presentation (--as vp)")
+    g.add_argument("--holder-key", type=Path, help="the learner's key (PEM or JWK); signs the presentation")
+    g.add_argument("--challenge", help="the challenge the verifier sent")
+    g.add_argument("--domain", help="the verifier's domain, e.g. admissions.example.org")
+    g.add_argument("--now", type=_moment, help="presentation time (ISO 8601; default now)")
+    g = p.add_argument_group("QR code and certificate")
+    g.add_argument("--verify-url", metavar="PATTERN", help="verification link, e.g. https://verify.example.edu/c/{id}")
+    g.add_argument("--qr-content", choices=("auto", "link", "jwt"), default="auto",
+                   help="auto: the compact JWT if it fits, else the link")
+    g.add_argument("--logo", type=Path, help="local alliance/institution logo (PNG, JPEG or SVG) for the certificate")
+    g.add_argument("--lang", help="language of the certificate texts (default: English, else the first)")
+    g.add_argument("--image", type=Path, help="badge image to bake into (PNG or SVG; default: drawn)")
+    g = p.add_argument_group("wallet offer (--as offer)")
+    g.add_argument("--credential-issuer", metavar="URL", help="the institution's OpenID4VCI issuer URL")
+    g.add_argument("--issuer-name", help="display name in the issuer metadata")
+    g.add_argument("--tx-code", type=int, metavar="DIGITS", help="require a numeric PIN of this length")
+    p.set_defaults(handler=cmd_export)
+
+
+def _target(out: Path | None, name: str) -> Path:
+    if out is None:
+        return Path(name)
+    return out / name if out.is_dir() else out
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    holder = KeyPair.load(args.holder_key) if args.holder_key else None
+    qr_format = "svg" if args.out is not None and args.out.suffix.lower() == ".svg" else "png"
+    result = export_credential(
+        args.credentials, args.target, now=args.now or datetime.now(timezone.utc).replace(microsecond=0),
+        holder=holder, challenge=args.challenge, domain=args.domain, verify_url=args.verify_url,
+        qr_format=qr_format, qr_content=args.qr_content, image=args.image,
+        logo=args.logo, lang=args.lang, credential_issuer=args.credential_issuer, issuer_name=args.issuer_name,
+        tx_code_length=args.tx_code)
+    path = _target(args.out, result.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(result.content)
+    print(f"wrote {path}", file=sys.stderr)
+    for suffix, data in result.companions.items():
+        companion = path.with_name(path.stem + suffix)
+        companion.write_bytes(data)
+        print(f"wrote {companion}", file=sys.stderr)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0

@@ -1,0 +1,29 @@
+"""Carriers for signed credentials: presentations, QR codes, baked badges, wallet offers,
+the Europass file and printable certificates (docs/exports.md).
+
+Every exporter takes the signed artefact (artefact.py) and never re-signs or re-maps it.
+Submodules are imported on use: `verify.py` reads presentations and baked badges through
+`export.presentation` / `export.baking`, which must not pull in PDF or QR libraries.
+
+    presentation  create_presentation, verify_presentation, new_challenge
+    qr            credential_qr, qr_payload, make_qr, verification_url
+    baking        bake_png, bake_svg, extract_credential, default_badge_png/svg
+    offer         credential_offer, offer_uri, offer_qr, issuer_metadata
+    europass      europass_export, europass_file_name
+    certificate   certificate_html, certificate_pdf, render_pdf_png
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def export_demo_section(issued: list[Any], root: Path, out: Path, now: datetime) -> tuple[str, str]:
+    """(title, text) of the demo's export section; see export/demo.py."""
+    from .demo import export_demo_section as run
+
+    return run(issued, root, out, now)
+
+
+__all__ = ["export_demo_section"]

@@ -1,0 +1,126 @@
+"""One entry point for every export, so the CLI (and a registrar's script) call one function.
+
+`export_credential(sources, "pdf", verify_url=...)` returns the bytes to write, a suggested
+file name and any companion files (an offer's QR code, the issuer metadata), plus notes to
+show the user (e.g. the transaction PIN of an offer, which travels separately).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..crypto.keys import KeyPair
+from ..errors import ExportError
+from .artefact import SignedArtefact, load_artefact
+
+TARGETS = ("vp", "qr", "png", "svg", "offer", "europass", "pdf", "html")
+
+
+@dataclass
+class Exported:
+    """An export's main file (content + suggested name) and its companions."""
+
+    content: bytes
+    name: str
+    media_type: str
+    companions: dict[str, bytes] = field(default_factory=dict)   # suffix -> bytes, e.g. ".qr.png"
+    notes: list[str] = field(default_factory=list)
+
+
+def _stem(art: SignedArtefact) -> str:
+    from .europass import ascii_slug
+    from .artefact import pick
+
+    return ascii_slug(pick(art.elements.title), 60) or "credential"
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def export_credential(sources: Sequence[Any], target: str, *, now: datetime | None = None,
+                      holder: KeyPair | None = None, challenge: str | None = None, domain: str | None = None,
+                      verify_url: str | None = None, qr_format: str = "png", qr_content: str = "auto",
+                      image: bytes | Path | None = None, logo: bytes | Path | None = None, lang: str | None = None,
+                      credential_issuer: str | None = None, issuer_name: str | None = None,
+                      tx_code_length: int | None = None) -> Exported:
+    """Export signed credential(s) to `target` (one of TARGETS); ExportError says what is missing."""
+    if target not in TARGETS:
+        raise ExportError(f"unknown export {target!r}; use one of {', '.join(TARGETS)}", field="as", value=target)
+    if not sources:
+        raise ExportError("no credential given", field="credential")
+    if target != "vp" and len(sources) != 1:
+        raise ExportError(f"--as {target} takes one credential ({len(sources)} given); only a presentation "
+                          "carries several", field="credential")
+    if target == "vp":
+        if holder is None or not challenge or not domain or now is None:
+            raise ExportError("a presentation needs the learner's key (--holder-key) and the verifier's "
+                              "--challenge and --domain", field="holder-key" if holder is None else "challenge")
+        from .presentation import create_presentation
+
+        vp = create_presentation(sources, holder, challenge=challenge, domain=domain, now=now)
+        return Exported(_json(vp), "presentation.json", "application/vp+ld+json")
+    art = load_artefact(sources[0])
+    stem = _stem(art)
+    if target == "qr":
+        from .qr import credential_qr
+
+        data, kind, text = credential_qr(art, verify_url=verify_url, fmt=qr_format,
+                                         mode=qr_content)  # type: ignore[arg-type]
+        note = f"QR holds the verification link {text}" if kind == "link" else "QR holds the compact JWT"
+        return Exported(data, f"{stem}-qr.{qr_format}", "image/svg+xml" if qr_format == "svg" else "image/png",
+                        notes=[note])
+    if target in ("png", "svg"):
+        from .baking import bake_png, bake_svg
+
+        if isinstance(image, Path):
+            try:
+                image = image.read_bytes()
+            except OSError as exc:
+                raise ExportError(f"cannot read the badge image: {exc.strerror}", field="image",
+                                  value=str(image)) from exc
+        if target == "png":
+            return Exported(bake_png(art, image), f"{stem}-badge.png", "image/png")
+        return Exported(bake_svg(art, image), f"{stem}-badge.svg", "image/svg+xml")
+    if target == "europass":
+        from .europass import europass_export
+
+        file = europass_export(art, lang=lang)
+        return Exported(file.content, file.name, "application/ld+json",
+                        notes=["upload this file to your Europass wallet (My Library > Credentials)"])
+    if target in ("pdf", "html"):
+        from .certificate import certificate_content, certificate_html, certificate_pdf
+
+        content = certificate_content(art, verify_url=verify_url, lang=lang, logo=logo)
+        if target == "pdf":
+            return Exported(certificate_pdf(content), f"{stem}-certificate.pdf", "application/pdf",
+                            notes=content.notes)
+        return Exported(certificate_html(content, lang=lang).encode("utf-8"), f"{stem}-certificate.html",
+                        "text/html", notes=content.notes)
+    return _offer(art, stem, credential_issuer, issuer_name, tx_code_length)
+
+
+def _offer(art: SignedArtefact, stem: str, credential_issuer: str | None, issuer_name: str | None,
+           tx_code_length: int | None) -> Exported:
+    from .offer import configuration_for, credential_offer, issuer_metadata, metadata_url, offer_qr
+
+    if not credential_issuer:
+        raise ExportError("a wallet offer needs the institution's credential issuer URL (--credential-issuer "
+                          "https://credentials.example.edu)", field="credential-issuer")
+    proof = "data-integrity" if art.kind == "data-integrity" else art.kind
+    bundle = credential_offer(credential_issuer, [configuration_for(art.format, proof)],
+                              tx_code_length=tx_code_length)
+    meta = issuer_metadata(credential_issuer, name=issuer_name or (art.elements.issuer.name.get("en", "")
+                                                                   if art.elements.issuer else "") or "Issuer")
+    notes = [f"offer URI: {bundle.uri}",
+             f"keep the pre-authorized code {bundle.pre_authorized_code} with credential {art.credential_id} "
+             "for your token endpoint",
+             f"publish the issuer metadata at {metadata_url(credential_issuer)}"]
+    if bundle.tx_code:
+        notes.append(f"transaction PIN {bundle.tx_code}: send it to the learner by another channel (e-mail, SMS)")
+    return Exported(bundle.to_json().encode("utf-8"), f"{stem}-offer.json", "application/json",
+                    companions={".qr.png": offer_qr(bundle), ".issuer-metadata.json": _json(meta)}, notes=notes)
