@@ -105,7 +105,7 @@ class _progress:
     """tqdm on stderr (off when not a terminal or with --no-progress), as a progress callback."""
 
     def __init__(self, args: argparse.Namespace, rows: int | None, formats: list[str]) -> None:
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
         self.bar = tqdm(total=rows * len(formats) if rows is not None else None, unit="cred", file=sys.stderr,
                         disable=True if args.no_progress else None, dynamic_ncols=True, desc="issuing")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..crypto.keys import KeyPair
 from ..ledger import Ledger
-from ..status.publish import publish_status_lists
+from ..status.publish import StatusListSettings, publish_status_lists
 from .batch import add_status_arguments, parse_now, status_settings
 
 
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show.set_defaults(handler=cmd_show)
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> StatusListSettings:
     password = os.environ.get(args.password_env, "").encode() if args.password_env else None
     key = KeyPair.load(args.key, password=password or None)
     return status_settings(args, key, args.status_dir, None, password or None)

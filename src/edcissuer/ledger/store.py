@@ -222,7 +222,7 @@ class _Postgres:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         with self.conn.cursor() as cur:
-            cur.execute(sql.replace("?", "%s"), tuple(params))  # type: ignore[arg-type]
+            cur.execute(sql.replace("?", "%s"), tuple(params))
             rows = cur.fetchall() if cur.description else []
             return _Result([tuple(r) for r in rows], cur.rowcount)
 
@@ -330,7 +330,7 @@ class Ledger:
             if current > SCHEMA_VERSION:
                 raise LedgerError(f"ledger schema version {current} is newer than this edcissuer understands "
                                   f"({SCHEMA_VERSION}); upgrade edcissuer", field="schema_version", value=current)
-            for version, statements in migrations(self._db.dialect, current):  # type: ignore[arg-type]
+            for version, statements in migrations(self._db.dialect, current):
                 for sql in statements:
                     self._q(sql)
                 self._q("DELETE FROM ledger_meta WHERE key = 'schema_version'")
