@@ -110,6 +110,8 @@ def load_artefact(source: Any) -> SignedArtefact:
     from ..proofs.jades import is_jades
     from ..verify import parse_artefact, read_artefact
 
+    if isinstance(source, SignedArtefact):
+        return source
     text: str | None = None
     if hasattr(source, "artefact") and hasattr(source, "serialize"):  # IssuedCredential
         text, source = source.serialize(), source.artefact
