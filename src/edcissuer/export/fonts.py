@@ -96,10 +96,16 @@ def pil_font(size: int, *, bold: bool = False) -> Any:
     return font
 
 
+#: Latin letters NFKD does not decompose to ASCII
+_LATIN = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Œ": "OE",
+                        "œ": "oe", "Ŋ": "N", "ŋ": "n", "ſ": "s", "–": "-", "—": "-", "‘": "'", "’": "'",
+                        "“": '"', "”": '"', "…": "..."})
+
+
 def latin1(text: str) -> str:
     """`text` made safe for Latin-1 core fonts: accents kept where Latin-1 has them, else stripped, else '?'."""
     out = []
-    for ch in text:
+    for ch in text.translate(_LATIN):
         if ord(ch) < 256:
             out.append(ch)
             continue
