@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -128,3 +129,15 @@ def test_certificate_needs_a_way_to_verify(issued):
     with pytest.raises(ExportError) as err:
         certificate_pdf(issued["model1-elm"])
     assert err.value.field == "qr" and "--verify-url" in err.value.message
+
+
+def test_docs_examples_are_present_and_readable(demo_keys):
+    examples = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    pdf = (examples / "certificate-model3-joint.pdf").read_bytes()
+    assert "Responsible Artificial Intelligence in Healthcare" in flat(pdf_text(pdf))
+    assert Image.open(examples / "certificate-model3-joint-page1.png").size[0] > 800
+    zxingcpp = pytest.importorskip("zxingcpp")
+    [qr] = zxingcpp.read_barcodes(Image.open(examples / "qr-model3-joint.png"))
+    assert qr.text.startswith("https://verify.example.edu/c/urn%3Auuid%3A")
+    [badge] = verify_all(examples / "badge-model3-joint.png", VerifyOptions(now=NOW))
+    assert badge.verified, badge.to_text()

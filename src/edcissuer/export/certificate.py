@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -309,7 +310,7 @@ def _pdf(c: CertificateContent) -> bytes:
     font_path = unicode_font_path()
     footer_text = f"{c.credential_id or ''} - {c.security}"
 
-    class _Doc(FPDF):  # type: ignore[misc]
+    class _Doc(FPDF):
         def footer(self) -> None:
             self.set_y(-12)
             self.set_font(family, "", 7.5)
@@ -326,8 +327,8 @@ def _pdf(c: CertificateContent) -> bytes:
             pdf.add_font(family, "", str(regular))
             pdf.add_font(family, "B", str(bold_font))
         elif is_variable(font_path):
-            pdf.add_font(family, "", str(font_path), variations={"wght": 400, "wdth": 100})
-            pdf.add_font(family, "B", str(font_path), variations={"wght": 700, "wdth": 100})
+            pdf.add_font(family, "", str(font_path), variations={"wght": 400.0, "wdth": 100.0})
+            pdf.add_font(family, "B", str(font_path), variations={"wght": 700.0, "wdth": 100.0})
         else:
             pdf.add_font(family, "", str(font_path))
             bold = font_path.with_name(font_path.stem + "-Bold" + font_path.suffix)
@@ -342,6 +343,10 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.set_author(t(c.issuer))
     pdf.set_subject("European micro-credential certificate")
     pdf.set_creator("edcissuer")
+    try:  # the credential's date, not the clock: the same credential gives the same PDF
+        pdf.set_creation_date(datetime.fromisoformat(c.issued).replace(tzinfo=timezone.utc))
+    except ValueError:
+        pass
     pdf.add_page()
     w = pdf.w - pdf.l_margin - pdf.r_margin
 

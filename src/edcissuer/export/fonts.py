@@ -64,8 +64,8 @@ def static_font(weight: int = 400) -> Path | None:
     if target.is_file():
         return target
     try:
-        from fontTools.ttLib import TTFont
-        from fontTools.varLib import instancer
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped,unused-ignore]
+        from fontTools.varLib import instancer  # type: ignore[import-untyped,unused-ignore]
 
         target.parent.mkdir(parents=True, exist_ok=True)
         font = instancer.instantiateVariableFont(TTFont(str(source)), {"wght": weight, "wdth": 100},
@@ -89,8 +89,9 @@ def pil_font(size: int, *, bold: bool = False) -> Any:
     font = ImageFont.truetype(str(path), size)
     if is_variable(path):
         try:
-            wanted = {b"Weight": 700 if bold else 400, b"Width": 100}
-            font.set_variation_by_axes([wanted.get(a["name"], a["default"]) for a in font.get_variation_axes()])
+            wanted: dict[bytes, float] = {b"Weight": 700.0 if bold else 400.0, b"Width": 100.0}
+            axes = font.get_variation_axes()
+            font.set_variation_by_axes([wanted.get(bytes(a["name"]), float(a.get("default") or 0)) for a in axes])
         except (OSError, ValueError, KeyError):  # FreeType without variation support: default instance
             pass
     return font
