@@ -174,3 +174,17 @@ def test_presentation_needs_challenge_domain_and_a_credential(ana_credentials, d
 
 def test_new_challenge_is_random():
     assert new_challenge()["challenge"] != new_challenge()["challenge"]
+
+
+def test_recognition_assesses_each_presented_credential(ana_credentials, demo_keys, tmp_path):
+    from edcissuer.recognition import assess
+
+    vp = create_presentation([ana_credentials["ob3-di"], ana_credentials["elm-jades"]], demo_keys.learners["ana"],
+                             challenge=CHALLENGE, domain=DOMAIN, now=NOW)
+    path = tmp_path / "vp.json"
+    path.write_text(json.dumps(vp), encoding="utf-8")
+    report = assess([path], options=options(demo_keys))
+    assert [c.source for c in report.credentials] == [f"{path}#1", f"{path}#2"]
+    assert all(c.valid for c in report.credentials)
+    replayed = assess([path], options=options(demo_keys, challenge="old"))
+    assert not any(c.valid for c in replayed.credentials)

@@ -51,7 +51,7 @@ class SignedArtefact:
             return "application/vc+jwt" if "vc" not in jwt_payload(str(self.raw)) else "application/jwt"
         if self.kind == "jades":
             return "application/jose+json"
-        return "application/vc+ld+json" if _is_vc2(self.credential) else "application/ld+json"
+        return "application/vc" if _is_vc2(self.credential) else "application/ld+json"
 
     @cached_property
     def elements(self) -> Elements:

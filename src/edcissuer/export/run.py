@@ -63,7 +63,7 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime | No
         from .presentation import create_presentation
 
         vp = create_presentation(sources, holder, challenge=challenge, domain=domain, now=now)
-        return Exported(_json(vp), "presentation.json", "application/vp+ld+json")
+        return Exported(_json(vp), "presentation.json", "application/vp")
     art = load_artefact(sources[0])
     stem = _stem(art)
     if target == "qr":
