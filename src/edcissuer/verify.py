@@ -273,7 +273,7 @@ def _unbake(data: bytes | str) -> bytes | str:
     """The credential text inside a baked badge image; other input unchanged.
 
     The baking format lives in export/baking.py (written and read in one place); it
-    imports nothing from here, so this lazy import cannot cycle.
+    imports this module only inside functions, so the lazy import cannot cycle.
     """
     from .export.baking import extract_credential, sniff_image
 
