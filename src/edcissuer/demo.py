@@ -16,6 +16,7 @@ from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity, load_certificates, load_seal
 from .issue import IssuedCredential, issue
 from .models.records import load_record
+from .export import export_demo_section
 from .recognition import recognition_demo_section
 from .results import VerificationResult
 from .verify import VerifyOptions, verify
@@ -110,4 +111,5 @@ def run_demo(out: Path, *, root: Path | None = None, now: datetime | None = None
             report.rows.append(DemoRow(path.stem, record.awarding.model.value, fmt, proof, target,
                                        verify(target, options)))
     report.sections.append(recognition_demo_section([r.path for r in report.rows], root, now))
+    report.sections.append(export_demo_section(issued_all, root, out / "exports", now))
     return report

@@ -132,7 +132,7 @@ def _check_proof(parsed: Parsed, options: VerifyOptions) -> list[CheckResult]:
         from .proofs.data_integrity import verify_proof
 
         return [verify_proof(parsed.raw, loader=options.loader, resolver=_resolver(options),
-                             challenge=options.challenge, domain=options.domain, now=now)]
+                             now=now)]
     return [CheckResult("proof", False, "credential carries no proof, JWT or seal: it is not secured")]
 
 

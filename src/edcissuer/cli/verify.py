@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="CA certificate (PEM) trusted for JAdES seals; repeatable")
     p.add_argument("--did-web-dir", type=Path, help="local folder of published did:web documents")
     p.add_argument("--status-dir", type=Path, metavar="DIR", help="local folder of status list credentials")
+    p.add_argument("--challenge", help="challenge the verifier sent, for presentations (replay check)")
+    p.add_argument("--domain", help="domain the verifier sent, for presentations (replay check)")
     p.add_argument("--now", type=_moment, help="verify as of this time (ISO 8601; default now, UTC if no zone)")
     p.set_defaults(handler=cmd_verify)
 
@@ -73,7 +75,8 @@ def options_from_args(args: argparse.Namespace) -> VerifyOptions:
     except EdcIssuerError as exc:
         raise UsageError(f"--trust-anchor: {exc}") from exc
     status = _status_checker(args.status_dir) if args.status_dir else None
-    return VerifyOptions(now=args.now, trust_anchors=anchors, did_web_dir=args.did_web_dir, status_checker=status)
+    return VerifyOptions(now=args.now, trust_anchors=anchors, did_web_dir=args.did_web_dir, status_checker=status,
+                         challenge=args.challenge, domain=args.domain)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from .report import CredentialAssessment, RecognitionReport
 from .stacking import build_stack, learner_identity
 from .trust import TrustList, TrustProbe, load_trust_list
 
-SUFFIXES = (".json", ".jsonld", ".jwt")
+SUFFIXES = (".json", ".jsonld", ".jwt", ".png", ".svg")
 
 
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
