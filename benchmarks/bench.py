@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     from importlib.metadata import version
 
     print(f"edcissuer {version('edcissuer')} vs openbadgeslib {version('openbadgeslib')} (both on pyld "
-          f"{version('PyLD')}, cryptography {version('cryptography')}), Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+          f"{version('PyLD')}, cryptography {version('cryptography')}), Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, "
           f"{args.n} credentials x best of {args.rounds}")
     rows = bench_credentials(args.n, args.rounds)
     print(f"\n{'what':<46} {'':<6} {'ours/s':>8} {'theirs/s':>9} {'ratio':>7} {'vs JS 300/s':>11}")

@@ -76,7 +76,7 @@ def test_sample_cohort_issues_every_good_row_in_both_formats_and_reports_the_bad
     assert len(outputs(out)) == 2 * GOOD_ROWS
     errors = [json.loads(line) for line in (out / "errors.jsonl").read_text().splitlines()]
     assert [(e["row"], e["line"]) for e in errors] == [(8, 9), (14, 15)]
-    assert "e-mail address" in errors[0]["reason"]
+    assert "e-mail address" in errors[0]["reason"] and errors[0]["column"] == "email"
     assert errors[1]["column"] == "family_name" and errors[1]["reason"] == "is missing"
     with run.ledger() as ledger:
         assert ledger.counts()["issued"] == 2 * GOOD_ROWS and ledger.pending() == []

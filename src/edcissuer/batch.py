@@ -219,9 +219,11 @@ def record_data(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> 
     return base
 
 
-def _column_of(field_name: str) -> str | None:
+def _column_of(field_name: str, message: str = "") -> str | None:
     """CSV column behind a record error field ('a) identification of the learner.email' -> 'email')."""
     learner = ELEMENTS["learner"] + "."
+    if field_name == ELEMENTS["learner"]:    # learner-level checks name the field first ("email '...' is ...")
+        return next((c for c, k in LEARNER_COLUMNS.items() if message.startswith(k)), None)
     if field_name.startswith(learner):
         key = field_name[len(learner):].split(".", 1)[0]
         return next((c for c, k in LEARNER_COLUMNS.items() if k == key), None)
@@ -572,7 +574,7 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             record = parse_record(record_data(programme, source.data))
         except RecordValidationError as exc:
             for name, message in exc.problems:
-                run.refuse(RowError(source.number, name, message, source.line, _column_of(name)))
+                run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)))
             run.tick("refused", len(fmts))
             continue
         record_hash, ref = record.content_hash(), learner_reference(record.learner, key)

@@ -21,5 +21,6 @@ from .store import (
 
 __all__ = [
     "MIN_LIST_SIZE", "PURPOSE_STATE", "SCHEMA_VERSION", "STATES", "Completion", "Ledger", "LedgerEntry",
-    "ListPolicy", "Reservation", "Reserved", "StatusListInfo", "is_postgres_target", "learner_identifier", "learner_reference",
+    "ListPolicy", "Reservation", "Reserved", "StatusListInfo", "is_postgres_target", "learner_identifier",
+    "learner_reference",
 ]
