@@ -54,11 +54,12 @@ class Runner:
     def __init__(self, keys, tmp_path: Path) -> None:
         self.keys, self.out, self.ledger_path = keys, tmp_path / "out", tmp_path / "ledger.sqlite"
 
-    def __call__(self, rows=None, programme=PROGRAMME, workers=1, **kw):
-        settings = StatusListSettings(BASE, self.out / "status", self.keys.issuer)
+    def __call__(self, rows=None, programme=PROGRAMME, workers=1, signer=None, **kw):
+        signer = signer or self.keys.issuer
+        settings = StatusListSettings(BASE, self.out / "status", signer)
         with Ledger.open(self.ledger_path) as ledger:
             return run_batch(load_programme(programme) if programme else None, read_rows(rows or COHORT),
-                             formats=kw.pop("formats", ["elm", "ob3"]), signer=self.keys.issuer, out_dir=self.out,
+                             formats=kw.pop("formats", ["elm", "ob3"]), signer=signer, out_dir=self.out,
                              ledger=ledger, status_lists=settings, now=kw.pop("now", NOW), workers=workers, **kw)
 
     def ledger(self) -> Ledger:
@@ -176,6 +177,23 @@ def test_an_interrupted_run_resumes_with_the_same_ids_indices_and_bytes(run):
         cred = json.loads(path.read_text())
         assert after[(cred["id"], "ob3")][1] == int(cred["credentialStatus"][0]["statusListIndex"])
         assert cred["proof"][0]["created"] == "2026-11-24T12:00:00Z"    # the reservation's time, not the resume's
+
+
+def test_resuming_with_another_issuers_key_is_refused_not_signed(run):
+    from edcissuer.crypto.keys import KeyPair
+
+    def crash(kind: str, n: int) -> None:
+        if kind == "issued":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(progress=crash)
+    report = run(signer=KeyPair.generate())
+    assert report.issued == 0 and report.resumed == 0 and report.refused_rows == 20
+    assert any("reserved by issuer" in e.reason for e in report.errors)
+    with run.ledger() as ledger:
+        assert len(ledger.pending()) >= 2 * GOOD_ROWS - 1    # still waiting for the right key
+    assert run().issued == 2 * GOOD_ROWS
 
 
 def test_the_same_row_twice_is_issued_once(tmp_path, run):

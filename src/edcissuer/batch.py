@@ -475,12 +475,19 @@ class _Run:
         self.completions = []
 
     def job_for(self, entry: LedgerEntry, record: MicroCredentialRecord, row: int, issuer_did: str | None,
-                rewrite: bool = False) -> SignJob:
+                rewrite: bool = False) -> SignJob | None:
+        """The signing of a ledger entry, or None (row refused) when this run cannot sign it faithfully."""
         status = None
         if entry.status_list is not None:
             info = self.lists.get(entry.status_list)
             if info is None:
                 info = self.lists[entry.status_list] = self.ledger.list_info(entry.status_list)
+            if self.policy is not None and info.issuer != self.policy.issuer:
+                self.refuse(RowError(row, "signer", f"{entry.credential_id} was reserved by issuer {info.issuer}, "
+                                     f"whose status list it is in; finish it with that issuer's key",
+                                     format=entry.format))
+                self.tick("refused")
+                return None
             status = tuple(entries_for(info, int(entry.status_index or 0)))
         target = self.out_dir / output_name(entry.credential_id, entry.format, _SUFFIX.get(entry.proof, ".jsonld"))
         return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
@@ -592,20 +599,23 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
                                 source.line, "credential_id", request.format))
             run.tick("refused")
             continue
+        job: SignJob | None = None
         if answer.created:
-            jobs.append(run.job_for(entry, record, source.number, issuer_did))
+            job = run.job_for(entry, record, source.number, issuer_did)
         elif (entry.credential_id, entry.format) in run.inflight or any(
                 j.credential_id == entry.credential_id and j.format == entry.format for j in jobs):
             run.report.skipped += 1      # the same record twice in this run
             run.tick("skipped")
         elif not entry.done:
-            run.report.resumed += 1
-            jobs.append(run.job_for(entry, record, source.number, issuer_did))
+            job = run.job_for(entry, record, source.number, issuer_did)
+            run.report.resumed += job is not None
         else:
             target = run.out_dir / (entry.output_path or "")
             if entry.output_path and file_sha256(target) == entry.output_sha256:
                 run.report.skipped += 1
                 run.tick("skipped")
             else:
-                jobs.append(run.job_for(entry, record, source.number, issuer_did, rewrite=True))
+                job = run.job_for(entry, record, source.number, issuer_did, rewrite=True)
+        if job is not None:
+            jobs.append(job)
     return jobs
