@@ -38,12 +38,11 @@ from typing import Any
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, RecordValidationError
-from .issue import FORMATS, IssuedCredential, default_proof, map_record, secure, with_issuer_id
+from .issue import FORMATS, IssuedCredential, default_proof, issue, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import Completion, Ledger, LedgerEntry, Reservation, StatusListInfo, learner_reference
 from .ledger.outputs import file_sha256, write_atomic
 from .models.records import ELEMENTS, MicroCredentialRecord, parse_record, read_structured
-from .status.bitstring import with_status_context
 from .status.publish import StatusListSettings, entries_for, publish_status_lists
 
 Signer = KeyPair | SealIdentity
@@ -288,19 +287,8 @@ def sign_record(record: MicroCredentialRecord, *, fmt: str, proof: str, signer: 
     The id comes from the ledger (so a resumed signing reuses it); for a VC 1.1 (ELM)
     credential the status context is added so the entry terms are defined.
     """
-    record = record.model_copy(update={"id": credential_id})
-    vm = None
-    if isinstance(signer, KeyPair) and proof != "jades":
-        record = with_issuer_id(record, issuer_did or signer.did_key)
-        if issuer_did and issuer_did.startswith("did:web:"):
-            from .crypto.did import did_web_verification_method
-
-            vm = did_web_verification_method(issuer_did, signer)
-    credential = map_record(record, fmt)
-    if status:
-        credential = with_status_context(credential)
-    return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader,
-                  status=list(status) if status else None, verification_method=vm)
+    return issue(record.model_copy(update={"id": credential_id}), fmt=fmt, signer=signer, proof=proof, now=now,
+                 loader=loader, issuer_did=issuer_did, status=list(status) if status else None)
 
 
 _worker_signer: Signer | None = None   # per worker process: rebuilt once from a SignerBlob

@@ -93,7 +93,9 @@ def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: s
                            value=proof)
     doc = dict(credential)
     if status is not None:
-        doc["credentialStatus"] = status
+        from .status.bitstring import with_status_context
+
+        doc = {**with_status_context(doc), "credentialStatus": status}
     if proof == "jades":
         if not isinstance(signer, SealIdentity):
             raise SigningError("a JAdES seal needs an X.509 seal certificate and key (--seal)", field="signer")

@@ -28,6 +28,7 @@ from typing import Any
 from ..crypto import multibase as mb
 from ..errors import EdcIssuerError, InputError
 from ..ld.loader import DocumentLoader, default_loader
+from ..mapping.common import iso
 from ..results import CheckResult
 
 STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
@@ -126,9 +127,6 @@ def with_status_context(credential: dict[str, Any]) -> dict[str, Any]:
 def status_list_credential(*, url: str, issuer: str, purpose: str, encoded_list: str, valid_from: datetime,
                            valid_until: datetime | None = None) -> dict[str, Any]:
     """An unsigned BitstringStatusListCredential (VC 2.0) for one purpose."""
-    def iso(moment: datetime) -> str:
-        return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
     doc: dict[str, Any] = {
         "@context": [VC2_CONTEXT],
         "id": url,
