@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Union
 
@@ -249,9 +250,12 @@ class KeyPair:
         return self.public_key.public_bytes(serialization.Encoding.X962,
                                             serialization.PublicFormat.CompressedPoint)
 
-    @property
+    @cached_property
     def public_multibase(self) -> str:
-        """Multikey `publicKeyMultibase` (z6Mk... for Ed25519, zDn... for P-256, z82... for P-384)."""
+        """Multikey `publicKeyMultibase` (z6Mk... for Ed25519, zDn... for P-256, z82... for P-384).
+
+        Cached: every proof and JWT names it (via did_key), and base58 is not free.
+        """
         return mb.encode_multikey(_PUB_CODES[self.algorithm], self.public_bytes)
 
     def secret_multibase(self) -> str:
