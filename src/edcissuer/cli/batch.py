@@ -15,20 +15,10 @@ from ..errors import InputError
 from ..issue import FORMATS
 from ..ledger import Ledger
 from ..status.publish import DEFAULT_VALIDITY, StatusListSettings
+from .common import moment
 from .issue import add_signer_arguments, signer_from_args
 
 DEFAULT_LEDGER = "ledger.sqlite"
-
-
-def parse_now(text: str) -> datetime:
-    """--now: an ISO 8601 date-time with a time zone (reproducible runs and tests)."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date-time") from exc
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no time zone (add Z or +01:00)")
-    return moment
 
 
 def add_status_arguments(parser: argparse.ArgumentParser, *, issuing: bool) -> None:
@@ -74,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="signing processes (default: one per core)")
     add_status_arguments(p, issuing=True)
-    p.add_argument("--now", type=parse_now, help="issuance time (default: now)")
+    p.add_argument("--now", type=moment, help="issuance time (default: now)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_batch)

@@ -14,14 +14,7 @@ from pathlib import Path
 
 from ..crypto.keys import KeyPair
 from ..export.run import TARGETS, export_credential
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+from .common import moment
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--holder-key", type=Path, help="the learner's key (PEM or JWK); signs the presentation")
     g.add_argument("--challenge", help="the challenge the verifier sent")
     g.add_argument("--domain", help="the verifier's domain, e.g. admissions.example.org")
-    g.add_argument("--now", type=_moment, help="presentation time (ISO 8601; default now)")
+    g.add_argument("--now", type=moment, help="presentation time (ISO 8601; default now)")
     g = p.add_argument_group("QR code and certificate")
     g.add_argument("--verify-url", metavar="PATTERN", help="verification link, e.g. https://verify.example.edu/c/{id}")
     g.add_argument("--qr-content", choices=("auto", "link", "jwt"), default="auto",

@@ -15,7 +15,8 @@ from pathlib import Path
 from ..crypto.keys import KeyPair
 from ..ledger import Ledger
 from ..status.publish import StatusListSettings, publish_status_lists
-from .batch import add_status_arguments, parse_now, status_settings
+from .batch import add_status_arguments, status_settings
+from .common import moment
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--issuer-did", help="issuer DID the lists were published under (default: the key's did:key)")
     p.add_argument("--password-env", metavar="VAR", help="environment variable holding the key password")
     add_status_arguments(p, issuing=False)
-    p.add_argument("--now", type=parse_now, help="time of the change (default: now)")
+    p.add_argument("--now", type=moment, help="time of the change (default: now)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

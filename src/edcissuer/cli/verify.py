@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 from ..crypto.x509 import load_certificates
 from ..errors import EdcIssuerError
 from ..recognition import assess, load_policy, load_trust_list
 from ..verify import StatusChecker, VerifyOptions
+from .common import moment
 
 EXIT_USAGE = 2
 
 
 class UsageError(Exception):
     """A command-line problem the user must fix (exit code 2)."""
-
-
-def _moment(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--status-dir", type=Path, metavar="DIR", help="local folder of status list credentials")
     p.add_argument("--challenge", help="challenge the verifier sent, for presentations (replay check)")
     p.add_argument("--domain", help="domain the verifier sent, for presentations (replay check)")
-    p.add_argument("--now", type=_moment, help="verify as of this time (ISO 8601; default now, UTC if no zone)")
+    p.add_argument("--now", type=moment, help="verify as of this time (ISO 8601; default now, UTC if no zone)")
     p.set_defaults(handler=cmd_verify)
 
 

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from edcissuer.crypto.multibase import b64url_decode, b64url_encode
+from edcissuer.crypto.multibase import b64url_encode
 from edcissuer.crypto.x509 import (
     SealIdentity,
     SealPrivateKey,
@@ -47,6 +47,8 @@ from edcissuer.crypto.x509 import (
 )
 from edcissuer.errors import SigningError, VerificationError
 from edcissuer.results import CheckResult
+
+from .jose import b64url_decode_canonical, loads_strict
 
 
 @dataclass(frozen=True)
@@ -83,30 +85,6 @@ _CLOCK_SKEW = timedelta(minutes=5)
 
 
 _b64u = b64url_encode
-
-
-def _b64u_decode(text: str) -> bytes:
-    """JWS base64url: no padding (RFC 7515 section 2) and canonical; ValueError otherwise."""
-    if "=" in text:
-        raise ValueError("padded base64url")
-    data = b64url_decode(text)
-    if _b64u(data) != text:  # stray low bits in the last character: two texts, one value
-        raise ValueError("not canonical base64url")
-    return data
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """json object hook: a repeated member name makes a header ambiguous, so refuse it."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate member {key!r}")
-        out[key] = value
-    return out
-
-
-def _loads(text: str | bytes) -> Any:
-    return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
 # --------------------------------------------------------------------------- sealing
@@ -197,7 +175,7 @@ def seal(
 def _as_object(obj: Any) -> Any:
     if isinstance(obj, (str, bytes)):
         try:
-            return _loads(obj)
+            return loads_strict(obj)
         except ValueError:
             return None
     return obj
@@ -223,7 +201,7 @@ def is_jades(obj: Any) -> bool:
     if not entries or not isinstance(entries[0], dict) or not isinstance(entries[0].get("protected"), str):
         return False
     try:
-        header = _loads(_b64u_decode(entries[0]["protected"]))
+        header = loads_strict(b64url_decode_canonical(entries[0]["protected"]))
     except (ValueError, UnicodeDecodeError):
         return False
     return isinstance(header, dict) and "alg" in header
@@ -261,7 +239,7 @@ def _parse(obj: Any, now: datetime) -> tuple[_Jws | None, list[str], dict[str, A
             or not isinstance(entry.get("signature"), str):
         return None, ["signature entry needs 'protected' and 'signature' strings"], details
     try:
-        header = _loads(_b64u_decode(entry["protected"]))
+        header = loads_strict(b64url_decode_canonical(entry["protected"]))
     except (ValueError, UnicodeDecodeError) as exc:
         return None, [f"protected header is not base64url JSON: {exc}"], details
     if not isinstance(header, dict):
@@ -277,7 +255,7 @@ def _parse(obj: Any, now: datetime) -> tuple[_Jws | None, list[str], dict[str, A
     signed_payload = payload_text.encode("utf-8")
     credential: Any = None
     try:
-        credential = _loads(payload_text if b64 is False else _b64u_decode(payload_text))
+        credential = loads_strict(payload_text if b64 is False else b64url_decode_canonical(payload_text))
     except (ValueError, UnicodeDecodeError) as exc:
         problems.append(f"payload is not {'JSON' if b64 is False else 'base64url JSON'}: {exc}")
     if credential is not None and not isinstance(credential, dict):
@@ -391,7 +369,7 @@ def _check_signature(jws: _Jws) -> CheckResult:
     if mismatch:
         return CheckResult(name, False, f"x5c[0] key does not fit alg: {mismatch}", {"alg": alg})
     try:
-        signature = _b64u_decode(jws.signature_b64)
+        signature = b64url_decode_canonical(jws.signature_b64)
     except ValueError:
         return CheckResult(name, False, "signature is not base64url", {"alg": alg})
     details = {"alg": alg, "key": describe(cert)}
@@ -505,7 +483,7 @@ def _etsi_u(jws: _Jws) -> tuple[list[tuple[str, Any, str | None]], list[str]]:
         problems.append("etsiU mixes base64url and clear JSON entries")
     for i, entry in enumerate(raw):
         try:
-            value = _loads(_b64u_decode(entry)) if isinstance(entry, str) else entry
+            value = loads_strict(b64url_decode_canonical(entry)) if isinstance(entry, str) else entry
         except (ValueError, UnicodeDecodeError) as exc:
             problems.append(f"etsiU[{i}] is not base64url JSON: {exc}")
             continue

@@ -38,6 +38,7 @@ from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
 from ..results import CheckResult
+from .jose import b64url_decode_canonical, loads_strict
 
 Resolver = Callable[[str], KeyPair]
 
@@ -272,29 +273,20 @@ def _split(token: Any) -> tuple[str, str, str]:
 def _decode(segment: str, name: str) -> bytes:
     """Strict, canonical base64url: a re-encoding must give the same text (no malleability)."""
     try:
-        raw = mb.b64url_decode(segment)
+        raw = b64url_decode_canonical(segment)
     except ValueError as exc:
-        raise VerificationError(f"the JWT {name} is not valid base64url (truncated or garbled token)",
-                                field=name) from exc
-    if not raw or mb.b64url_encode(raw) != segment:
-        raise VerificationError(f"the JWT {name} is not canonical base64url (altered or truncated token)",
-                                field=name)
+        problem = ("is not canonical base64url (altered or truncated token)"
+                   if "canonical" in str(exc) or "padded" in str(exc)
+                   else "is not valid base64url (truncated or garbled token)")
+        raise VerificationError(f"the JWT {name} {problem}", field=name) from exc
+    if not raw:
+        raise VerificationError(f"the JWT {name} is empty (truncated token)", field=name)
     return raw
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """RFC 7515 §5.2: reject duplicate member names (parsers disagree on which one wins)."""
-    obj: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in obj:
-            raise ValueError(f"duplicate member {name!r}")
-        obj[name] = value
-    return obj
 
 
 def _json_object(raw: bytes, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        value = loads_strict(raw.decode("utf-8"))
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise VerificationError(f"the JWT {name} is not a UTF-8 JSON object ({exc}): altered or garbled token",
                                 field=name) from exc
