@@ -16,11 +16,11 @@ still do (e.g. "an oral check with identity verification is needed").
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -83,6 +83,17 @@ class EctsRule(Rule):
         return self
 
 
+T = TypeVar("T", int, str)
+
+
+def _known(values: list[T], table: Collection[T], what: str) -> list[T]:
+    """Policy codes must be ones the vocabularies know: a typo would silently never match."""
+    bad = [x for x in values if x not in table]
+    if bad:
+        raise ValueError(f"unknown {what} {bad}; use {sorted(table)}")
+    return values
+
+
 class LevelRule(Rule):
     eqf: list[int] = Field(default_factory=list, description="accepted EQF levels")
     qf_ehea: list[str] = Field(default_factory=list, description="accepted QF-EHEA cycles")
@@ -90,18 +101,12 @@ class LevelRule(Rule):
     @field_validator("eqf")
     @classmethod
     def _eqf(cls, v: list[int]) -> list[int]:
-        bad = [x for x in v if x not in vocab.EQF]
-        if bad:
-            raise ValueError(f"EQF levels are 1 to 8, not {bad}")
-        return v
+        return _known(v, vocab.EQF, "EQF level(s)")
 
     @field_validator("qf_ehea")
     @classmethod
     def _cycles(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x not in vocab.QF_EHEA]
-        if bad:
-            raise ValueError(f"unknown QF-EHEA cycle(s) {bad}; use {sorted(vocab.QF_EHEA)}")
-        return v
+        return _known(v, vocab.QF_EHEA, "QF-EHEA cycle(s)")
 
     @model_validator(mode="after")
     def _some(self) -> "LevelRule":
@@ -118,10 +123,7 @@ class QualityAssuranceRule(Rule):
     @field_validator("types")
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x not in vocab.QA_TYPE]
-        if bad:
-            raise ValueError(f"unknown QA type(s) {bad}; use {sorted(vocab.QA_TYPE)}")
-        return v
+        return _known(v, vocab.QA_TYPE, "QA type(s)")
 
 
 class AssessmentRule(Rule):
@@ -130,11 +132,7 @@ class AssessmentRule(Rule):
     @field_validator("types")
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:
-        v = [x.strip().lower() for x in v]
-        bad = [x for x in v if x not in vocab.ASSESSMENT]
-        if bad:
-            raise ValueError(f"unknown assessment type(s) {bad}; use {sorted(vocab.ASSESSMENT)}")
-        return v
+        return _known([x.strip().lower() for x in v], vocab.ASSESSMENT, "assessment type(s)")
 
 
 class IdentityVerifiedRule(Rule):
@@ -144,10 +142,7 @@ class IdentityVerifiedRule(Rule):
     @field_validator("supervision")
     @classmethod
     def _codes(cls, v: list[str]) -> list[str]:
-        bad = [x for x in v if x not in vocab.ID_VERIFIED_SUPERVISION]
-        if bad:
-            raise ValueError(f"{bad} do not verify identity; use {sorted(vocab.ID_VERIFIED_SUPERVISION)}")
-        return v
+        return _known(v, vocab.ID_VERIFIED_SUPERVISION, "identity-verified supervision code(s)")
 
 
 class MaxAgeRule(Rule):
