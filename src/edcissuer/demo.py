@@ -112,4 +112,42 @@ def run_demo(out: Path, *, root: Path | None = None, now: datetime | None = None
                                        verify(target, options)))
     report.sections.append(recognition_demo_section([r.path for r in report.rows], root, now))
     report.sections.append(export_demo_section(issued_all, root, out / "exports", now))
+    report.sections.append(batch_demo_section(root, out / "batch", keys, now))
     return report
+
+
+def batch_demo_section(root: Path, out: Path, keys: DemoKeys, now: datetime) -> tuple[str, str]:
+    """A cohort from CSV into a ledger with status lists, re-run, then one revocation."""
+    import shutil
+
+    from .batch import load_programme, read_rows, run_batch
+    from .ledger import Ledger
+    from .status.bitstring import make_status_checker
+    from .status.publish import StatusListSettings, publish_status_lists
+
+    shutil.rmtree(out, ignore_errors=True)
+    batch_dir = root / "samples" / "batch"
+    settings = StatusListSettings(base_url="https://credentials.univ-lusitania.example/status",
+                                  directory=out / "status", signer=keys.issuer)
+    lines: list[str] = []
+    with Ledger.open(out / "ledger.sqlite") as ledger:
+        for label in ("first run", "same batch again"):
+            result = run_batch(load_programme(batch_dir / "programme.yaml"), read_rows(batch_dir / "cohort.csv"),
+                               formats=["elm", "ob3"], signer=keys.issuer, out_dir=out / "credentials",
+                               ledger=ledger, status_lists=settings, now=now)
+            lines.append(f"{label}: {result.rows} rows, {result.issued} issued, {result.skipped} skipped as "
+                         f"already issued, {result.refused_rows} rows refused")
+            if label == "first run":
+                lines += [f"  refused row {e.to_dict().get('row')}: {e.to_dict().get('field')}: "
+                          f"{e.to_dict().get('reason')}" for e in result.errors]
+        entry = next(e for e in ledger.entries(state="issued") if e.format == "ob3" and e.output_path)
+        ledger.revoke(entry.credential_id, reason="assessment irregularity (demo)", at=now)
+        publish_status_lists(ledger, settings, now=now, list_ids=[entry.status_list] if entry.status_list else None)
+    checker = make_status_checker(status_dir=settings.directory)
+    path = out / "credentials" / str(entry.output_path)
+    result = verify(path, VerifyOptions(now=now, status_checker=checker))
+    status = next(c for c in result.checks if c.name == "status")
+    lines += [f"revoked {entry.credential_id} (ob3); verify now says: "
+              f"{'VALID' if result.verified else 'INVALID'} - status: {status.reason}",
+              f"ledger {out / 'ledger.sqlite'}, signed status lists in {settings.directory}"]
+    return "Batch, ledger and revocation (issue 6)", "\n".join(lines)
