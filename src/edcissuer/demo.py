@@ -145,9 +145,9 @@ def batch_demo_section(root: Path, out: Path, keys: DemoKeys, now: datetime) -> 
         publish_status_lists(ledger, settings, now=now, list_ids=[entry.status_list] if entry.status_list else None)
     checker = make_status_checker(status_dir=settings.directory)
     path = out / "credentials" / str(entry.output_path)
-    result = verify(path, VerifyOptions(now=now, status_checker=checker))
-    status = next(c for c in result.checks if c.name == "status")
+    checked = verify(path, VerifyOptions(now=now, status_checker=checker))
+    status = next(c for c in checked.checks if c.name == "status")
     lines += [f"revoked {entry.credential_id} (ob3); verify now says: "
-              f"{'VALID' if result.verified else 'INVALID'} - status: {status.reason}",
+              f"{'VALID' if checked.verified else 'INVALID'} - status: {status.reason}",
               f"ledger {out / 'ledger.sqlite'}, signed status lists in {settings.directory}"]
     return "Batch, ledger and revocation (issue 6)", "\n".join(lines)
