@@ -93,6 +93,11 @@ def test_demo_issues_and_verifies_six_credentials(tmp_path):
     proc = run("demo", "--out", tmp_path / "demo")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "6/6 credentials verified" in proc.stdout
+    # one decision of each kind, exports that verify, a revocation the verifier sees
+    for text in ("  recognised", "recognised with conditions", "not recognised", "baked badge (PNG)",
+                 "same VP, other challenge             refused", "36 skipped as already issued",
+                 "status: REVOKED"):
+        assert text in proc.stdout, text
 
 
 def test_did_web_issuer_publishes_its_document_and_verifies_offline(tmp_path):
