@@ -7,7 +7,7 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import ROOT
+from conftest import NOW as NOW_DT, ROOT
 from recognition_helpers import LENIENT, SCHEMA, STRICT, TRUST, issue_demo_set
 
 from edcissuer.cli import main
@@ -110,7 +110,7 @@ def messy(demo, tmp_path, demo_keys, records):
 
     credential = map_record(records["model1-single"], "elm")
     credential["@context"] = [*credential["@context"], "https://example.org/unknown-context.jsonld"]
-    sealed = secure(credential, demo_keys.seal, fmt="elm", proof="jades")
+    sealed = secure(credential, demo_keys.seal, fmt="elm", proof="jades", now=NOW_DT)
     (folder / "f-unknown-context.json").write_text(sealed.serialize())
     (folder / "g-binary.jwt").write_bytes(b"\xff\xfe\x00junk")
     (folder / "h-deep.json").write_text('{"a":' * 100_000 + "1" + "}" * 100_000)
