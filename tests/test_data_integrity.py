@@ -94,10 +94,14 @@ def test_sign_and_verify_each_algorithm(alg: str) -> None:
     assert result.name == "proof" and result.details["verificationMethod"] == key.verification_method
 
 
-def test_default_created_is_now_in_whole_seconds(ed_key: KeyPair) -> None:
-    out = add_proof(badge(), ed_key, cryptosuite="eddsa-rdfc-2022")
+def test_created_is_a_required_parameter_never_the_library_clock(ed_key: KeyPair) -> None:
+    with pytest.raises(TypeError):
+        add_proof(badge(), ed_key, cryptosuite="eddsa-rdfc-2022")  # type: ignore[call-arg]
+    out = add_proof(badge(), ed_key, cryptosuite="eddsa-rdfc-2022", created=NOW)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", out["proof"]["created"])
-    assert verify_proof(out).passed
+    assert verify_proof(out, now=NOW).passed
+    with pytest.raises(TypeError):
+        verify_proof(out)  # type: ignore[call-arg]
 
 
 def test_naive_created_is_misuse(ed_key: KeyPair) -> None:

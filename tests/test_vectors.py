@@ -8,7 +8,7 @@ proofValue, the whole signed document, and verification of the published signed 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +113,13 @@ def test_w3c_vector_reproduced_byte_for_byte(case: str, vector_loader) -> None:
 def test_w3c_signed_vector_verifies(case: str, vector_loader) -> None:
     folder, sfx, _, _ = DI_CASES[case]
     signed = read_json(VECTORS / folder / f"signed{sfx}.json")
-    result = verify_proof(signed, loader=vector_loader)  # did:key resolution, no network
+    result = verify_proof(signed, loader=vector_loader, now=VERIFY_AT)  # did:key resolution, no network
     assert result.passed, result.reason
     signed["credentialSubject"]["id"] = "did:example:someone-else"
-    assert not verify_proof(signed, loader=vector_loader).passed
+    assert not verify_proof(signed, loader=vector_loader, now=VERIFY_AT).passed
+
+
+VERIFY_AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
 
 
 def _ob_key() -> KeyPair:
@@ -158,7 +161,7 @@ def test_ob3_signed_vector_verifies() -> None:
         assert vm_id == vm
         return key
 
-    assert verify_proof(signed, resolver=resolver).passed
+    assert verify_proof(signed, resolver=resolver, now=VERIFY_AT).passed
     # without a resolver for that URL the default DID resolver refuses it, naming it
-    result = verify_proof(signed)
+    result = verify_proof(signed, now=VERIFY_AT)
     assert not result.passed and vm in result.reason

@@ -38,6 +38,7 @@ from typing import Any
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, RecordValidationError
+from .securing.registry import for_proof
 from .issue import FORMATS, IssuedCredential, default_proof, issue, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import Completion, Ledger, LedgerEntry, Reservation, StatusListInfo, learner_reference
@@ -404,12 +405,9 @@ def planned_credential_id(record: MicroCredentialRecord, signer: Signer, proof: 
     """The id `issue()` would give this record (so `issue` and `batch` agree on it)."""
     if record.id:
         return record.id
-    if isinstance(signer, KeyPair) and proof != "jades":
+    if isinstance(signer, KeyPair):  # key proofs bind the issuer to the key's DID (see issue())
         return with_issuer_id(record, issuer_did or signer.did_key).credential_id()
     return record.credential_id()
-
-
-_SUFFIX = {"jwt": ".jwt", "jwt-legacy": ".jwt", "jades": ".jades.json"}
 
 
 class _Run:
@@ -477,7 +475,7 @@ class _Run:
                 self.tick("refused")
                 return None
             status = tuple(entries_for(info, int(entry.status_index or 0)))
-        target = self.out_dir / output_name(entry.credential_id, entry.format, _SUFFIX.get(entry.proof, ".jsonld"))
+        target = self.out_dir / output_name(entry.credential_id, entry.format, for_proof(entry.proof).suffix)
         return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
                        issuer_did, row, rewrite)
 

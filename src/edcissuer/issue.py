@@ -8,30 +8,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from .crypto.did import did_web_verification_method
 from .crypto.keys import KeyPair
-from .crypto.x509 import SealIdentity
+from .crypto.x509 import SealIdentity, load_pkcs12, load_seal
 from .errors import SigningError
 from .ld.loader import DocumentLoader, default_loader
-from .mapping.common import DATA_INTEGRITY, VC2
 from .mapping.elm import to_elm
 from .mapping.ob3 import to_ob3
 from .models.records import MicroCredentialRecord
+from .securing.registry import default_proof as registry_default_proof
+from .securing.registry import for_proof, proof_names
+from .status.bitstring import with_status_context
+from .time import require_aware
 
 Format = Literal["elm", "ob3"]
 FORMATS: tuple[str, ...] = ("elm", "ob3")
-PROOFS: tuple[str, ...] = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "jwt", "jwt-legacy", "jades")
-DI_SUITES = ("eddsa-rdfc-2022", "ecdsa-rdfc-2019")
+#: every `proof=` choice: the registered cryptosuites, "jwt", "jwt-legacy", "jades"
+PROOFS: tuple[str, ...] = proof_names()
 
 
 def default_proof(fmt: str, signer: KeyPair | SealIdentity) -> str:
     """JAdES for ELM when a seal is given (as the EU issuer does), else the DI suite of the key."""
-    if isinstance(signer, SealIdentity):
-        return "jades"
-    return "ecdsa-rdfc-2019" if signer.algorithm in {"P-256", "P-384"} else "eddsa-rdfc-2022"
+    return registry_default_proof(signer)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class IssuedCredential:
 
     @property
     def suffix(self) -> str:
-        return {"jwt": ".jwt", "jwt-legacy": ".jwt", "jades": ".jades.json"}.get(self.proof, ".jsonld")
+        return for_proof(self.proof).suffix
 
     def serialize(self) -> str:
         """The artefact as text, exactly as it is signed and handed out."""
@@ -68,60 +70,29 @@ def map_record(record: MicroCredentialRecord, fmt: str) -> dict[str, Any]:
     raise SigningError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format", value=fmt)
 
 
-def _di_ready(credential: dict[str, Any]) -> dict[str, Any]:
-    """Add the Data Integrity context where the credential's contexts lack the proof terms.
-
-    VC 2.0 defines DataIntegrityProof itself; the VC 1.1 + edc-ap contexts of ELM do not,
-    so (as digitalbazaar does) the data-integrity/v2 context is appended before signing.
-    """
-    ctx = credential.get("@context", [])
-    ctx = ctx if isinstance(ctx, list) else [ctx]
-    if VC2 in ctx or DATA_INTEGRITY in ctx:
-        return credential
-    return {**credential, "@context": [*ctx, DATA_INTEGRITY]}
-
-
-def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: str, proof: str | None = None,
-           now: datetime | None = None, loader: DocumentLoader = default_loader,
+def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: str, now: datetime,
+           proof: str | None = None, loader: DocumentLoader = default_loader,
            status: dict[str, Any] | list[dict[str, Any]] | None = None,
            verification_method: str | None = None) -> IssuedCredential:
-    """Secure an already-mapped credential with the chosen proof (never mutates the input)."""
-    when = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+    """Secure an already-mapped credential with the chosen proof (never mutates the input).
+
+    The proof's mechanism comes from the securing registry; `now` (timezone-aware) is the
+    signing time, in whole seconds.
+    """
+    when = require_aware(now, SigningError).replace(microsecond=0)
     proof = proof or default_proof(fmt, signer)
-    if proof not in PROOFS:
-        raise SigningError(f"unsupported proof {proof!r}; use one of {', '.join(PROOFS)}", field="proof",
-                           value=proof)
+    mechanism = for_proof(proof)
     doc = dict(credential)
     if status is not None:
-        from .status.bitstring import with_status_context
-
         doc = {**with_status_context(doc), "credentialStatus": status}
-    if proof == "jades":
-        if not isinstance(signer, SealIdentity):
-            raise SigningError("a JAdES seal needs an X.509 seal certificate and key (--seal)", field="signer")
-        from .proofs.jades import seal
-
-        sealed = seal(doc, signer, signing_time=when)
-        return IssuedCredential(fmt, proof, doc, sealed)
-    if not isinstance(signer, KeyPair):
-        raise SigningError(f"proof {proof!r} needs a signing key (--key), not a seal certificate",
-                           field="signer")
-    if proof in DI_SUITES:
-        from .proofs.data_integrity import add_proof
-
-        signed = add_proof(_di_ready(doc), signer, cryptosuite=proof, created=when, loader=loader,
-                           verification_method=verification_method)
-        if fmt == "ob3" and isinstance(signed.get("proof"), dict):
-            # OB 3.0's schema wants an array of proofs; a one-element set is the same RDF
-            signed = {**signed, "proof": [signed["proof"]]}
-        return IssuedCredential(fmt, proof, signed, signed)
-    from .proofs import jwt
-
-    if proof == "jwt":
-        token = jwt.sign_jwt(doc, signer, kid=verification_method, now=when)
-    else:
-        token = jwt.sign_legacy_vc_jwt(doc, signer, kid=verification_method, now=when)
-    return IssuedCredential(fmt, proof, doc, token)
+    secured = mechanism.secure(doc, signer, proof=proof, now=when, loader=loader,
+                               verification_method=verification_method)
+    signed, artefact = secured.credential, secured.artefact
+    if fmt == "ob3" and isinstance(signed.get("proof"), dict):
+        # OB 3.0's schema wants an array of proofs; a one-element set is the same RDF
+        signed = {**signed, "proof": [signed["proof"]]}
+        artefact = signed
+    return IssuedCredential(fmt, proof, signed, artefact)
 
 
 def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCredentialRecord:
@@ -130,8 +101,8 @@ def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCreden
     return record.model_copy(update={"awarding": record.awarding.model_copy(update={"lead": lead})})
 
 
-def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, proof: str | None = None,
-          now: datetime | None = None, loader: DocumentLoader = default_loader,
+def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, now: datetime,
+          proof: str | None = None, loader: DocumentLoader = default_loader,
           issuer_did: str | None = None,
           status: dict[str, Any] | list[dict[str, Any]] | None = None) -> IssuedCredential:
     """Map a validated record to `fmt` and secure it.
@@ -143,11 +114,9 @@ def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIden
     """
     proof = proof or default_proof(fmt, signer)
     vm = None
-    if isinstance(signer, KeyPair) and proof != "jades":
+    if isinstance(signer, KeyPair):
         record = with_issuer_id(record, issuer_did or signer.did_key)
         if issuer_did and issuer_did.startswith("did:web:"):
-            from .crypto.did import did_web_verification_method
-
             vm = did_web_verification_method(issuer_did, signer)
     credential = map_record(record, fmt)
     return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader, status=status,
@@ -158,8 +127,6 @@ def load_signer(*, key: str | Path | None = None, seal_cert: str | Path | None =
                 seal_key: str | Path | None = None, p12: str | Path | None = None,
                 password: bytes | None = None) -> KeyPair | SealIdentity:
     """A signer from files: a key (PEM/JWK) for DI/JWT, or a seal (PEM pair or PKCS#12) for JAdES."""
-    from .crypto.x509 import load_pkcs12, load_seal
-
     chosen = [x for x in (key, seal_cert or seal_key, p12) if x]
     if len(chosen) != 1:
         raise SigningError("give exactly one signer: a key file, a seal certificate + key, or a PKCS#12 file",

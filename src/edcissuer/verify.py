@@ -1,13 +1,18 @@
 """Verification recipe: detect the artefact, run the ordered checks, return one result.
 
 An invalid credential never raises (P2): every problem is a failed `CheckResult` that
-names the check and, where it can, the field. Only misuse (bad options) raises. The
-pipeline is a list of small check functions (P3); later checks (status, trust, policy)
-plug in through `VerifyOptions` without touching the core ones.
+names the check (a `CheckId`) and, where it can, the field. Only misuse (bad options)
+raises. The proof is checked by the `SecuringMechanism` the registry detects; what it
+established (credential and signer) feeds every later check, including trust
+(`VerifyOptions.extra_checks`), so nothing re-reads the artefact.
+
+Entry points: `verify_document` (content: bytes, text or a parsed object — never a file
+name), `verify_file` (a path, read bounded), and `verify_all` for carriers holding several
+credentials (presentations). `verify` keeps the old single entry: a `Path` is a file,
+anything else is content.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -16,25 +21,41 @@ from typing import Any
 
 from cryptography import x509
 
+from .carriers.baked import sniff_image
+from .checks import CheckId
 from .conformance import check_conformance
-from .errors import EdcIssuerError, InputError
+from .crypto.did import did_resolver
+from .errors import EdcIssuerError, InputError, VerificationError
+from .identifiers import issuer_id
+from .ld.expand import expand_strict
 from .ld.loader import DocumentLoader, default_loader
-from .mapping.common import parse_datetime
 from .mapping.extract import detect_format, extract_elements
 from .models.elements import Elements
+from .presentations import checks_for_credential, is_presentation, verify_presentation
 from .results import CheckResult, VerificationResult
+from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
+from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
+from .securing.data_integrity import check_issuer_binding
+from .time import CLOCK_SKEW, parse_xsd_datetime, require_aware
 
-MAX_ARTEFACT_BYTES = 5_000_000
+__all__ = ["MAX_ARTEFACT_BYTES", "Parsed", "VerifyOptions", "check_issuer_binding", "issuer_id",
+           "parse_artefact", "read_artefact", "verify", "verify_all", "verify_document", "verify_file",
+           "verify_parsed"]
+
 KeyResolver = Callable[[str], Any]
 StatusChecker = Callable[[dict[str, Any], datetime], CheckResult]
+_FORMAT_NAMES = {"elm": "European Digital Credential (ELM v3)", "ob3": "Open Badges 3.0 credential"}
 
 
 @dataclass(frozen=True)
 class VerifyOptions:
-    """What the verifier trusts and how strict it is. Safe defaults: offline, no trust assumed."""
+    """What the verifier trusts and how strict it is. Safe defaults: offline, no trust assumed.
 
-    now: datetime | None = None
-    clock_skew: timedelta = timedelta(minutes=5)
+    `now` is required: the library never reads the clock (the CLI and the service do).
+    """
+
+    now: datetime
+    clock_skew: timedelta = CLOCK_SKEW
     loader: DocumentLoader = default_loader
     resolver: KeyResolver | None = None            # vm id -> public KeyPair (default: did:key / local did:web)
     did_web_dir: Path | None = None
@@ -43,123 +64,32 @@ class VerifyOptions:
     challenge: str | None = None                    # for presentations
     domain: str | None = None
     extra_checks: tuple[Callable[["Parsed", "VerifyOptions"], CheckResult], ...] = ()
+    max_bytes: int = MAX_ARTEFACT_BYTES
+
+    def __post_init__(self) -> None:
+        require_aware(self.now, VerificationError)
 
     def at(self) -> datetime:
-        return (self.now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        """`now` in UTC: the one instant every check of this verification uses."""
+        return self.now.astimezone(timezone.utc)
+
+    def context(self) -> VerifyContext:
+        """What a securing mechanism needs, with the default resolver filled in."""
+        resolver = self.resolver or did_resolver(did_web_dir=self.did_web_dir, purpose="assertionMethod")
+        return VerifyContext(now=self.at(), clock_skew=self.clock_skew, loader=self.loader, resolver=resolver,
+                             trust_anchors=self.trust_anchors)
 
 
 @dataclass
 class Parsed:
-    """An artefact after format detection: the credential and how it was secured."""
+    """An artefact after its proof check: the credential, how it was secured, who signed."""
 
     kind: str                         # "data-integrity" | "jwt" | "jades" | "unsecured"
     credential: dict[str, Any] | None
     raw: Any
     checks: list[CheckResult] = field(default_factory=list)
-
-
-def _resolver(options: VerifyOptions) -> KeyResolver:
-    if options.resolver is not None:
-        return options.resolver
-    from .crypto.did import did_resolver
-
-    return did_resolver(did_web_dir=options.did_web_dir, purpose="assertionMethod")
-
-
-def read_artefact(path: str | Path, *, max_bytes: int = MAX_ARTEFACT_BYTES) -> bytes:
-    """Read a credential file, refusing oversized input before parsing it."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"file is {size} bytes, over the {max_bytes}-byte limit", field=str(p))
-        return p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", field=str(p)) from exc
-
-
-def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
-    """JSON object, compact JWT string, or the credential baked into an Open Badges PNG/SVG.
-
-    Raises InputError for anything else, including an image that carries no credential.
-    """
-    if isinstance(data, dict):
-        return data
-    data = _unbake(data)
-    text = data.decode("utf-8", errors="strict") if isinstance(data, bytes) else data
-    text = text.strip()
-    if text.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                             field="json") from exc
-    from .proofs.jwt import is_jwt
-
-    if is_jwt(text):
-        return text
-    raise InputError("not a credential: neither a JSON object nor a compact JWT", field="input")
-
-
-def _secure_kind(obj: Any) -> str:
-    if isinstance(obj, str):
-        return "jwt"
-    from .proofs.jades import is_jades
-
-    if is_jades(obj):
-        return "jades"
-    if isinstance(obj, dict) and obj.get("proof"):
-        return "data-integrity"
-    return "unsecured"
-
-
-def _check_proof(parsed: Parsed, options: VerifyOptions) -> list[CheckResult]:
-    now = options.at()
-    if parsed.kind == "jwt":
-        from .proofs.jwt import verify_jwt
-
-        result, cred = verify_jwt(parsed.raw, resolver=_resolver(options), now=now,
-                                  clock_skew=options.clock_skew)
-        parsed.credential = cred
-        return [result]
-    if parsed.kind == "jades":
-        from .proofs.jades import verify_seal
-
-        checks, cred = verify_seal(parsed.raw, trust_anchors=list(options.trust_anchors) or None, now=now)
-        parsed.credential = cred
-        return checks
-    if parsed.kind == "data-integrity":
-        from .proofs.data_integrity import verify_proof
-
-        return [verify_proof(parsed.raw, loader=options.loader, resolver=_resolver(options),
-                             now=now)]
-    return [CheckResult("proof", False, "credential carries no proof, JWT or seal: it is not secured")]
-
-
-def issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    return issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
-
-
-def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
-    """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
-
-    Without this, anyone could sign a credential naming a university as issuer with their
-    own did:key and the signature would still verify.
-    """
-    issuer = issuer_id(credential)
-    proofs = credential.get("proof")
-    methods = [p.get("verificationMethod") for p in (proofs if isinstance(proofs, list) else [proofs])
-               if isinstance(p, dict)]
-    controllers = {str(m).split("#", 1)[0] for m in methods if m}
-    if not issuer or not controllers:
-        return CheckResult("issuer.binding", False, "issuer id or proof verificationMethod is missing")
-    if controllers != {issuer}:
-        return CheckResult("issuer.binding", False,
-                           f"proof key {sorted(controllers)} is not controlled by the issuer {issuer}",
-                           {"issuer": issuer, "verificationMethods": methods})
-    return CheckResult("issuer.binding", True, f"signed with a key of the issuer {issuer}",
-                       {"issuer": issuer, "verificationMethods": methods})
+    mechanism: SecuringMechanism | None = None
+    outcome: ProofOutcome | None = None
 
 
 def check_validity(credential: dict[str, Any], options: VerifyOptions) -> CheckResult:
@@ -173,7 +103,7 @@ def check_validity(credential: dict[str, Any], options: VerifyOptions) -> CheckR
         value = credential.get(name)
         if value is None:
             continue
-        moment = parse_datetime(value)
+        moment = parse_xsd_datetime(value, assume_utc=True)
         details[name] = value
         if moment is None:
             problems.append(f"{name} {value!r} is not an xsd:dateTime")
@@ -184,8 +114,8 @@ def check_validity(credential: dict[str, Any], options: VerifyOptions) -> CheckR
     if "validFrom" not in credential and "issuanceDate" not in credential:
         problems.append("validFrom is missing")
     if problems:
-        return CheckResult("validity", False, "; ".join(problems), details)
-    return CheckResult("validity", True, "within its validity period", details)
+        return CheckResult(CheckId.VALIDITY, False, "; ".join(problems), details)
+    return CheckResult(CheckId.VALIDITY, True, "within its validity period", details)
 
 
 def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckResult | None:
@@ -193,7 +123,7 @@ def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckRes
     if not credential.get("credentialStatus"):
         return None
     if options.status_checker is None:
-        return CheckResult("status", False, "credential has a credentialStatus entry but no status list "
+        return CheckResult(CheckId.STATUS, False, "credential has a credentialStatus entry but no status list "
                            "source was configured (pass --status-dir or allow a status URL)",
                            {"credentialStatus": credential["credentialStatus"]})
     return options.status_checker(credential, options.at())
@@ -201,13 +131,11 @@ def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckRes
 
 def check_contexts(credential: dict[str, Any], options: VerifyOptions) -> CheckResult:
     """Well-formed JSON-LD with known contexts only, and no undefined term."""
-    from .ld.expand import expand_strict
-
     try:
         expand_strict(credential, options.loader)
     except EdcIssuerError as exc:
-        return CheckResult("contexts", False, str(exc), {"field": exc.field})
-    return CheckResult("contexts", True, "every context is known and every term is defined",
+        return CheckResult(CheckId.CONTEXTS, False, str(exc), {"field": exc.field})
+    return CheckResult(CheckId.CONTEXTS, True, "every context is known and every term is defined",
                        {"@context": credential.get("@context")})
 
 
@@ -215,33 +143,35 @@ def check_elements(elements: Elements) -> CheckResult:
     missing = elements.missing()
     details = {"inferred": elements.inferred, "sources": elements.sources}
     if missing:
-        return CheckResult("elements", False, "missing mandatory element(s): " + "; ".join(missing),
+        return CheckResult(CheckId.ELEMENTS, False, "missing mandatory element(s): " + "; ".join(missing),
                            {**details, "missing": missing})
     reason = "all eleven mandatory elements present"
     if elements.inferred:
         reason += f" (inferred, not stated: {', '.join(elements.inferred)})"
-    return CheckResult("elements", True, reason, details)
+    return CheckResult(CheckId.ELEMENTS, True, reason, details)
 
 
-def verify_parsed(obj: Any, options: VerifyOptions | None = None) -> VerificationResult:
+def _check_proof(obj: Any, options: VerifyOptions) -> Parsed:
+    mechanism = detect(obj)
+    if mechanism is None:
+        check = CheckResult(CheckId.PROOF, False, "credential carries no proof, JWT or seal: it is not secured")
+        return Parsed("unsecured", obj if isinstance(obj, dict) else None, obj, [check])
+    outcome = mechanism.verify(obj, options.context())
+    return Parsed(mechanism.kind, outcome.credential, obj, list(outcome.checks), mechanism, outcome)
+
+
+def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     """Verify an already-parsed artefact (dict or JWT string)."""
-    options = options or VerifyOptions()
-    kind = _secure_kind(obj)
-    parsed = Parsed(kind=kind, credential=obj if kind in {"data-integrity", "unsecured"} else None, raw=obj)
-    checks: list[CheckResult] = []
-    checks += _check_proof(parsed, options)
-    cred = parsed.credential
+    parsed = _check_proof(obj, options)
+    kind, checks, cred = parsed.kind, list(parsed.checks), parsed.credential
     if cred is None:
         return VerificationResult(tuple(checks), None, kind)
     try:
         fmt = detect_format(cred)
     except InputError as exc:
-        return VerificationResult(tuple([*checks, CheckResult("format", False, str(exc))]), None, kind)
-    checks.insert(0, CheckResult("format", True, f"{'European Digital Credential (ELM v3)' if fmt == 'elm' else 'Open Badges 3.0 credential'}"
-                                 f" secured by {kind}"))
-    if kind == "data-integrity":  # DI already expands strictly inside the proof check
-        checks.append(check_issuer_binding(cred))
-    else:
+        return VerificationResult(tuple([*checks, CheckResult(CheckId.FORMAT, False, str(exc))]), None, kind)
+    checks.insert(0, CheckResult(CheckId.FORMAT, True, f"{_FORMAT_NAMES[fmt]} secured by {kind}"))
+    if parsed.mechanism is None or not parsed.mechanism.expands_strictly:
         checks.append(check_contexts(cred, options))
     checks.append(check_validity(cred, options))
     status = check_status(cred, options)
@@ -255,66 +185,51 @@ def verify_parsed(obj: Any, options: VerifyOptions | None = None) -> Verificatio
     return VerificationResult(tuple(checks), fmt, kind, elements.model_dump(mode="json"))
 
 
-def verify(source: str | Path | bytes | dict[str, Any], options: VerifyOptions | None = None) -> VerificationResult:
-    """Verify a credential given as a path, bytes, JSON text, JWT or dict."""
+def _input_failure(exc: InputError) -> VerificationResult:
+    return VerificationResult((CheckResult(CheckId.INPUT, False, str(exc), {"field": exc.field}),))
+
+
+def verify_document(data: bytes | str | dict[str, Any], options: VerifyOptions) -> VerificationResult:
+    """Verify a credential given as content: bytes, JSON/JWT text, a baked image, or a dict.
+
+    A string is never taken for a file name (a file-existence oracle behind HTTP).
+    """
     try:
-        if isinstance(source, Path) or (isinstance(source, str) and not source.lstrip().startswith(("{", "ey"))
-                                        and Path(source).exists()):
-            source = read_artefact(source)
-        obj = parse_artefact(source)
+        obj = parse_artefact(data)
     except InputError as exc:
-        return VerificationResult((CheckResult("input", False, str(exc), {"field": exc.field}),))
-    except UnicodeDecodeError:
-        return VerificationResult((CheckResult("input", False, "not UTF-8 text: not a credential file"),))
+        return _input_failure(exc)
     return verify_parsed(obj, options)
 
 
-def _unbake(data: bytes | str) -> bytes | str:
-    """The credential text inside a baked badge image; other input unchanged.
-
-    The baking format lives in export/baking.py (written and read in one place); it
-    imports this module only inside functions, so the lazy import cannot cycle.
-    """
-    from .export.baking import extract_credential, sniff_image
-
-    if sniff_image(data) is None:
-        return data
-    from .errors import ExportError
-
+def verify_file(path: str | Path, options: VerifyOptions) -> VerificationResult:
+    """Verify the credential in a file (regular files only, at most `options.max_bytes`)."""
     try:
-        return extract_credential(data)
-    except ExportError as exc:
-        raise InputError(exc.message, field=exc.field, value=exc.value) from exc
+        data = read_artefact(path, max_bytes=options.max_bytes)
+    except InputError as exc:
+        return _input_failure(exc)
+    return verify_document(data, options)
+
+
+def verify(source: Path | bytes | str | dict[str, Any], options: VerifyOptions) -> VerificationResult:
+    """A `Path` is read as a file; anything else is content (see verify_document)."""
+    if isinstance(source, Path):
+        return verify_file(source, options)
+    return verify_document(source, options)
 
 
 def _carrier_check(data: Any) -> CheckResult | None:
     """A passed 'carrier' check naming the baked image a credential came out of."""
-    from .export.baking import sniff_image
-
     kind = sniff_image(data) if isinstance(data, (bytes, str)) else None
     if kind == "png":
-        return CheckResult("carrier", True, "read from a baked Open Badges PNG (iTXt chunk 'openbadgecredential')")
+        return CheckResult(CheckId.CARRIER, True,
+                           "read from a baked Open Badges PNG (iTXt chunk 'openbadgecredential')")
     if kind == "svg":
-        return CheckResult("carrier", True, "read from a baked Open Badges SVG (<openbadges:credential>)")
+        return CheckResult(CheckId.CARRIER, True, "read from a baked Open Badges SVG (<openbadges:credential>)")
     return None
 
 
-def _source_bytes(source: str | Path | bytes | dict[str, Any]) -> bytes | str | dict[str, Any]:
-    """Like verify(): a Path, or a str naming an existing file, is read; anything else is content."""
-    if isinstance(source, Path):
-        return read_artefact(source)
-    if isinstance(source, str) and not source.lstrip().startswith(("{", "ey", "<")):
-        try:
-            if Path(source).exists():
-                return read_artefact(source)
-        except OSError:  # e.g. a long JWT is not a file name
-            pass
-    return source
-
-
-def verify_all(source: str | Path | bytes | dict[str, Any],
-               options: VerifyOptions | None = None) -> list[VerificationResult]:
-    """Every credential in one input: a single credential gives one result.
+def verify_all(source: Path | bytes | str | dict[str, Any], options: VerifyOptions) -> list[VerificationResult]:
+    """Every credential in one input (a `Path` is a file; anything else is content).
 
     Carriers holding several credentials (presentations, baked images) expand here, so
     callers such as the recognition pipeline never care how a credential arrived:
@@ -330,16 +245,11 @@ def verify_all(source: str | Path | bytes | dict[str, Any],
       fails. A presentation that carries no readable credential gives one result holding
       only the presentation checks.
     """
-    options = options or VerifyOptions()
     try:
-        data = _source_bytes(source)
+        data = read_artefact(source, max_bytes=options.max_bytes) if isinstance(source, Path) else source
         obj = parse_artefact(data)
     except InputError as exc:
-        return [VerificationResult((CheckResult("input", False, str(exc), {"field": exc.field}),))]
-    except UnicodeDecodeError:
-        return [VerificationResult((CheckResult("input", False, "not UTF-8 text: not a credential file"),))]
-    from .export.presentation import checks_for_credential, is_presentation, verify_presentation
-
+        return [_input_failure(exc)]
     # challenge/domain belong to the presentation's proof; an issuer's proof carries neither
     credential_options = replace(options, challenge=None, domain=None)
     if is_presentation(obj):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..issue import FORMATS, PROOFS, issue, load_signer
@@ -42,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def cmd_issue(args: argparse.Namespace) -> int:
     record = load_record(args.record)
     signer = signer_from_args(args)
-    issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did)
+    issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did,
+                   now=datetime.now(timezone.utc))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(issued.serialize(), encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..crypto.x509 import load_certificates
@@ -67,7 +68,7 @@ def options_from_args(args: argparse.Namespace) -> VerifyOptions:
     except EdcIssuerError as exc:
         raise UsageError(f"--trust-anchor: {exc}") from exc
     status = _status_checker(args.status_dir) if args.status_dir else None
-    return VerifyOptions(now=args.now, trust_anchors=anchors, did_web_dir=args.did_web_dir, status_checker=status,
+    return VerifyOptions(now=args.now or datetime.now(timezone.utc), trust_anchors=anchors, did_web_dir=args.did_web_dir, status_checker=status,
                          challenge=args.challenge, domain=args.domain)
 
 

@@ -21,8 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlparse
 
-from ..errors import ExportError
+from ..errors import EdcIssuerError, ExportError
 from ..mapping.common import EDC_AP, OB3, VC1, VC2
+from ..proofs.jwt import ALLOWED_ALGS
+from ..securing.registry import by_name_or_proof
+from ..suites.base import supported_suites
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_SCHEME = "openid-credential-offer://"
@@ -32,8 +35,7 @@ EDC_TYPES = ["VerifiableCredential", "EuropeanDigitalCredential"]
 #: credential configuration ids this library can issue (keys of credential_configurations_supported)
 CONFIGURATIONS = ("OpenBadgeCredential_ldp_vc", "OpenBadgeCredential_jwt_vc_json",
                   "EuropeanDigitalCredential_ldp_vc", "EuropeanDigitalCredential_jwt_vc_json")
-_JWS_ALGS = ["EdDSA", "ES256", "ES384"]
-_SUITES = ["eddsa-rdfc-2022", "ecdsa-rdfc-2019"]
+_JWS_ALGS = list(ALLOWED_ALGS)
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def issuer_metadata(credential_issuer: str, *, name: str, locale: str = "en",
             "format": fmt,
             "scope": types[-1],
             "cryptographic_binding_methods_supported": ["did:key"],
-            "credential_signing_alg_values_supported": _SUITES if fmt == "ldp_vc" else _JWS_ALGS,
+            "credential_signing_alg_values_supported": list(supported_suites()) if fmt == "ldp_vc" else _JWS_ALGS,
             "proof_types_supported": key_proof,
             "credential_definition": definition,
             "credential_metadata": {"display": _display(label, locale)},
@@ -185,10 +187,12 @@ def metadata_url(credential_issuer: str) -> str:
 def configuration_for(fmt: str, proof: str) -> str:
     """The configuration id matching an issued credential's format (elm/ob3) and proof."""
     base = "OpenBadgeCredential" if fmt == "ob3" else "EuropeanDigitalCredential"
-    if proof in ("jwt", "jwt-legacy"):
-        return f"{base}_jwt_vc_json"
-    if proof in ("eddsa-rdfc-2022", "ecdsa-rdfc-2019", "data-integrity"):
-        return f"{base}_ldp_vc"
+    try:
+        oid4vci = by_name_or_proof(proof).oid4vci_format
+    except EdcIssuerError:
+        oid4vci = None
+    if oid4vci is not None:
+        return f"{base}_{oid4vci}"
     raise ExportError(f"a {proof} credential has no OpenID4VCI format; give an ldp_vc (Data Integrity) or "
                       "jwt_vc_json (VC-JWT) credential, or hand the sealed file over for Europass",
                       field="proof", value=proof)

@@ -5,7 +5,9 @@ proof config = the proof options plus the document's `@context`; verify data =
 hash(canonical proof config) || hash(canonical document without `proof`); the suite
 signs those bytes; `proofValue` is multibase base58btc ('z...').
 
-Suites only contribute their key check, hash and sign/verify (suites/base.py).
+Suites own everything suite-specific — transformation, hashing, signature encoding and
+length (suites/base.py); this engine owns proof options, purposes, dates, chains and key
+resolution, once for every suite.
 
 VC 1.1 documents (ELM uses https://www.w3.org/2018/credentials/v1 + edc-ap) have no
 `DataIntegrityProof` term, so the proof could not be expressed (strict expansion would
@@ -21,46 +23,37 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..crypto import multibase as mb
+from ..checks import CheckId
 from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
-from ..ld.canonize import canonize
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
-from ..suites.base import Cryptosuite, get_suite
+from ..suites.base import Cryptosuite, get_suite, match_suite
+from ..time import CLOCK_SKEW, iso_z_precise, parse_xsd_datetime, require_aware
 
 PROOF_TYPE = "DataIntegrityProof"
 DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 #: contexts that already define DataIntegrityProof, cryptosuite and proofValue
 _DI_CONTEXTS = frozenset({VC_V2_CONTEXT, DI_V2_CONTEXT, "https://w3id.org/security/data-integrity/v1"})
-#: tolerated clock difference for `created` in the future (issuer and verifier clocks differ)
-MAX_CLOCK_SKEW = timedelta(minutes=5)
 
 Resolver = Callable[[str], KeyPair]
 
 
 def format_datetime(value: datetime) -> str:
     """XML Schema dateTimeStamp in UTC with 'Z' (seconds, fraction only when present)."""
-    if value.tzinfo is None:
-        raise SigningError("proof time must be timezone-aware", field="created", value=str(value))
-    text = value.astimezone(timezone.utc).isoformat()
-    return text.replace("+00:00", "Z")
+    require_aware(value, SigningError, field="created")
+    return iso_z_precise(value)
 
 
 def parse_datetime(text: Any) -> datetime | None:
     """Parse an xsd:dateTimeStamp; None when it is not one (no timezone is an error too)."""
-    if not isinstance(text, str):
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else None
+    return parse_xsd_datetime(text)
 
 
 def with_di_context(context: Any) -> Any:
@@ -71,30 +64,16 @@ def with_di_context(context: Any) -> Any:
     return [*items, DI_V2_CONTEXT]
 
 
-def _hash_pair(suite: Cryptosuite, algorithm: str, proof_config: dict[str, Any], document: dict[str, Any],
-               loader: DocumentLoader) -> bytes:
-    """hash(canonical proof config) || hash(canonical document): the bytes that get signed.
-
-    The suite's hash is also RDFC-1.0's internal hash: ecdsa-rdfc-2019 with P-384 labels
-    blank nodes with SHA-384 (the W3C P-384 "employ" vector only reproduces that way).
-    """
-    hash_name = suite.hash_name(algorithm)
-    proof_hash = suite.hash(algorithm, canonize(proof_config, loader, hash_algorithm=hash_name).encode("utf-8"))
-    doc_hash = suite.hash(algorithm, canonize(document, loader, hash_algorithm=hash_name).encode("utf-8"))
-    return proof_hash + doc_hash
-
-
 def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
               verification_method: str | None = None, proof_purpose: str = "assertionMethod",
-              created: datetime | None = None, challenge: str | None = None, domain: str | None = None,
+              created: datetime, challenge: str | None = None, domain: str | None = None,
               loader: DocumentLoader = default_loader) -> dict[str, Any]:
-    """Return a NEW document: `doc` (never modified) with a DataIntegrityProof added.
+    """Return a NEW document: `doc` (never modified) with a Data Integrity proof added.
 
-    `verification_method` defaults to the key's did:key method. `created` defaults to now
-    (UTC, whole seconds); pass it explicitly for reproducible output. An existing proof
-    is kept and the new one is added beside it (a proof set; both sign the document
-    without proofs). Raises SigningError (bad suite/key/time) or ContextError (a term
-    the contexts do not define).
+    `verification_method` defaults to the key's did:key method; `created` is required
+    (library code never reads the clock). An existing proof is kept and the new one is
+    added beside it (a proof set; both sign the document without proofs). Raises
+    SigningError (bad suite/key/time) or ContextError (a term the contexts do not define).
     """
     if not isinstance(doc, dict) or "@context" not in doc:
         raise SigningError("a JSON-LD document with @context is required", field="@context")
@@ -102,16 +81,13 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
     problem = suite.key_problem(key, need_private=True)
     if problem:
         raise SigningError(problem, field="key", value=key.algorithm)
-    if created is None:
-        created = datetime.now(timezone.utc).replace(microsecond=0)
 
     signed = copy.deepcopy(doc)
     signed["@context"] = with_di_context(signed["@context"])
     existing = signed.pop("proof", None)
 
     options: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": suite.name,
+        **suite.proof_fields(),
         "created": format_datetime(created),
         "verificationMethod": verification_method or key.verification_method,
         "proofPurpose": proof_purpose,
@@ -122,8 +98,8 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
         options["domain"] = domain
     proof_config = {"@context": signed["@context"], **options}
 
-    data = _hash_pair(suite, key.algorithm, proof_config, signed, loader)
-    proof = {**options, "proofValue": mb.encode_base58btc(suite.sign(key, data))}
+    data = suite.verify_data(signed, proof_config, key.algorithm, loader)
+    proof = {**options, "proofValue": suite.sign(key, data)}
 
     if existing is None:
         signed["proof"] = proof
@@ -143,59 +119,96 @@ class _Failed(Exception):
         self.details = details
 
 
+@dataclass(frozen=True)
+class VerifiedProof:
+    """One proof that verified: its method id and the key the signature check used."""
+
+    verification_method: str
+    key: KeyPair
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProofSetResult:
+    """The "proof" check plus the keys that established it (empty unless it passed)."""
+
+    check: CheckResult
+    verified: tuple[VerifiedProof, ...] = ()
+
+
 def verify_proof(doc: dict[str, Any], *, loader: DocumentLoader = default_loader,
                  resolver: Resolver | None = None, expected_purpose: str = "assertionMethod",
                  challenge: str | None = None, domain: str | None = None,
-                 now: datetime | None = None) -> CheckResult:
-    """Check every Data Integrity proof on `doc`; CheckResult "proof" (all must verify).
+                 now: datetime, clock_skew: timedelta = CLOCK_SKEW) -> CheckResult:
+    """Check every Data Integrity proof on `doc`; CheckResult "proof" (all must verify)."""
+    return verify_proof_set(doc, loader=loader, resolver=resolver, expected_purpose=expected_purpose,
+                            challenge=challenge, domain=domain, now=now, clock_skew=clock_skew).check
+
+
+def verify_proof_set(doc: dict[str, Any], *, loader: DocumentLoader = default_loader,
+                     resolver: Resolver | None = None, expected_purpose: str = "assertionMethod",
+                     challenge: str | None = None, domain: str | None = None,
+                     now: datetime, clock_skew: timedelta = CLOCK_SKEW) -> ProofSetResult:
+    """Check every proof on `doc` and return the keys the signature checks used.
 
     `resolver` maps a verification method id to its public KeyPair (default: did:key
     and local did:web through `crypto.did`, also checking the method is authorised for
-    the proof purpose). `now` defaults to the current time and is only used to refuse
-    proofs `created` in the future (beyond MAX_CLOCK_SKEW) or past their `expires`.
+    the proof purpose). `now` is only used to refuse proofs `created` in the future
+    (beyond `clock_skew`) or past their `expires`. Never raises for a bad credential.
     """
-    if now is None:
-        now = datetime.now(timezone.utc)
+    require_aware(now, VerificationError)
     if not isinstance(doc, dict):
-        return CheckResult("proof", False, "credential is not a JSON object")
+        return ProofSetResult(CheckResult(CheckId.PROOF, False, "credential is not a JSON object"))
     raw = doc.get("proof")
     if raw is None:
-        return CheckResult("proof", False, "no proof: the credential is not signed")
+        return ProofSetResult(CheckResult(CheckId.PROOF, False, "no proof: the credential is not signed"))
     proofs = raw if isinstance(raw, list) else [raw]
     if not proofs:
-        return CheckResult("proof", False, "proof is an empty list")
+        return ProofSetResult(CheckResult(CheckId.PROOF, False, "proof is an empty list"))
     if "@context" not in doc:
-        return CheckResult("proof", False, "credential has no @context, so its proof cannot be checked")
+        return ProofSetResult(CheckResult(CheckId.PROOF, False,
+                                          "credential has no @context, so its proof cannot be checked"))
 
     results: list[dict[str, Any]] = []
+    verified: list[VerifiedProof] = []
     for index, proof in enumerate(proofs):
         label = f"proof[{index}]" if len(proofs) > 1 else "proof"
         try:
-            details = _verify_one(doc, proof, proofs, loader=loader, resolver=resolver,
-                                  expected_purpose=expected_purpose, challenge=challenge, domain=domain, now=now)
+            one = _verify_one(doc, proof, proofs, loader=loader, resolver=resolver,
+                              expected_purpose=expected_purpose, challenge=challenge, domain=domain, now=now,
+                              clock_skew=clock_skew)
         except _Failed as failed:
-            return CheckResult("proof", False, f"{label}: {failed.reason}",
-                               {"index": index, **failed.details, "proofs": results})
-        results.append(details)
+            return ProofSetResult(CheckResult(CheckId.PROOF, False, f"{label}: {failed.reason}",
+                                              {"index": index, **failed.details, "proofs": results}))
+        results.append(one.details)
+        verified.append(one)
     first = results[0]
     summary = (f"{first['cryptosuite']} signature valid, key {first['verificationMethod']}"
                if len(results) == 1 else f"all {len(results)} proofs valid")
-    return CheckResult("proof", True, summary, {**first, "proofs": results} if len(results) > 1 else first)
+    check = CheckResult(CheckId.PROOF, True, summary, {**first, "proofs": results} if len(results) > 1 else first)
+    return ProofSetResult(check, tuple(verified))
 
 
-def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loader: DocumentLoader,
-                resolver: Resolver | None, expected_purpose: str, challenge: str | None,
-                domain: str | None, now: datetime) -> dict[str, Any]:
-    if not isinstance(proof, dict):
-        raise _Failed("proof is not a JSON object")
+def _suite_of(proof: dict[str, Any]) -> Cryptosuite:
+    suite = match_suite(proof)
+    if suite is not None:
+        return suite
     if proof.get("type") != PROOF_TYPE:
         raise _Failed(f"unsupported proof type {proof.get('type')!r} (expected {PROOF_TYPE})",
                       type=proof.get("type"))
     name = proof.get("cryptosuite")
     try:
-        suite = get_suite(name, error=VerificationError)
+        return get_suite(name, error=VerificationError)
     except VerificationError as exc:
         raise _Failed(exc.message, cryptosuite=name) from exc
+
+
+def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loader: DocumentLoader,
+                resolver: Resolver | None, expected_purpose: str, challenge: str | None,
+                domain: str | None, now: datetime, clock_skew: timedelta) -> VerifiedProof:
+    if not isinstance(proof, dict):
+        raise _Failed("proof is not a JSON object")
+    suite = _suite_of(proof)
     vm = proof.get("verificationMethod")
     details: dict[str, Any] = {"cryptosuite": suite.name, "verificationMethod": vm,
                                "proofPurpose": proof.get("proofPurpose"), "created": proof.get("created")}
@@ -216,7 +229,7 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     created = parse_datetime(proof.get("created")) if "created" in proof else None
     if "created" in proof and created is None:
         raise _Failed(f"created {proof.get('created')!r} is not a dateTime with timezone", **details)
-    if created is not None and created > now + MAX_CLOCK_SKEW:
+    if created is not None and created > now + clock_skew:
         raise _Failed(f"proof created in the future ({proof['created']})", **details)
     if "expires" in proof:
         expires = parse_datetime(proof.get("expires"))
@@ -227,11 +240,6 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     if not isinstance(value, str):
         raise _Failed("proofValue is missing or not a multibase base58btc string", **details)
     try:
-        signature = mb.decode_base58btc(value)
-    except ValueError as exc:
-        raise _Failed(f"proofValue is not multibase base58btc: {exc}", **details) from exc
-
-    try:
         key = resolver(vm) if resolver is not None else \
             resolve_verification_method(vm, purpose=expected_purpose)
     except EdcIssuerError as exc:
@@ -239,10 +247,6 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     problem = suite.key_problem(key)
     if problem:
         raise _Failed(f"wrong key type for {suite.name}: {problem}", **details)
-    size = 64 if key.algorithm in ("Ed25519", "P-256") else 96
-    if len(signature) != size:
-        raise _Failed(f"proofValue has {len(signature)} bytes, a {key.algorithm} signature has {size}",
-                      **details)
 
     # the signed document: without proofs, except those this one chains to (previousProof)
     unsecured = {k: v for k, v in doc.items() if k != "proof"}
@@ -257,10 +261,10 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     proof_config["@context"] = doc["@context"]
 
     try:
-        data = _hash_pair(suite, key.algorithm, proof_config, unsecured, loader)
+        data = suite.verify_data(unsecured, proof_config, key.algorithm, loader)
     except EdcIssuerError as exc:
         raise _Failed(f"cannot canonicalize: {exc}", **details) from exc
-    if not suite.verify(key, signature, data):
-        raise _Failed("signature does not match: the credential was altered after signing, "
-                      "or it was signed with a different key", **details)
-    return details
+    problem = suite.verify(key, value, data)
+    if problem:
+        raise _Failed(problem, **details)
+    return VerifiedProof(vm, key, details)

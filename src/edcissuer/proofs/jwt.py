@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -36,8 +37,12 @@ from jwcrypto.jws import (  # type: ignore[import-untyped,unused-ignore]
 from ..crypto import multibase as mb
 from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
+from ..checks import CheckId
 from ..errors import EdcIssuerError, SigningError, VerificationError
+from ..identifiers import controller_of as _controller
+from ..identifiers import issuer_id as _issuer_id
 from ..results import CheckResult
+from ..time import CLOCK_SKEW, iso_z, parse_xsd_datetime, require_aware
 from .jose import b64url_decode_canonical, loads_strict
 
 Resolver = Callable[[str], KeyPair]
@@ -52,7 +57,7 @@ TYP_LEGACY = "JWT"
 #: JOSE algorithm for each key type we sign with; nothing else is ever accepted
 ALG_FOR_KEY: dict[str, str] = {"Ed25519": "EdDSA", "P-256": "ES256", "P-384": "ES384"}
 ALLOWED_ALGS: tuple[str, ...] = tuple(ALG_FOR_KEY.values())
-MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_CLOCK_SKEW = CLOCK_SKEW  # kept for callers; the verifier passes its own
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
 # typ / cty compared case-insensitively without "application/" (RFC 7515 §4.1.9-10)
@@ -71,7 +76,7 @@ def sign_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str | None = None
     `now` is only checked (timezone-aware): the payload carries no time claims, so a
     verifier gets back exactly the credential that was signed.
     """
-    _require_aware(now, SigningError)
+    require_aware(now, SigningError)
     if not isinstance(credential, dict):
         raise SigningError("a credential must be a JSON object", field="credential")
     clash = sorted({"vc", "vp"} & credential.keys())
@@ -91,7 +96,7 @@ def sign_legacy_vc_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str | N
     properties, so the `vc` claim alone is the whole credential. `nbf`/`exp` mirror
     validFrom/validUntil (issuanceDate/expirationDate for VC 1.1), as OB 3.0 "JWT Payload Format" requires.
     """
-    _require_aware(now, SigningError)
+    require_aware(now, SigningError)
     if not isinstance(credential, dict):
         raise SigningError("a credential must be a JSON object", field="credential")
     kid = _signing_kid(credential, key, kid)
@@ -104,7 +109,7 @@ def sign_legacy_vc_jwt(credential: dict[str, Any], key: KeyPair, *, kid: str | N
     start_name, end_name = _date_names(credential)
     for claim, name in (("nbf", start_name), ("exp", end_name)):
         if name in credential:
-            moment = _parse_xsd(credential[name])
+            moment = parse_xsd_datetime(credential[name])
             if moment is None:
                 raise SigningError(f"{name} {credential[name]!r} is not an xsd:dateTime with a timezone",
                                    field=name, value=credential[name])
@@ -173,28 +178,73 @@ def is_jwt(text: str) -> bool:
 
 # --- verification ----------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class DecodedJwt:
+    """A compact JWS read but NOT verified: for routing and display, never for trust."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signature_b64: str
+    form: str                     # FORM_JOSE or FORM_LEGACY
+    credential: dict[str, Any]    # the credential the payload carries (vc claim completed)
+
+
+def decode_jwt(token: Any) -> DecodedJwt:
+    """The one JWT reader: strict base64url, JSON objects, no repeated members.
+
+    Raises VerificationError naming the segment that is malformed. Verification uses this
+    same reader, so what is displayed is what the signature check read.
+    """
+    header_b64, payload_b64, signature_b64 = _split(token)
+    header = _json_object(_decode(header_b64, "header"), "header")
+    payload = _json_object(_decode(payload_b64, "payload"), "payload")
+    if "vp" in payload:
+        raise VerificationError("the JWT carries a presentation (vp claim), not a credential", field="vp")
+    if "vc" in payload:
+        return DecodedJwt(header, payload, signature_b64, FORM_LEGACY, _legacy_credential(payload))
+    return DecodedJwt(header, payload, signature_b64, FORM_JOSE, payload)
+
+
+@dataclass(frozen=True)
+class JwtVerification:
+    """The "proof" check, the credential and the key that verified the signature (or None)."""
+
+    check: CheckResult
+    credential: dict[str, Any] | None
+    key: KeyPair | None
+    kid: str | None
+
+
 def verify_jwt(token: str, *, resolver: Resolver | None = None, now: datetime,
-               clock_skew: timedelta = MAX_CLOCK_SKEW) -> tuple[CheckResult, dict[str, Any] | None]:
-    """Check a VC-JOSE or legacy VC-JWT token; return ("proof" check, credential or None).
+               clock_skew: timedelta = CLOCK_SKEW) -> tuple[CheckResult, dict[str, Any] | None]:
+    """Check a VC-JOSE or legacy VC-JWT token; return ("proof" check, credential or None)."""
+    outcome = verify_jwt_detailed(token, resolver=resolver, now=now, clock_skew=clock_skew)
+    return outcome.check, outcome.credential
+
+
+def verify_jwt_detailed(token: str, *, resolver: Resolver | None = None, now: datetime,
+                        clock_skew: timedelta = CLOCK_SKEW) -> JwtVerification:
+    """Like verify_jwt, also returning the key the signature check itself established.
 
     Never raises for a bad token (every refusal is a failed check naming the reason); raises
     `VerificationError` only for misuse (a naive `now`).
     """
-    _require_aware(now, VerificationError)
+    require_aware(now, VerificationError)
     info: dict[str, Any] = {"jwt_form": None, "alg": None, "kid": None}
     try:
-        credential = _verify(token, resolver or resolve_verification_method, now, clock_skew, info)
+        credential, key = _verify(token, resolver or resolve_verification_method, now, clock_skew, info)
     except VerificationError as exc:
-        return CheckResult("proof", False, exc.message, {**info, "field": exc.field}), None
+        return JwtVerification(CheckResult(CheckId.PROOF, False, exc.message, {**info, "field": exc.field}),
+                               None, None, info.get("kid"))
     label = "VC-JOSE (vc+jwt)" if info["jwt_form"] == FORM_JOSE else "legacy VC-JWT"
-    return CheckResult("proof", True, f"{label} signature ({info['alg']}) by {info['kid']} is valid",
-                       dict(info)), credential
+    check = CheckResult(CheckId.PROOF, True, f"{label} signature ({info['alg']}) by {info['kid']} is valid", dict(info))
+    return JwtVerification(check, credential, key, info["kid"])
 
 
 def _verify(token: str, resolve: Resolver, now: datetime, skew: timedelta,
-            info: dict[str, Any]) -> dict[str, Any]:
+            info: dict[str, Any]) -> tuple[dict[str, Any], KeyPair]:
     """The ordered checks; each raises VerificationError(reason, field) on refusal."""
-    header_b64, payload_b64, signature_b64 = _split(token)
+    header_b64, _, signature_b64 = _split(token)
     header = _json_object(_decode(header_b64, "header"), "header")
     alg = _check_alg(header.get("alg"))
     info["alg"] = alg
@@ -214,18 +264,15 @@ def _verify(token: str, resolve: Resolver, now: datetime, skew: timedelta,
     if not signature_b64:
         raise VerificationError("the JWT has an empty signature", field="signature")
     _decode(signature_b64, "signature")  # canonical encoding: no malleable trailing bits
-    payload = _json_object(_decode(payload_b64, "payload"), "payload")
-
-    if "vp" in payload:
-        raise VerificationError("the JWT carries a presentation (vp claim), not a credential", field="vp")
-    if "vc" in payload:
-        info["jwt_form"] = FORM_LEGACY
+    decoded = decode_jwt(token)
+    payload = decoded.payload
+    info["jwt_form"] = decoded.form
+    if decoded.form == FORM_LEGACY:
         if typ is not None and typ not in _LEGACY_TYPS:
             raise VerificationError(f"typ {header['typ']!r} must not carry a vc claim (VC-JOSE-COSE §3.1.3: the "
                                     "JWT claim names vc and vp MUST NOT be present)", field="typ", value=header["typ"])
-        credential = _legacy_credential(payload)
+        credential = decoded.credential
     else:
-        info["jwt_form"] = FORM_JOSE
         if typ is not None and typ not in _JOSE_TYPS:
             raise VerificationError(f"typ {header['typ']!r} is not a credential JWT (expected 'vc+jwt')",
                                     field="typ", value=header["typ"])
@@ -253,7 +300,7 @@ def _verify(token: str, resolve: Resolver, now: datetime, skew: timedelta,
     _check_times(payload, now, skew)
     if info["jwt_form"] == FORM_LEGACY:
         _check_legacy_dates(payload, credential)
-    return credential
+    return credential, key
 
 
 def _split(token: Any) -> tuple[str, str, str]:
@@ -397,13 +444,13 @@ def _check_times(payload: dict[str, Any], now: datetime, skew: timedelta) -> Non
             raise VerificationError(f"{claim} claim {payload[claim]!r} is not a NumericDate", field=claim,
                                     value=payload[claim])
     if "exp" in payload and payload["exp"] < now_ts - slack:
-        raise VerificationError(f"the JWT expired at {_show(payload['exp'])} (exp), before {_iso(now)}",
+        raise VerificationError(f"the JWT expired at {_show(payload['exp'])} (exp), before {iso_z(now)}",
                                 field="exp", value=payload["exp"])
     if "nbf" in payload and payload["nbf"] > now_ts + slack:
-        raise VerificationError(f"the JWT is not valid before {_show(payload['nbf'])} (nbf), after {_iso(now)}",
+        raise VerificationError(f"the JWT is not valid before {_show(payload['nbf'])} (nbf), after {iso_z(now)}",
                                 field="nbf", value=payload["nbf"])
     if "iat" in payload and payload["iat"] > now_ts + slack:
-        raise VerificationError(f"the JWT claims to be issued at {_show(payload['iat'])} (iat), after {_iso(now)}",
+        raise VerificationError(f"the JWT claims to be issued at {_show(payload['iat'])} (iat), after {iso_z(now)}",
                                 field="iat", value=payload["iat"])
 
 
@@ -413,25 +460,13 @@ def _check_legacy_dates(payload: dict[str, Any], credential: dict[str, Any]) -> 
     for claim, name in (("nbf", start_name), ("exp", end_name)):
         if claim not in payload or name not in credential:
             continue
-        moment = _parse_xsd(credential[name])
+        moment = parse_xsd_datetime(credential[name])
         if moment is None or math.floor(moment.timestamp()) != math.floor(payload[claim]):
             raise VerificationError(f"{claim} claim {_show(payload[claim])} does not match {name} "
                                     f"{credential[name]!r}", field=claim, value=payload[claim])
 
 
 # --- small helpers ------------------------------------------------------------------------------
-
-def _issuer_id(credential: dict[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, dict):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) and issuer else None
-
-
-def _controller(kid: str) -> str:
-    """The DID (or URL) a key id belongs to: everything before the fragment."""
-    return kid.split("#", 1)[0]
-
 
 def _single_subject_id(credential: dict[str, Any]) -> str | None:
     subject = credential.get("credentialSubject")
@@ -452,16 +487,6 @@ def _date_names(credential: dict[str, Any]) -> tuple[str, str]:
     return ("validFrom", "validUntil") if VC_V2_CONTEXT in contexts else ("issuanceDate", "expirationDate")
 
 
-def _parse_xsd(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 def _is_numeric_date(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -475,15 +500,6 @@ def _from_numeric(value: float, claim: str) -> datetime:
 
 def _show(value: float) -> str:
     try:
-        return _iso(datetime.fromtimestamp(value, timezone.utc))
+        return iso_z(datetime.fromtimestamp(value, timezone.utc))
     except (OverflowError, OSError, ValueError):
         return repr(value)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _require_aware(now: Any, error: type[EdcIssuerError]) -> None:
-    if not isinstance(now, datetime) or now.tzinfo is None:
-        raise error("now must be a timezone-aware datetime", field="now", value=str(now))

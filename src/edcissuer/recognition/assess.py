@@ -72,20 +72,19 @@ def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
 
 
 def assess(paths: Sequence[str | Path] | str | Path, *, policy: Policy | str | Path | None = None,
-           trust: TrustList | str | Path | None = None, options: VerifyOptions | None = None,
+           trust: TrustList | str | Path | None = None, options: VerifyOptions,
            stack: bool = False) -> RecognitionReport:
     """Verify and decide on every credential in `paths` (files or folders) for one institution.
 
     `policy` and `trust` are objects or TOML file paths. The trust list's seal anchors are
     added to `options.trust_anchors`. Every credential is judged at one instant,
-    `options.now` (default: the current time, read once). With `stack`, the credentials are
+    `options.now` (the caller reads the clock, once). With `stack`, the credentials are
     treated as one learner's and counted towards the policy's `[target]`.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     pol = load_policy(policy) if isinstance(policy, (str, Path)) else policy
     tl = load_trust_list(trust) if isinstance(trust, (str, Path)) else trust
-    options = options or VerifyOptions()
     now = options.at()
     options = replace(options, now=now,
                       trust_anchors=(*options.trust_anchors, *(tl.anchors if tl else ())))

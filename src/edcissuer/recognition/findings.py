@@ -5,28 +5,17 @@ while `policy.py` must stay pure (no crypto) and only *read* them. Both import t
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..identifiers import normalise_legal_identifier
+
+__all__ = ["normalise_legal_identifier"]
 
 ISSUER = "issuer"
 AWARDING_BODY = "awarding body"
 DELIVERING_PARTNER = "delivering partner"
 ROLES = (ISSUER, AWARDING_BODY, DELIVERING_PARTNER)
-_ETSI_ORG_ID = re.compile(r"^([A-Z]{3})([A-Z]{2})-(.+)$")  # ETSI EN 319 412-1, e.g. VATPT-500123456
-
-
-def normalise_legal_identifier(value: str) -> str:
-    """One spelling for a legal identifier: 'VATPT-500123456', 'PT 500.123.456' -> 'PT500123456'.
-
-    The ETSI organizationIdentifier of a seal certificate carries a 3-letter type and the
-    country; records carry the EU VAT form with the country prefix. Both reduce to CC+number.
-    """
-    text = value.strip().upper()
-    m = _ETSI_ORG_ID.match(text)
-    if m:
-        text = m.group(2) + m.group(3)
-    return re.sub(r"[\s.\-/]", "", text)
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,6 @@ by identifier only. Both checks run as `VerifyOptions.extra_checks`.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,12 +30,13 @@ from cryptography import x509
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..crypto.keys import KeyPair
-from ..crypto.multibase import b64url_decode
-from ..crypto.x509 import load_certificates, parse_certificate, sha256_thumbprint
+from ..crypto.x509 import load_certificates, sha256_thumbprint
 from ..errors import EdcIssuerError, InputError
 from ..mapping.extract import extract_elements
 from ..models.elements import Body, Elements
+from ..checks import CheckId
 from ..results import CheckResult
+from ..securing import SignerIdentity
 from ..verify import Parsed, VerifyOptions
 from .findings import (
     AWARDING_BODY,
@@ -217,90 +215,17 @@ def load_trust_list(path: str | Path) -> TrustList:
 # --------------------------------------------------------------------------- who signed
 
 
-@dataclass(frozen=True)
-class Signer:
-    """What the proof says about its signer: DIDs and keys, or a seal certificate."""
-
-    dids: tuple[str, ...] = ()
-    keys: tuple[str, ...] = ()
-    fingerprint: str | None = None
-    organization_identifier: str | None = None
-    subject: str | None = None
-
-    def describe(self) -> str:
-        if self.fingerprint:
-            org = f", organizationIdentifier {self.organization_identifier}" if self.organization_identifier else ""
-            return f"seal certificate '{self.subject}' (SHA-256 {self.fingerprint[:16]}...{org})"
-        if self.dids:
-            return f"key of {', '.join(self.dids)}"
-        return "an unidentified key"
-
-
-def _resolve_key(vm: str, options: VerifyOptions) -> str | None:
-    from ..crypto.did import resolve_verification_method
-
-    try:
-        key = options.resolver(vm) if options.resolver else \
-            resolve_verification_method(vm, did_web_dir=options.did_web_dir)
-    except EdcIssuerError:
-        return None
-    return key.public_multibase if isinstance(key, KeyPair) else None
-
-
-def _seal_signer(raw: Any) -> Signer | None:
-    obj = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-    if not isinstance(obj, dict):
-        return None
-    entry = (obj.get("signatures") or [obj])[0]
-    try:
-        header = json.loads(b64url_decode(entry["protected"]))
-        cert = parse_certificate(base64.b64decode(header["x5c"][0], validate=True))
-    except (KeyError, IndexError, TypeError, ValueError, binascii.Error, EdcIssuerError):
-        return None
-    org = [str(a.value) for a in cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)]
-    return Signer(fingerprint=sha256_thumbprint(cert).hex(), organization_identifier=org[0] if org else None,
-                  subject=cert.subject.rfc4514_string())
-
-
-def _jwt_signer(token: str, options: VerifyOptions) -> Signer | None:
-    try:
-        header_b64, payload_b64, _ = token.split(".")
-        header = json.loads(b64url_decode(header_b64))
-        payload = json.loads(b64url_decode(payload_b64))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    kid = header.get("kid") if isinstance(header, dict) else None
-    iss = payload.get("iss") if isinstance(payload, dict) else None
-    did = kid.split("#")[0] if isinstance(kid, str) and kid.startswith("did:") else \
-        iss if isinstance(iss, str) and iss.startswith("did:") else None
-    if did is None:
-        return None
-    vm = kid if isinstance(kid, str) and "#" in kid else None
-    key = _resolve_key(vm, options) if vm else (_resolve_key(did + "#" + did[8:], options)
-                                               if did.startswith("did:key:") else None)
-    return Signer(dids=(did,), keys=(key,) if key else ())
-
-
-def _di_signer(credential: dict[str, Any], options: VerifyOptions) -> Signer | None:
-    proofs = credential.get("proof")
-    proofs = proofs if isinstance(proofs, list) else [proofs]
-    vms: list[str] = [p["verificationMethod"] for p in proofs if isinstance(p, dict)
-                      and isinstance(p.get("verificationMethod"), str) and p["verificationMethod"]]
-    if not vms:
-        return None
-    keys = tuple(k for k in (_resolve_key(vm, options) for vm in vms) if k)
-    return Signer(dids=tuple(dict.fromkeys(vm.split("#")[0] for vm in vms)), keys=keys)
+#: who signed, as the proof check established it (securing.ProofOutcome.signer)
+Signer = SignerIdentity
 
 
 def signer_of(parsed: Parsed, options: VerifyOptions) -> Signer | None:
-    """The signer as the artefact names it (verify.py's proof check says whether it signed)."""
-    if parsed.kind == "jades":
-        return _seal_signer(parsed.raw)
-    if parsed.kind == "jwt" and isinstance(parsed.raw, str):
-        return _jwt_signer(parsed.raw, options)
-    if parsed.kind == "data-integrity" and isinstance(parsed.credential, dict):
-        return _di_signer(parsed.credential, options)
-    return None
+    """The signer the signature check itself established; None when the proof did not hold.
+
+    Never re-parses headers or re-resolves keys: trust rests on the same reading as the
+    signature (securing/base.py).
+    """
+    return parsed.outcome.signer if parsed.outcome is not None else None
 
 
 # --------------------------------------------------------------------------- matching
@@ -439,27 +364,27 @@ class TrustProbe:
         elements = extract_elements(credential)
         if self.trust is None:
             self.seen.append(Seen(credential, elements, TrustFindings(checked=False)))
-            return CheckResult("trust.issuer", False, "not checked: no trust list given", {"state": "unchecked"})
+            return CheckResult(CheckId.TRUST_ISSUER, False, "not checked: no trust list given", {"state": "unchecked"})
         issuer = elements.issuer or (elements.awarding_bodies[0] if elements.awarding_bodies else Body())
         party = assess_issuer(self.trust, issuer, signer_of(parsed, options))
         self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party)))
-        return CheckResult("trust.issuer", party.trusted, party.reason,
+        return CheckResult(CheckId.TRUST_ISSUER, party.trusted, party.reason,
                            {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()})
 
     def partners_check(self, parsed: Parsed, options: VerifyOptions) -> CheckResult:
         seen = self.seen[-1]
         if self.trust is None:
-            return CheckResult("trust.partners", False, "not checked: no trust list given", {"state": "unchecked"})
+            return CheckResult(CheckId.TRUST_PARTNERS, False, "not checked: no trust list given", {"state": "unchecked"})
         partners = assess_partners(self.trust, seen.elements)
         seen.findings = TrustFindings(checked=True, issuer=seen.findings.issuer, partners=partners)
         details = {"state": "trusted", "partners": [p.to_dict() for p in partners]}
         if not partners:
-            return CheckResult("trust.partners", True, "no awarding body or delivering partner besides the issuer",
+            return CheckResult(CheckId.TRUST_PARTNERS, True, "no awarding body or delivering partner besides the issuer",
                                details)
         bad = [p for p in partners if not p.trusted]
         if bad:
-            return CheckResult("trust.partners", False, "; ".join(p.reason for p in bad),
+            return CheckResult(CheckId.TRUST_PARTNERS, False, "; ".join(p.reason for p in bad),
                                {**details, "state": "untrusted"})
-        return CheckResult("trust.partners", True,
+        return CheckResult(CheckId.TRUST_PARTNERS, True,
                            f"all {len(partners)} partner(s) on the trust list: "
                            + "; ".join(f"{p.role} {p.name} as {p.institution}" for p in partners), details)

@@ -21,6 +21,7 @@ from ..ld.loader import DocumentLoader, default_loader
 from ..ledger import Ledger, ListPolicy, StatusListInfo
 from ..ledger.store import DEFAULT_FILL, MIN_LIST_SIZE
 from ..ledger.outputs import write_atomic
+from ..suites.base import suite_for_key
 from .bitstring import INDEX_FILE, PURPOSES, encode_list, list_url, status_entries, status_list_credential
 
 #: how long a published list is valid; re-publish (edcissuer status publish) well before
@@ -69,7 +70,7 @@ class StatusListSettings:
 
     @property
     def cryptosuite(self) -> str:
-        return "eddsa-rdfc-2022" if self.signer.algorithm == "Ed25519" else "ecdsa-rdfc-2019"
+        return suite_for_key(self.signer.algorithm).name
 
     @property
     def verification_method(self) -> str | None:

@@ -1,9 +1,12 @@
-"""Cryptosuites: the small per-suite facts the generic Data Integrity engine needs.
+"""Cryptosuites: strategy objects that own everything suite-specific of a proof.
 
-Why so little here: both suites we support (eddsa-rdfc-2022, ecdsa-rdfc-2019) use
-RDFC-1.0 and the same "hash(proof config) || hash(document)" recipe, which lives once in
-`proofs/data_integrity.py`. A suite only says which keys it accepts, which hash goes
-with which key, and how to sign/verify bytes (P7/P8 in STYLE.md).
+Why objects and not constants: the generic Data Integrity engine
+(`proofs/data_integrity.py`) only builds proof options, checks purpose / challenge /
+dates / chains and resolves the key. How the document and the proof options become the
+bytes that are signed (transformation + hashing, e.g. RDFC-1.0 or JCS), how signature
+bytes are encoded in `proofValue`, and how long a signature is, belong to the suite —
+so `eddsa-jcs-2022` or `Ed25519Signature2020` is one new file in `suites/`, registered
+with `register()`, and nothing else changes (P7/P8/P15 in STYLE.md).
 """
 from __future__ import annotations
 
@@ -11,25 +14,84 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
 
+from ..crypto import multibase as mb
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError
+from ..ld.canonize import canonize
+from ..ld.loader import DocumentLoader
 
 CANONICALIZATION = "RDFC-1.0"
+DATA_INTEGRITY_PROOF = "DataIntegrityProof"
+#: raw signature length per key algorithm (Ed25519 and ECDSA r||s)
+SIGNATURE_BYTES: Mapping[str, int] = MappingProxyType({"Ed25519": 64, "P-256": 64, "P-384": 96})
+
+
+@runtime_checkable
+class Cryptosuite(Protocol):
+    """What the Data Integrity engine asks of a suite."""
+
+    @property
+    def name(self) -> str:
+        """`proof.cryptosuite` (or the proof `type` for suites that predate cryptosuites)."""
+        ...
+
+    @property
+    def proof_type(self) -> str:
+        """`proof.type` this suite writes and reads."""
+        ...
+
+    @property
+    def key_algorithms(self) -> frozenset[str]: ...
+
+    def matches(self, proof: Mapping[str, Any]) -> bool:
+        """Whether this suite verifies `proof` (jsonld-signatures' matchProof)."""
+        ...
+
+    def proof_fields(self) -> dict[str, Any]:
+        """The suite-identifying members of a new proof (`type`, `cryptosuite`)."""
+        ...
+
+    def key_problem(self, key: KeyPair, *, need_private: bool = False) -> str | None: ...
+
+    def verify_data(self, document: dict[str, Any], proof_config: dict[str, Any], key_algorithm: str,
+                    loader: DocumentLoader) -> bytes:
+        """The bytes that get signed: transformation, hashing and their combination."""
+        ...
+
+    def sign(self, key: KeyPair, data: bytes) -> str:
+        """The `proofValue` text over `data`."""
+        ...
+
+    def verify(self, public_key: KeyPair, proof_value: Any, data: bytes) -> str | None:
+        """None when `proof_value` is a valid signature of `data` by the key, else why not."""
+        ...
 
 
 @dataclass(frozen=True)
-class Cryptosuite:
-    """One Data Integrity cryptosuite (`name` as it appears in `proof.cryptosuite`)."""
+class RdfcSuite:
+    """An RDFC-1.0 suite with "hash(canonical proof config) || hash(canonical document)".
+
+    eddsa-rdfc-2022 and ecdsa-rdfc-2019 differ only in their name and the hash that goes
+    with each key algorithm; `proofValue` is multibase base58btc of the raw signature.
+    """
 
     name: str
     #: key algorithms (KeyPair.algorithm) this suite accepts, mapped to their hash (hashlib name)
     hashes: Mapping[str, str] = field(compare=False)
     canonicalization: str = CANONICALIZATION
+    proof_type: str = DATA_INTEGRITY_PROOF
 
     @property
     def key_algorithms(self) -> frozenset[str]:
         return frozenset(self.hashes)
+
+    def matches(self, proof: Mapping[str, Any]) -> bool:
+        return proof.get("type") == self.proof_type and proof.get("cryptosuite") == self.name
+
+    def proof_fields(self) -> dict[str, Any]:
+        return {"type": self.proof_type, "cryptosuite": self.name}
 
     def hash_name(self, key_algorithm: str) -> str:
         """sha256 for Ed25519 and P-256, sha384 for P-384 (ecdsa-rdfc-2019 section 3.3)."""
@@ -47,27 +109,53 @@ class Cryptosuite:
             return f"{self.name} signing needs the private key"
         return None
 
-    def sign(self, key: KeyPair, data: bytes) -> bytes:
-        """Signature bytes over the verify data (raw r||s for ECDSA)."""
+    def verify_data(self, document: dict[str, Any], proof_config: dict[str, Any], key_algorithm: str,
+                    loader: DocumentLoader) -> bytes:
+        """hash(canonical proof config) || hash(canonical document).
+
+        The suite's hash is also RDFC-1.0's internal hash: ecdsa-rdfc-2019 with P-384 labels
+        blank nodes with SHA-384 (the W3C P-384 "employ" vector only reproduces that way).
+        """
+        hash_name = self.hash_name(key_algorithm)
+        proof_hash = self.hash(key_algorithm, canonize(proof_config, loader, hash_algorithm=hash_name).encode())
+        doc_hash = self.hash(key_algorithm, canonize(document, loader, hash_algorithm=hash_name).encode())
+        return proof_hash + doc_hash
+
+    def sign(self, key: KeyPair, data: bytes) -> str:
+        """Multibase base58btc of the raw signature (r||s for ECDSA)."""
         problem = self.key_problem(key, need_private=True)
         if problem:
             raise SigningError(problem, field="cryptosuite", value=self.name)
-        return key.sign(data)
+        return mb.encode_base58btc(key.sign(data))
 
-    def verify(self, public_key: KeyPair, signature: bytes, data: bytes) -> bool:
-        if self.key_problem(public_key):
-            return False
-        return public_key.verify(signature, data)
+    def verify(self, public_key: KeyPair, proof_value: Any, data: bytes) -> str | None:
+        problem = self.key_problem(public_key)
+        if problem:
+            return f"wrong key type for {self.name}: {problem}"
+        if not isinstance(proof_value, str):
+            return "proofValue is missing or not a multibase base58btc string"
+        try:
+            signature = mb.decode_base58btc(proof_value)
+        except ValueError as exc:
+            return f"proofValue is not multibase base58btc: {exc}"
+        size = SIGNATURE_BYTES[public_key.algorithm]
+        if len(signature) != size:
+            return f"proofValue has {len(signature)} bytes, a {public_key.algorithm} signature has {size}"
+        if not public_key.verify(signature, data):
+            return ("signature does not match: the credential was altered after signing, "
+                    "or it was signed with a different key")
+        return None
 
 
-def make_suite(name: str, hashes: Mapping[str, str]) -> Cryptosuite:
-    return Cryptosuite(name, MappingProxyType(dict(hashes)))
+def make_suite(name: str, hashes: Mapping[str, str]) -> RdfcSuite:
+    return RdfcSuite(name, MappingProxyType(dict(hashes)))
 
 
 _REGISTRY: dict[str, Cryptosuite] = {}
 
 
 def register(suite: Cryptosuite) -> Cryptosuite:
+    """Add a suite; it becomes a `proof` choice for issue() and a verifier for verify()."""
     _REGISTRY[suite.name] = suite
     return suite
 
@@ -80,6 +168,21 @@ def _load_builtin() -> None:
 def supported_suites() -> tuple[str, ...]:
     _load_builtin()
     return tuple(sorted(_REGISTRY))
+
+
+def suite_for_key(key_algorithm: str) -> Cryptosuite:
+    """The default suite for a key: the first registered suite (by name) that accepts it."""
+    _load_builtin()
+    for name in sorted(_REGISTRY):
+        if key_algorithm in _REGISTRY[name].key_algorithms:
+            return _REGISTRY[name]
+    raise SigningError(f"no cryptosuite accepts {key_algorithm} keys", field="key", value=key_algorithm)
+
+
+def match_suite(proof: Mapping[str, Any]) -> Cryptosuite | None:
+    """The registered suite that verifies `proof`, or None (the proof is then reported, not fatal)."""
+    _load_builtin()
+    return next((s for s in _REGISTRY.values() if s.matches(proof)), None)
 
 
 def get_suite(name: object, *, error: type[EdcIssuerError] = SigningError) -> Cryptosuite:

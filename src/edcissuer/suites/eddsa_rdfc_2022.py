@@ -1,6 +1,7 @@
 """eddsa-rdfc-2022 (W3C VC-DI-EdDSA): Ed25519 keys, SHA-256, RDFC-1.0."""
 from __future__ import annotations
 
-from .base import Cryptosuite, make_suite, register
+from .base import RdfcSuite, make_suite, register
 
-SUITE: Cryptosuite = register(make_suite("eddsa-rdfc-2022", {"Ed25519": "sha256"}))
+SUITE: RdfcSuite = make_suite("eddsa-rdfc-2022", {"Ed25519": "sha256"})
+register(SUITE)

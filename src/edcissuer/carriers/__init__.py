@@ -1,0 +1,1 @@
+"""Carriers a credential arrives in (baked badge images); read-only, below verification."""
