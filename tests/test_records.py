@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import uuid
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import yaml
@@ -110,3 +112,83 @@ def test_oversized_record_file_is_refused(tmp_path):
     big.write_text("{" + " " * 1_100_000 + "}")
     with pytest.raises(InputError, match="over the"):
         load_record(big)
+
+
+@pytest.mark.parametrize("ects", [float("nan"), float("inf"), float("-inf"), "nan", "Infinity"])
+def test_non_finite_ects_is_refused_naming_the_field(ects):
+    # a NaN was accepted and issued as `NaN`, which is not JSON
+    data = copy.deepcopy(BASE)
+    data["workload"]["ects"] = ects
+    assert ("g) notional workload.ects", "Input should be a finite number") in refused(data)
+
+
+def test_yaml_nan_workload_file_is_refused(tmp_path):
+    path = tmp_path / "nan.yaml"
+    path.write_text(SAMPLES[0].read_text().replace("ects: 5", "ects: .nan"))
+    with pytest.raises(RecordValidationError) as info:
+        load_record(path)
+    assert ("g) notional workload.ects", "Input should be a finite number") in info.value.problems
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({}, "must not be empty"),
+    ("   ", "text for language 'en' must not be empty"),
+    ({"en": "ok", "de": ""}, "text for language 'de' must not be empty"),
+    ({"EN": "x"}, "'EN' is not a BCP 47 language tag"),
+])
+def test_language_map_problems_name_the_element_not_the_record(value, message):
+    data = copy.deepcopy(BASE)
+    data["title"] = value
+    assert refused(data) == [("b) title of the micro-credential", message)]
+
+
+def test_language_map_problems_in_nested_models_name_the_field():
+    data = copy.deepcopy(BASE)
+    data["learner"]["given_name"] = ""
+    data["learning_outcomes"][0]["title"] = {"english": "x"}
+    data["participation"] = "by carrier pigeon"      # reported in the same pass
+    problems = refused(data)
+    assert ("a) identification of the learner.given_name", "text for language 'en' must not be empty") in problems
+    assert ("f) learning outcomes.0.title", "'english' is not a BCP 47 language tag") in problems
+    assert "j) form of participation" in {f for f, _ in problems}
+
+
+def test_language_maps_strip_whitespace_and_keep_every_language():
+    data = copy.deepcopy(BASE)
+    data["title"] = {"en": "  Data Literacy ", "pt-PT": "Literacia de Dados"}
+    assert parse_record(data).title == {"en": "Data Literacy", "pt-PT": "Literacia de Dados"}
+
+
+@pytest.mark.parametrize(("issued", "expected"), [
+    ("2026-06-30", "2026-06-30T00:00:00+00:00"),                  # a date is midnight UTC
+    (date(2026, 6, 30), "2026-06-30T00:00:00+00:00"),             # YAML's unquoted date
+    ("2026-06-30T10:00:00+02:00", "2026-06-30T08:00:00+00:00"),   # offsets are kept as UTC
+    (datetime(2026, 6, 30, 10, tzinfo=timezone(timedelta(hours=-1))), "2026-06-30T11:00:00+00:00"),
+])
+def test_issued_accepts_dates_and_aware_times_and_keeps_utc(issued, expected):
+    data = copy.deepcopy(BASE)
+    data["issued"] = issued
+    assert parse_record(data).issued.isoformat() == expected
+
+
+@pytest.mark.parametrize("issued", ["2026-06-30T10:00:00", datetime(2026, 6, 30, 10)])
+def test_naive_issued_time_is_refused(issued):
+    data = copy.deepcopy(BASE)
+    data["issued"] = issued
+    assert ("e) date of issuing", "must carry a time zone (e.g. 2026-06-30T00:00:00Z)") in refused(data)
+
+
+def test_derived_credential_id_is_the_version_5_uuid_of_the_content_hash():
+    # pinned: signed credentials and ledgers hold these ids, so the derivation must not move
+    record = load_record(SAMPLES[0])
+    assert record.credential_id() == "urn:uuid:844001c4-afb2-5b31-90bd-91e26c5c649b"
+    derived = uuid.UUID(record.credential_id().removeprefix("urn:uuid:"))
+    assert (derived.version, derived.variant) == (5, uuid.RFC_4122)
+    assert derived.hex[:12] + derived.hex[13:16] == record.content_hash()[:12] + record.content_hash()[13:16]
+
+
+def test_learner_email_problem_names_the_email_field():
+    data = copy.deepcopy(BASE)
+    data["learner"]["email"] = "ana.example.org"
+    assert ("a) identification of the learner.email", "email 'ana.example.org' is not an e-mail address") \
+        in refused(data)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import uuid
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import (
+    AfterValidator,
     AnyUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -27,6 +30,7 @@ from pydantic import (
 )
 
 from ..errors import InputError, RecordValidationError
+from ..time import as_utc
 from . import vocab
 
 # Annex I letters and names, used in every error message about a record.
@@ -53,61 +57,96 @@ OPTIONAL_ELEMENTS: dict[str, str] = {
 }
 
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATE_ONLY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_RECORD_BYTES = 1_000_000
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # allow_inf_nan=False: every float field, present and future, refuses NaN and +-Infinity
+    # (a NaN would be issued as invalid JSON); the error names the field ("Input should be a
+    # finite number" at "g) notional workload.ects").
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
-def _lang_map(value: Any) -> Any:
-    """Accept a plain string (English) or a {language: text} map; keep maps as they are."""
-    if isinstance(value, str):
-        return {"en": value}
+# --- language maps: one validator per rule, run in this order --------------------------------
+
+def _english_if_plain(value: Any) -> Any:
+    """A plain string is English text, so authors need not write {en: ...} for one language."""
+    return {"en": value} if isinstance(value, str) else value
+
+
+def _not_empty_map(value: dict[str, str]) -> dict[str, str]:
+    """An element given as {} says nothing; refuse it rather than issue a blank."""
+    if not value:
+        raise ValueError("must not be empty")
     return value
 
 
-def _check_lang_map(value: dict[str, str]) -> dict[str, str]:
-    if not value:
-        raise ValueError("must not be empty")
-    for lang, text in value.items():
+def _language_tags(value: dict[str, str]) -> dict[str, str]:
+    """The one check of language codes: output formats key every text by this tag."""
+    for lang in value:
         if not _LANG_RE.match(lang):
             raise ValueError(f"{lang!r} is not a BCP 47 language tag")
-        if not isinstance(text, str) or not text.strip():
+    return value
+
+
+def _texts_not_empty(value: dict[str, str]) -> dict[str, str]:
+    """Every language given must say something (whitespace is stripped before this check)."""
+    for lang, text in value.items():
+        if not text:
             raise ValueError(f"text for language {lang!r} must not be empty")
-    return {k: v.strip() for k, v in value.items()}
+    return value
 
 
-class _Text(_Model):
-    """Base for models holding language maps: plain strings become {"en": ...}."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _plain_strings(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            lang_fields = {n for n, f in cls.model_fields.items() if f.annotation in _LANG_TYPES}
-            return {k: (_lang_map(v) if k in lang_fields else v) for k, v in data.items()}
-        return data
+#: text in one or more languages: "Data Literacy" or {en: Data Literacy, pt: Literacia de Dados}
+LangText = Annotated[
+    dict[str, str],
+    BeforeValidator(_english_if_plain),
+    AfterValidator(_not_empty_map),
+    AfterValidator(_language_tags),
+    AfterValidator(_texts_not_empty),
+]
 
 
-LangMap = dict[str, str]
-OptLangMap = dict[str, str] | None
-_LANG_TYPES = (LangMap, OptLangMap)
+# --- other field types ---------------------------------------------------------------------
+
+def _midnight_utc(value: Any) -> Any:
+    """A bare date (YAML `2026-06-30`, or that string) means midnight UTC of that day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str) and _DATE_ONLY_RE.fullmatch(value):
+        return value + "T00:00:00Z"
+    return value
 
 
-def _validate_lang_fields(model: BaseModel) -> None:
-    for name, field in type(model).model_fields.items():
-        if field.annotation in _LANG_TYPES:
-            value = getattr(model, name)
-            if value is not None:
-                _check_lang_map(value)
+def _aware_as_utc(value: datetime) -> datetime:
+    """A naive time is hours off somewhere in Europe (and may change the date): refuse it, keep UTC."""
+    if value.tzinfo is None:
+        raise ValueError("must carry a time zone (e.g. 2026-06-30T00:00:00Z)")
+    return as_utc(value)
 
 
-class Organisation(_Text):
+#: an instant in UTC; dates mean midnight UTC, naive times are refused. Not pydantic's
+#: AwareDatetime, which refuses dates and words its refusal differently.
+Instant = Annotated[datetime, BeforeValidator(_midnight_utc), AfterValidator(_aware_as_utc)]
+
+
+def _email(value: str) -> str:
+    """A plausible address (one @, a dot in the domain): catches a name typed as the e-mail."""
+    if not _EMAIL_RE.match(value):
+        raise ValueError(f"email {value!r} is not an e-mail address")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class Organisation(_Model):
     """An awarding body, delivering partner, QA agency or alliance member."""
 
     id: str | None = Field(default=None, description="DID or URI of the organisation")
-    legal_name: LangMap
+    legal_name: LangText
     legal_identifier: str | None = Field(default=None, description="e.g. VAT, PIC or national registry number")
     country: str = Field(description="ISO 3166-1 alpha-2")
     region: str | None = None
@@ -124,24 +163,14 @@ class Organisation(_Text):
             raise ValueError(f"{v!r} is not a supported ISO 3166-1 alpha-2 country code")
         return v
 
-    @model_validator(mode="after")
-    def _langs(self) -> "Organisation":
-        _validate_lang_fields(self)
-        return self
 
-
-class Alliance(_Text):
+class Alliance(_Model):
     """A European University Alliance the credential is issued under."""
 
-    name: LangMap
+    name: LangText
     id: str | None = None
     homepage: AnyUrl | None = None
     logo: AnyUrl | None = None
-
-    @model_validator(mode="after")
-    def _langs(self) -> "Alliance":
-        _validate_lang_fields(self)
-        return self
 
 
 class AwardingModel(str, Enum):
@@ -180,22 +209,15 @@ class Awarding(_Model):
         return self.partners if self.model is AwardingModel.COOPERATIVE else []
 
 
-class Learner(_Text):
+class Learner(_Model):
     """Element a): identification of the learner."""
 
     id: str | None = Field(default=None, description="learner DID or URI (holder binding)")
-    given_name: LangMap
-    family_name: LangMap
-    email: str | None = None
+    given_name: LangText
+    family_name: LangText
+    email: Email | None = None
     date_of_birth: date | None = None
     student_id: str | None = None
-
-    @model_validator(mode="after")
-    def _langs(self) -> "Learner":
-        _validate_lang_fields(self)
-        if self.email is not None and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", self.email):
-            raise ValueError(f"email {self.email!r} is not an e-mail address")
-        return self
 
     @property
     def full_name(self) -> dict[str, str]:
@@ -206,8 +228,8 @@ class Learner(_Text):
         return {lang: f"{pick(self.given_name, lang)} {pick(self.family_name, lang)}" for lang in langs}
 
 
-class LearningOutcome(_Text):
-    title: LangMap
+class LearningOutcome(_Model):
+    title: LangText
     esco: list[str] = Field(default_factory=list, description="ESCO skill URIs")
 
     @field_validator("esco")
@@ -217,11 +239,6 @@ class LearningOutcome(_Text):
             if not uri.startswith("http://data.europa.eu/esco/"):
                 raise ValueError(f"{uri!r} is not an ESCO URI (http://data.europa.eu/esco/...)")
         return v
-
-    @model_validator(mode="after")
-    def _langs(self) -> "LearningOutcome":
-        _validate_lang_fields(self)
-        return self
 
 
 class Workload(_Model):
@@ -295,11 +312,11 @@ class Supervision(_Model):
         return f"supervised-{self.where}-id" if self.identity_verified else "supervised"
 
 
-class Assessment(_Text):
+class Assessment(_Model):
     """Element i): type of assessment."""
 
     type: str
-    description: OptLangMap = None
+    description: LangText | None = None
 
     @field_validator("type")
     @classmethod
@@ -309,18 +326,13 @@ class Assessment(_Text):
             raise ValueError(f"{v!r} is not an assessment type; use one of {sorted(vocab.ASSESSMENT)}")
         return v
 
-    @model_validator(mode="after")
-    def _langs(self) -> "Assessment":
-        _validate_lang_fields(self)
-        return self
 
-
-class QualityAssurance(_Text):
+class QualityAssurance(_Model):
     """Element k): type of quality assurance underpinning the micro-credential."""
 
     type: str = Field(description="institutional, programme, institutional-licence, programme-licence")
     external: bool = Field(description="reviewed by an external QA agency (ESG part 2/3)")
-    description: OptLangMap = None
+    description: LangText | None = None
     agency: Organisation | None = None
     report: AnyUrl | None = None
     deqar_report_id: str | None = None
@@ -334,75 +346,48 @@ class QualityAssurance(_Text):
 
     @model_validator(mode="after")
     def _agency(self) -> "QualityAssurance":
-        _validate_lang_fields(self)
         if self.external and self.agency is None:
             raise ValueError("external quality assurance must name the QA agency")
         return self
 
 
-class Grade(_Text):
-    value: LangMap
-    scheme: OptLangMap = None
-
-    @model_validator(mode="after")
-    def _langs(self) -> "Grade":
-        _validate_lang_fields(self)
-        return self
+class Grade(_Model):
+    value: LangText
+    scheme: LangText | None = None
 
 
-class Stackability(_Text):
+class Stackability(_Model):
     stackable: bool = True
-    description: OptLangMap = None
+    description: LangText | None = None
     towards: list[str] = Field(default_factory=list, description="URIs of larger credentials it counts towards")
 
-    @model_validator(mode="after")
-    def _langs(self) -> "Stackability":
-        _validate_lang_fields(self)
-        return self
 
-
-class MicroCredentialRecord(_Text):
+class MicroCredentialRecord(_Model):
     """One learner's micro-credential: Annex I elements a) to k) plus the optional ones."""
 
     id: str | None = Field(default=None, description="credential id; derived from the record when absent")
     language: str = "en"
     learner: Learner
-    title: LangMap
-    description: OptLangMap = None
+    title: LangText
+    description: LangText | None = None
     countries: list[str] = Field(default_factory=list, description="ISO alpha-2; default: awarding bodies'")
     awarding: Awarding
-    issued: datetime
-    valid_until: datetime | None = None
+    issued: Instant
+    valid_until: Instant | None = None
     learning_outcomes: list[LearningOutcome]
     workload: Workload
     level: Level
     assessment: Assessment
     participation: str
     quality_assurance: QualityAssurance
-    prerequisites: OptLangMap = None
+    prerequisites: LangText | None = None
     supervision: Supervision | None = None
     grade: Grade | None = None
     stackability: Stackability | None = None
-    further_information: OptLangMap = None
+    further_information: LangText | None = None
     homepage: AnyUrl | None = None
     image: AnyUrl | None = None
     learning_setting: str = "non-formal"
-
-    @field_validator("issued", "valid_until", mode="before")
-    @classmethod
-    def _date_to_datetime(cls, v: Any) -> Any:
-        if isinstance(v, date) and not isinstance(v, datetime):
-            return datetime(v.year, v.month, v.day, tzinfo=timezone.utc)
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-            return v + "T00:00:00Z"
-        return v
-
-    @field_validator("issued", "valid_until")
-    @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("must carry a time zone (e.g. 2026-06-30T00:00:00Z)")
-        return v.astimezone(timezone.utc) if v is not None else None
 
     @field_validator("countries")
     @classmethod
@@ -437,7 +422,6 @@ class MicroCredentialRecord(_Text):
 
     @model_validator(mode="after")
     def _whole(self) -> "MicroCredentialRecord":
-        _validate_lang_fields(self)
         if self.valid_until is not None and self.valid_until <= self.issued:
             raise ValueError("valid_until must be after the date of issuing")
         return self
@@ -457,11 +441,15 @@ class MicroCredentialRecord(_Text):
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     def credential_id(self) -> str:
-        """The record's id, or a stable urn:uuid derived from its content (same record, same id)."""
+        """The record's id, or a stable urn:uuid derived from its content (same record, same id).
+
+        The first 16 bytes of the content hash with the version-5 and RFC 4122 variant bits
+        set, as name-based UUIDs are; signed outputs and ledgers hold these ids, so the
+        derivation must never change.
+        """
         if self.id:
             return self.id
-        h = self.content_hash()
-        return f"urn:uuid:{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:32]}"
+        return uuid.UUID(bytes=bytes.fromhex(self.content_hash())[:16], version=5).urn
 
 
 def _element_of(loc: tuple[Any, ...]) -> str:
