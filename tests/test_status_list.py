@@ -289,3 +289,16 @@ def test_settings_refuse_a_relative_or_query_url(issuer, tmp_path):
     for bad in ("status/", "https://x.example/s?q=1", "ftp://x.example/s"):
         with pytest.raises(SigningError, match="base URL"):
             StatusListSettings(bad, tmp_path, issuer)
+
+
+def test_the_checker_takes_the_verifiers_clock_skew(settings, issuer):
+    settings.directory.mkdir(parents=True)
+    for purpose in ("revocation", "suspension"):   # signed now, valid only from ten minutes on
+        doc = status_list_credential(url=f"{BASE}/ab12-{purpose}", issuer=issuer.did_key, purpose=purpose,
+                                     encoded_list=encode_list([]), valid_from=NOW + timedelta(minutes=10))
+        signed = add_proof(doc, issuer, cryptosuite="eddsa-rdfc-2022", created=NOW)
+        (settings.directory / f"ab12-{purpose}.json").write_text(json.dumps(signed))
+    checker = make_status_checker(status_dir=settings.directory)
+    assert "not yet valid" in checker(credential(issuer.did_key), NOW).reason
+    assert make_status_checker(status_dir=settings.directory)(
+        credential(issuer.did_key), NOW, clock_skew=timedelta(minutes=15)).passed

@@ -3,7 +3,8 @@
 Why offline by default: a verifier that fetches `did:web` documents from wherever a
 credential points can be made to call arbitrary hosts. `did:key` needs no network at
 all; `did:web` is read from a local directory (a mirror of what institutions publish)
-and fetched over HTTPS only for hosts the caller explicitly allows.
+and fetched only through a `Fetcher` (edcissuer.fetch) whose allow-list admits it;
+`allow_hosts` is shorthand for a Fetcher allowing those hosts over HTTPS.
 
 Supported: did:key (Ed25519, P-256, P-384 Multikey) and did:web with Multikey,
 Ed25519VerificationKey2020 or JsonWebKey(2020) verification methods.
@@ -12,15 +13,14 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from ..errors import KeyMaterialError
+from ..errors import InputError, KeyMaterialError
+from ..fetch import FetchError, Fetcher, FetchNotAllowed
 from .keys import KeyPair
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
@@ -32,13 +32,14 @@ _SEGMENT = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 def resolve_verification_method(vm_id: str, *, did_web_dir: Path | str | None = None,
                                  allow_hosts: tuple[str, ...] = (),
-                                 purpose: str | None = None) -> KeyPair:
+                                 purpose: str | None = None, fetcher: Fetcher | None = None) -> KeyPair:
     """Return the public key of verification method `vm_id`.
 
     `purpose` (e.g. "assertionMethod"), when given, also checks that the DID document
     authorises this method for that proof purpose. Raises `KeyMaterialError` naming the
     method for anything it cannot resolve (unknown DID method, missing document, no
-    such key, network not allowed).
+    such key, network not allowed). `fetcher` (or, without one, `allow_hosts`) says
+    which did:web documents may be fetched.
     """
     if not isinstance(vm_id, str) or not vm_id:
         raise KeyMaterialError("verification method must be a non-empty string", field="verificationMethod",
@@ -51,7 +52,7 @@ def resolve_verification_method(vm_id: str, *, did_web_dir: Path | str | None = 
             raise KeyMaterialError(f"{vm_id!r}: a did:web verification method needs a #fragment",
                                    field="verificationMethod", value=vm_id)
         try:
-            doc = resolve_did_web(did, did_web_dir=did_web_dir, allow_hosts=allow_hosts)
+            doc = resolve_did_web(did, did_web_dir=did_web_dir, allow_hosts=allow_hosts, fetcher=fetcher)
             return key_from_did_document(doc, vm_id, purpose=purpose)
         except KeyMaterialError as exc:
             if vm_id in exc.message:
@@ -127,9 +128,21 @@ def did_web_path(did: str, root: Path | str) -> Path:
     return target
 
 
+def did_fetcher(allow_hosts: tuple[str, ...] = (), fetcher: Fetcher | None = None) -> Fetcher:
+    """The Fetcher for did:web: `fetcher` itself, else one allowing `allow_hosts` (host[:port]) over HTTPS."""
+    if fetcher is not None:
+        if allow_hosts:
+            raise KeyMaterialError("pass either allow_hosts or fetcher, not both", field="allow_hosts")
+        return fetcher
+    try:
+        return Fetcher(allow_hosts, max_bytes=_MAX_DID_DOC)
+    except InputError as exc:
+        raise KeyMaterialError(f"allow_hosts: {exc.message}", field="allow_hosts", value=allow_hosts) from exc
+
+
 def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
-                    allow_hosts: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Fetch the DID document of `did`: local mirror first, HTTPS only for allowed hosts."""
+                    allow_hosts: tuple[str, ...] = (), fetcher: Fetcher | None = None) -> dict[str, Any]:
+    """The DID document of `did`: local mirror first, else through the Fetcher (offline by default)."""
     host, _ = _web_parts(did)
     raw: bytes | None = None
     if did_web_dir is not None:
@@ -139,39 +152,25 @@ def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
                 raise KeyMaterialError(f"{path}: DID document too large", field="did", value=did)
             raw = path.read_bytes()
     if raw is None:
-        if host not in allow_hosts:
+        url = did_web_url(did)
+        try:
+            raw = did_fetcher(allow_hosts, fetcher).fetch_bytes(
+                url, accept="application/did+json, application/did+ld+json, application/json",
+                max_bytes=_MAX_DID_DOC, expect_json=True)
+        except FetchNotAllowed as exc:
             where = f" (no {did_web_path(did, did_web_dir)})" if did_web_dir is not None else ""
             raise KeyMaterialError(f"cannot resolve {did!r}: not in the local did:web directory{where} and "
-                                   f"network resolution of {host!r} is not allowed", field="did", value=did)
-        raw = _fetch_https(did_web_url(did), did)
+                                   f"network resolution of {host!r} is not allowed: {exc.message}",
+                                   field="did", value=did) from exc
+        except FetchError as exc:
+            raise KeyMaterialError(f"cannot resolve {did!r}: {exc.message}", field="did", value=did) from exc
     try:
         doc = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise KeyMaterialError(f"DID document of {did!r} is not JSON", field="did", value=did) from exc
     if not isinstance(doc, dict) or doc.get("id") != did:
         raise KeyMaterialError(f"DID document id does not match {did!r}", field="did", value=did)
     return doc
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect could lead to another (not allowed) host; refuse it."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _fetch_https(url: str, did: str) -> bytes:
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(url, timeout=10) as resp:  # noqa: S310 - https URL built above
-            if resp.status != 200:
-                raise KeyMaterialError(f"{url}: HTTP {resp.status}", field="did", value=did)
-            data: bytes = resp.read(_MAX_DID_DOC + 1)
-    except (urllib.error.URLError, OSError) as exc:
-        raise KeyMaterialError(f"cannot fetch {url}: {exc}", field="did", value=did) from exc
-    if len(data) > _MAX_DID_DOC:
-        raise KeyMaterialError(f"{url}: DID document too large", field="did", value=did)
-    return data
 
 
 def key_from_did_document(doc: dict[str, Any], vm_id: str, *, purpose: str | None = None) -> KeyPair:
@@ -238,11 +237,14 @@ def _multikey_vm(vm_id: str, controller: str, key: KeyPair) -> dict[str, str]:
 
 
 def did_resolver(*, did_web_dir: Path | str | None = None, allow_hosts: tuple[str, ...] = (),
-                 purpose: str | None = "assertionMethod") -> Callable[[str], KeyPair]:
-    """A `vm_id -> public KeyPair` resolver with fixed options (what verify_proof takes)."""
+                 purpose: str | None = "assertionMethod", fetcher: Fetcher | None = None) -> Callable[[str], KeyPair]:
+    """A `vm_id -> public KeyPair` resolver with fixed options (what verify_proof takes).
+
+    One Fetcher serves every call, so a DID document is fetched once per resolver.
+    """
+    remote = did_fetcher(allow_hosts, fetcher)
 
     def resolve(vm_id: str) -> KeyPair:
-        return resolve_verification_method(vm_id, did_web_dir=did_web_dir, allow_hosts=allow_hosts,
-                                           purpose=purpose)
+        return resolve_verification_method(vm_id, did_web_dir=did_web_dir, purpose=purpose, fetcher=remote)
 
     return resolve

@@ -3,7 +3,8 @@
 Why: a verifier that fetches contexts from the network can be steered by whoever
 controls those URLs, and fails offline. Every context URL we know is served from
 `contexts/` (see contexts/index.json); an unknown URL is an error unless the caller
-explicitly passes extra documents or an allow-list for network fetching.
+explicitly passes extra documents, or an allow-list / Fetcher (edcissuer.fetch) for
+network fetching.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ContextError
+from ..fetch import FetchError, Fetcher
 
 RemoteDocument = dict[str, Any]
 DocumentLoader = Callable[..., RemoteDocument]
@@ -60,37 +62,41 @@ def bundled_document(url: str) -> dict[str, Any]:
 
 
 def make_loader(extra: Mapping[str, dict[str, Any]] | None = None,
-                allow_network: Iterable[str] = ()) -> DocumentLoader:
+                allow_network: Iterable[str] = (), *, fetcher: Fetcher | None = None) -> DocumentLoader:
     """Build a pyld document loader.
 
     `extra` maps further URLs to documents (tests, DID documents, status lists).
-    `allow_network` lists URL prefixes the user explicitly allowed to fetch over HTTPS;
-    empty by default, so nothing leaves the machine.
+    `allow_network` lists allow-list entries (hosts, origins or origin+path prefixes, see
+    `edcissuer.fetch`) for a Fetcher built here; `fetcher` passes one instead (shared
+    cache, cache-only mode, tests). Neither given: nothing leaves the machine.
     """
     extra_docs = dict(extra or {})
-    prefixes = tuple(allow_network)
+    entries = (allow_network,) if isinstance(allow_network, str) else tuple(allow_network)
+    if fetcher is not None and entries:
+        raise ContextError("pass either allow_network or fetcher, not both", field="allow_network")
+    remote = fetcher if fetcher is not None else Fetcher(entries)
 
     def loader(url: str, options: dict[str, Any] | None = None) -> RemoteDocument:
         if url in extra_docs:
             doc = extra_docs[url]
         elif _normalise(url) in _index():
             doc = _load_bundled(_normalise(url))
-        elif prefixes and url.startswith("https://") and url.startswith(prefixes):
-            doc = _fetch(url)
         else:
-            raise ContextError(f"unknown JSON-LD context {url!r}: not bundled, network access is off",
-                               field="@context", value=url)
+            doc = _fetch_context(remote, url)
         return {"contextUrl": None, "documentUrl": url, "document": doc}
 
     return loader
 
 
-def _fetch(url: str) -> dict[str, Any]:
-    import urllib.request
-
-    with urllib.request.urlopen(url, timeout=10) as resp:  # noqa: S310 - https only, allow-listed
-        data = resp.read(2_000_000)
-    doc: dict[str, Any] = json.loads(data)
+def _fetch_context(remote: Fetcher, url: str) -> dict[str, Any]:
+    """An unbundled context through the Fetcher; any refusal is a ContextError naming the URL."""
+    try:
+        doc = remote.fetch_json(url, accept="application/ld+json, application/json")
+    except FetchError as exc:
+        raise ContextError(f"unknown JSON-LD context {url!r}: not bundled, and {exc.message}",
+                           field="@context", value=url) from exc
+    if not isinstance(doc, dict):
+        raise ContextError(f"JSON-LD context {url!r} is not a JSON object", field="@context", value=url)
     return doc
 
 

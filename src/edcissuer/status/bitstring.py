@@ -17,7 +17,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,9 +26,10 @@ from typing import Any
 
 from ..crypto import multibase as mb
 from ..errors import EdcIssuerError, InputError
+from ..fetch import AllowRule, FetchError, Fetcher, FetchNotAllowed
 from ..ld.loader import DocumentLoader, default_loader
-from ..mapping.common import iso
 from ..results import CheckResult
+from ..time import CLOCK_SKEW, iso_z, parse_xsd_datetime
 
 STATUS_CONTEXT = "https://www.w3.org/ns/credentials/status/v1"
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -42,7 +42,6 @@ MIN_ENTRIES = 131_072
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 MAX_LIST_FILE_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES_PER_CREDENTIAL = 16
-CLOCK_SKEW = timedelta(minutes=5)
 INDEX_FILE = "index.json"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
@@ -132,10 +131,10 @@ def status_list_credential(*, url: str, issuer: str, purpose: str, encoded_list:
         "id": url,
         "type": ["VerifiableCredential", LIST_CREDENTIAL_TYPE],
         "issuer": issuer,
-        "validFrom": iso(valid_from),
+        "validFrom": iso_z(valid_from),
     }
     if valid_until is not None:
-        doc["validUntil"] = iso(valid_until)
+        doc["validUntil"] = iso_z(valid_until)
     doc["credentialSubject"] = {"id": f"{url}#list", "type": LIST_TYPE, "statusPurpose": purpose,
                                 "encodedList": encoded_list}
     return doc
@@ -172,39 +171,15 @@ def _issuer_of(doc: dict[str, Any]) -> str | None:
     return issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
+def status_fetcher(allow_urls: Iterable[str] = ()) -> Fetcher:
+    """A Fetcher for `allow_urls`: an entry ending in '/' is a path prefix, any other one exact URL.
 
-
-def _url_allowed(url: str, allow_urls: tuple[str, ...]) -> bool:
-    """Exact URL, or a prefix ending in '/' (so https://a.example/s/ never admits https://a.example/s2)."""
-    if not url.startswith("https://"):
-        return False
-    return any(url == allowed or (allowed.endswith("/") and url.startswith(allowed)) for allowed in allow_urls)
-
-
-def _fetch(url: str) -> bytes:
-    """GET an allow-listed HTTPS status list: no redirects, bounded size and time."""
-    class _NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None
-
-    opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, headers={"Accept": "application/vc+ld+json, application/json"})
-    try:
-        with opener.open(request, timeout=10) as resp:  # noqa: S310 - https and allow-listed by the caller
-            data: bytes = resp.read(MAX_LIST_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _Unchecked(f"cannot fetch status list {url}: {exc}") from exc
-    if len(data) > MAX_LIST_FILE_BYTES:
-        raise _Unchecked(f"status list {url} is larger than {MAX_LIST_FILE_BYTES} bytes")
-    return data
+    Why exact: a list URL such as https://a.example/s must not admit https://a.example/s/x
+    (nor https://a.example/s2) unless the caller wrote the trailing '/'.
+    """
+    entries = (allow_urls,) if isinstance(allow_urls, str) else tuple(allow_urls)
+    return Fetcher([AllowRule.parse(u, exact=not u.endswith("/")) for u in entries],
+                   max_bytes=MAX_LIST_FILE_BYTES)
 
 
 def local_list_file(status_dir: Path, url: str) -> Path | None:
@@ -235,20 +210,33 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
                         loader: DocumentLoader = default_loader, resolver: Resolver | None = None,
                         reasons: Callable[[str], str | None] | None = None,
                         require_same_issuer: bool = True,
-                        fetch: Callable[[str], bytes] | None = None) -> StatusChecker:
+                        fetch: Callable[[str], bytes] | None = None,
+                        fetcher: Fetcher | None = None) -> StatusChecker:
     """A status checker for `VerifyOptions.status_checker`: (credential, now) -> CheckResult "status".
 
     Lists come from `status_dir` (URL -> file by index.json or the URL's last path
     segment) or, for URLs matching `allow_urls` (exact URLs, or prefixes ending in
-    '/'), over HTTPS; nothing is fetched otherwise. Each list credential must carry
+    '/'), over HTTPS through a Fetcher (edcissuer.fetch); nothing is fetched otherwise.
+    `fetcher` replaces `allow_urls` (shared cache, cache-only mode); `fetch` replaces
+    the transport only (tests): the allow-list still decides what it is asked for. Each list credential must carry
     the URL as its id, a valid Data Integrity proof by a key of its issuer, be within
     its validity period and, unless `require_same_issuer=False`, come from the
     credential's own issuer. `reasons` (credential id -> text) lets an issuer with
     ledger access add the recorded reason; published lists carry no reasons.
     Resolved lists are cached for the checker's lifetime (one verification run).
+    The checker takes `clock_skew` (default CLOCK_SKEW) for the lists' validity period.
     """
     cache: dict[str, _List] = {}
-    get = fetch or _fetch
+    if fetcher is not None and allow_urls:
+        raise InputError("pass either allow_urls or fetcher, not both", field="allow_urls")
+    remote = fetcher if fetcher is not None else status_fetcher(allow_urls)
+
+    def get(url: str) -> bytes:
+        if fetch is not None:
+            remote.require_allowed(url)
+            return fetch(url)
+        return remote.fetch_bytes(url, accept="application/vc+ld+json, application/vc, application/json",
+                                  max_bytes=MAX_LIST_FILE_BYTES, expect_json=True)
 
     def load(url: str, now: datetime) -> _List:
         if url in cache:
@@ -277,11 +265,14 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
                 if path.stat().st_size > MAX_LIST_FILE_BYTES:
                     raise _Unchecked(f"status list file {path} is larger than {MAX_LIST_FILE_BYTES} bytes")
                 return path.read_bytes(), str(path)
-        if _url_allowed(url, allow_urls):
+        try:
             return get(url), url
-        where = f"not found in {status_dir}" if status_dir is not None else "no status folder given"
-        raise _Unchecked(f"status list {url} could not be resolved ({where}, and the URL is not allow-listed; "
-                         f"no network access by default) (STATUS_RETRIEVAL_ERROR)")
+        except FetchNotAllowed as exc:
+            where = f"not found in {status_dir}" if status_dir is not None else "no status folder given"
+            raise _Unchecked(f"status list {url} could not be resolved ({where}, and the URL is not allow-listed; "
+                             f"no network access by default: {exc.message}) (STATUS_RETRIEVAL_ERROR)") from exc
+        except FetchError as exc:
+            raise _Unchecked(f"cannot fetch status list {url}: {exc.message} (STATUS_RETRIEVAL_ERROR)") from exc
 
     def _verify_list(raw: bytes, url: str, now: datetime) -> dict[str, Any]:
         from ..proofs.data_integrity import verify_proof
@@ -310,7 +301,8 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
             raise _Unchecked(f"status list {url}: credentialSubject is not a {LIST_TYPE}")
         return doc
 
-    def check_entry(entry: Any, credential: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def check_entry(entry: Any, credential: dict[str, Any], now: datetime, *,
+                    clock_skew: timedelta = CLOCK_SKEW) -> dict[str, Any]:
         if not isinstance(entry, dict):
             raise _Unchecked("credentialStatus entry is not a JSON object")
         kind = entry.get("type")
@@ -336,10 +328,10 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         if require_same_issuer and _issuer_of(doc) != _issuer_of(credential):
             raise _Unchecked(f"status list {url} is issued by {_issuer_of(doc)}, not by the credential's issuer "
                              f"{_issuer_of(credential)}")
-        start, end = _parse_time(doc.get("validFrom")), _parse_time(doc.get("validUntil"))
-        if start is None or start > now + CLOCK_SKEW:
+        start, end = parse_xsd_datetime(doc.get("validFrom")), parse_xsd_datetime(doc.get("validUntil"))
+        if start is None or start > now + clock_skew:
             raise _Unchecked(f"status list {url} is not yet valid (validFrom {doc.get('validFrom')!r})")
-        if "validUntil" in doc and (end is None or end < now - CLOCK_SKEW):
+        if "validUntil" in doc and (end is None or end < now - clock_skew):
             raise _Unchecked(f"status list {url} expired on {doc.get('validUntil')}: the issuer must re-publish "
                              f"it (a stale list could hide a revocation)")
         listed = _as_list(doc["credentialSubject"].get("statusPurpose"))
@@ -353,7 +345,7 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
                 "source": item.source, "status": bit_at(item.bits, index),
                 "listValidUntil": doc.get("validUntil")}
 
-    def checker(credential: dict[str, Any], now: datetime) -> CheckResult:
+    def checker(credential: dict[str, Any], now: datetime, *, clock_skew: timedelta = CLOCK_SKEW) -> CheckResult:
         now = now.astimezone(timezone.utc)
         entries = _as_list(credential.get("credentialStatus"))
         if not entries:
@@ -364,7 +356,7 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         results: list[dict[str, Any]] = []
         for position, entry in enumerate(entries):
             try:
-                results.append(check_entry(entry, credential, now))
+                results.append(check_entry(entry, credential, now, clock_skew=clock_skew))
             except _Unchecked as exc:
                 return CheckResult("status", False, f"credentialStatus[{position}]: {exc.reason}",
                                    {"entry": entry, "checked": results})
