@@ -11,9 +11,10 @@ import pytest
 from PIL import Image
 
 from conftest import NOW
+from pdf_render import render_pdf_png
 from edcissuer.errors import ExportError
 from edcissuer.export import fonts
-from edcissuer.export.certificate import certificate_html, certificate_pdf, render_pdf_png
+from edcissuer.export.certificate import certificate_html, certificate_pdf
 from edcissuer.issue import issue
 from edcissuer.models.elements import ELEMENT_KEYS
 from edcissuer.verify import VerifyOptions, verify_all

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import NOW, ROOT
 from edcissuer.cli import main
-from edcissuer.export import export_demo_section
+from edcissuer.demo.exports import export_demo_section
 from edcissuer.issue import issue
 from edcissuer.verify import VerifyOptions, verify_all
 

@@ -9,8 +9,9 @@ import pytest
 from conftest import NOW, ROOT
 from recognition_helpers import LENIENT, SCHEMA, STRICT, TRUST, issue_demo_set, options
 
+from edcissuer.demo.recognition import recognition_demo_section
 from edcissuer.recognition import SCHEMA as SCHEMA_ID
-from edcissuer.recognition import assess, recognition_demo_section
+from edcissuer.recognition import assess
 
 
 @pytest.fixture(scope="module")

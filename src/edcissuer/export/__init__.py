@@ -10,20 +10,8 @@ Submodules are imported on use: `verify.py` reads presentations and baked badges
     baking        bake_png, bake_svg, extract_credential, default_badge_png/svg
     offer         credential_offer, offer_uri, offer_qr, issuer_metadata
     europass      europass_export, europass_file_name
-    certificate   certificate_html, certificate_pdf, render_pdf_png
+    certificate   certificate_html, certificate_pdf
 """
 from __future__ import annotations
 
-from datetime import datetime
-from pathlib import Path
-from typing import Any
-
-
-def export_demo_section(issued: list[Any], root: Path, out: Path, now: datetime) -> tuple[str, str]:
-    """(title, text) of the demo's export section; see export/demo.py."""
-    from .demo import export_demo_section as run
-
-    return run(issued, root, out, now)
-
-
-__all__ = ["export_demo_section"]
+__all__: list[str] = []

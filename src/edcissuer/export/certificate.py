@@ -441,22 +441,3 @@ def certificate_pdf(source: Any, *, verify_url: str | None = None, lang: str | N
         certificate_content(source, verify_url=verify_url, lang=lang, logo=logo)
     return _pdf(c)
 
-
-def render_pdf_png(pdf: bytes, *, page: int = 0, scale: float = 2.0) -> bytes:
-    """Page `page` of a PDF as PNG (pypdfium2, a test/extra dependency): previews and checks."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as exc:
-        raise ExportError("rendering a PDF to PNG needs pypdfium2 (pip install pypdfium2)", field="pypdfium2") from exc
-    import io
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        if not 0 <= page < len(doc):
-            raise ExportError(f"the PDF has {len(doc)} page(s), no page {page + 1}", field="page", value=page)
-        image = doc[page].render(scale=scale).to_pil()
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", optimize=True)
-        return buf.getvalue()
-    finally:
-        doc.close()

@@ -10,7 +10,6 @@ Public API (issue 5)::
 from __future__ import annotations
 
 from .assess import SUFFIXES, assess, assess_file, collect_paths
-from .demo import recognition_demo_section
 from .findings import PartyTrust, QAStanding, TrustFindings
 from .policy import (
     DECISIONS,
@@ -35,5 +34,5 @@ __all__ = [
     "WITH_CONDITIONS", "CredentialAssessment", "Decision", "Institution", "LearnerIdentity", "PartyTrust",
     "Policy", "QAStanding", "Reason", "RecognitionReport", "StackResult", "TrustFindings", "TrustList",
     "TrustProbe", "assess", "assess_file", "build_stack", "collect_paths", "evaluate", "load_policy",
-    "load_trust_list", "parse_policy", "parse_trust_list", "recognition_demo_section", "same_learner",
+    "load_trust_list", "parse_policy", "parse_trust_list", "same_learner",
 ]

@@ -8,8 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EdcIssuerError
+from ..export.baking import bake_png, bake_svg
+from ..export.certificate import certificate_html, certificate_pdf
+from ..export.europass import europass_export
+from ..export.offer import configuration_for, credential_offer, issuer_metadata, offer_qr
+from ..export.presentation import create_presentation
+from ..export.qr import credential_qr
 from ..results import VerificationResult
 from ..verify import VerifyOptions, verify_all
+from .keys import load_demo_keys
 
 DEMO_VERIFY_URL = "https://verify.example.edu/c/{id}"
 DEMO_ISSUER = "https://credentials.example.edu"
@@ -27,14 +34,6 @@ def _state(results: list[VerificationResult]) -> str:
 
 def export_demo_section(issued: list[Any], root: Path, out: Path, now: datetime) -> tuple[str, str]:
     """Make each export of the demo credentials under `out/exports`, verify each, report one line per file."""
-    from ..demo import load_demo_keys
-    from .baking import bake_png, bake_svg
-    from .certificate import certificate_html, certificate_pdf
-    from .europass import europass_export
-    from .offer import configuration_for, credential_offer, issuer_metadata, offer_qr
-    from .presentation import create_presentation
-    from .qr import credential_qr
-
     keys = load_demo_keys(root)
     folder = out / "exports"
     folder.mkdir(parents=True, exist_ok=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from ..recognition.assess import assess
+from ..recognition.policy import load_policy
+from ..recognition.report import RecognitionReport
+from ..recognition.trust import load_trust_list
 from ..verify import VerifyOptions
-from .assess import assess
-from .policy import load_policy
-from .report import RecognitionReport
-from .trust import load_trust_list
 
 POLICIES = ("university-strict", "employer-lenient")
 

@@ -10,16 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cryptography import x509
-
-from .crypto.keys import KeyPair
-from .crypto.x509 import SealIdentity, load_certificates, load_seal
-from .issue import IssuedCredential, issue
-from .models.records import load_record
-from .export import export_demo_section
+from ..issue import IssuedCredential, issue
+from ..models.records import load_record
+from ..results import VerificationResult
+from ..verify import VerifyOptions, verify
+from .exports import export_demo_section
+from .keys import DemoKeys, load_demo_keys
 from .recognition import recognition_demo_section
-from .results import VerificationResult
-from .verify import VerifyOptions, verify
 
 
 def project_root() -> Path:
@@ -29,28 +26,6 @@ def project_root() -> Path:
         if (candidate / "keys").is_dir() and (candidate / "samples" / "records").is_dir():
             return candidate
     raise FileNotFoundError("keys/ and samples/records/ not found: run the demo from the project folder")
-
-
-@dataclass(frozen=True)
-class DemoKeys:
-    issuer: KeyPair
-    issuer_p256: KeyPair
-    seal: SealIdentity
-    trust_anchors: tuple[x509.Certificate, ...]
-    learners: dict[str, KeyPair]
-
-
-def load_demo_keys(root: Path) -> DemoKeys:
-    k = root / "keys"
-    learners = {p.name.split("-")[2].split(".")[0]: KeyPair.load(p) for p in sorted(k.glob("demo-learner-*.pem"))}
-    return DemoKeys(
-        issuer=KeyPair.load(k / "demo-issuer-ed25519.DEMO-ONLY.pem"),
-        issuer_p256=KeyPair.load(k / "demo-issuer-p256.DEMO-ONLY.pem"),
-        seal=load_seal((k / "demo-seal-cert.DEMO-ONLY.pem").read_bytes(),
-                       (k / "demo-seal-key.DEMO-ONLY.pem").read_bytes()),
-        trust_anchors=tuple(load_certificates((k / "demo-ca.DEMO-ONLY.pem").read_bytes())),
-        learners=learners,
-    )
 
 
 @dataclass
@@ -111,7 +86,7 @@ def run_demo(out: Path, *, root: Path | None = None, now: datetime | None = None
             report.rows.append(DemoRow(path.stem, record.awarding.model.value, fmt, proof, target,
                                        verify(target, options)))
     report.sections.append(recognition_demo_section([r.path for r in report.rows], root, now))
-    report.sections.append(export_demo_section(issued_all, root, out / "exports", now))
+    report.sections.append(export_demo_section(issued_all, root, out, now))  # writes out/exports
     report.sections.append(batch_demo_section(root, out / "batch", keys, now))
     return report
 
@@ -120,10 +95,10 @@ def batch_demo_section(root: Path, out: Path, keys: DemoKeys, now: datetime) -> 
     """A cohort from CSV into a ledger with status lists, re-run, then one revocation."""
     import shutil
 
-    from .batch import load_programme, read_rows, run_batch
-    from .ledger import Ledger
-    from .status.bitstring import make_status_checker
-    from .status.publish import StatusListSettings, publish_status_lists
+    from ..batch import load_programme, read_rows, run_batch
+    from ..ledger import Ledger
+    from ..status.bitstring import make_status_checker
+    from ..status.publish import StatusListSettings, publish_status_lists
 
     shutil.rmtree(out, ignore_errors=True)
     batch_dir = root / "samples" / "batch"
