@@ -11,20 +11,36 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import unquote_to_bytes
 
 from .checks import CheckId
 from .crypto.did import did_resolver
+from .crypto.keys import KeyPair
 from .errors import EdcIssuerError, ExportError
 from .identifiers import controller_of
+from .ld.loader import DocumentLoader
 from .proofs.data_integrity import verify_proof
 from .results import CheckResult
 from .securing.artefact import load_artefact
 
-if TYPE_CHECKING:
-    from .verify import VerifyOptions
+
+
+class PresentationOptions(Protocol):
+    """What presentation checks read of the verifier's options (VerifyOptions fits)."""
+
+    @property
+    def loader(self) -> DocumentLoader: ...
+    @property
+    def resolver(self) -> Callable[[str], KeyPair] | None: ...
+    @property
+    def did_web_dir(self) -> Path | None: ...
+    @property
+    def clock_skew(self) -> timedelta: ...
+    def at(self) -> datetime: ...
 
 ENVELOPED = "EnvelopedVerifiableCredential"
 PURPOSE = "authentication"
@@ -120,7 +136,7 @@ def _binding(index: int, entry: Any, signer: str | None) -> CheckResult:
 
 
 def verify_presentation(vp: dict[str, Any], *, challenge: str | None, domain: str | None,
-                        options: VerifyOptions) -> tuple[list[CheckResult], list[Any]]:
+                        options: PresentationOptions) -> tuple[list[CheckResult], list[Any]]:
     """Check a presentation; returns its checks and the credentials it carries.
 
     Checks: presentation.structure, presentation.proof (holder's key, purpose

@@ -36,14 +36,15 @@ from .results import CheckResult, VerificationResult
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
 from .securing.data_integrity import check_issuer_binding
+from .status.bitstring import StatusChecker
 from .time import CLOCK_SKEW, parse_xsd_datetime, require_aware
 
 __all__ = ["MAX_ARTEFACT_BYTES", "Parsed", "VerifyOptions", "check_issuer_binding", "issuer_id",
-           "parse_artefact", "read_artefact", "verify", "verify_all", "verify_document", "verify_file",
+           "StatusChecker", "parse_artefact", "read_artefact", "verify", "verify_all", "verify_document", "verify_file",
            "verify_parsed"]
 
 KeyResolver = Callable[[str], Any]
-StatusChecker = Callable[[dict[str, Any], datetime], CheckResult]
+
 _FORMAT_NAMES = {"elm": "European Digital Credential (ELM v3)", "ob3": "Open Badges 3.0 credential"}
 
 
@@ -126,7 +127,7 @@ def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckRes
         return CheckResult(CheckId.STATUS, False, "credential has a credentialStatus entry but no status list "
                            "source was configured (pass --status-dir or allow a status URL)",
                            {"credentialStatus": credential["credentialStatus"]})
-    return options.status_checker(credential, options.at())
+    return options.status_checker(credential, options.at(), clock_skew=options.clock_skew)
 
 
 def check_contexts(credential: dict[str, Any], options: VerifyOptions) -> CheckResult:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..crypto import multibase as mb
 from ..errors import EdcIssuerError, InputError
@@ -45,7 +45,14 @@ MAX_ENTRIES_PER_CREDENTIAL = 16
 INDEX_FILE = "index.json"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
-StatusChecker = Callable[[dict[str, Any], datetime], CheckResult]
+
+
+class StatusChecker(Protocol):
+    """Resolves a credential's status entries at `now`, allowing `clock_skew` on list validity."""
+
+    def __call__(self, credential: dict[str, Any], now: datetime, *,
+                 clock_skew: timedelta = ...) -> CheckResult: ...
+
 Resolver = Callable[[str], Any]
 
 

@@ -11,8 +11,11 @@ with `register()`, and nothing else changes (P7/P8/P15 in STYLE.md).
 from __future__ import annotations
 
 import hashlib
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
@@ -152,6 +155,7 @@ def make_suite(name: str, hashes: Mapping[str, str]) -> RdfcSuite:
 
 
 _REGISTRY: dict[str, Cryptosuite] = {}
+_LOADED: list[bool] = []
 
 
 def register(suite: Cryptosuite) -> Cryptosuite:
@@ -161,8 +165,17 @@ def register(suite: Cryptosuite) -> Cryptosuite:
 
 
 def _load_builtin() -> None:
-    # imported here, not at module top: the suite modules import this module
-    from . import ecdsa_rdfc_2019, eddsa_rdfc_2022  # noqa: F401
+    """Import every module of this package once: a suite module registers itself on import.
+
+    So adding a cryptosuite is adding one file to `suites/`; nothing here lists them.
+    """
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name != "base":
+            importlib.import_module(f"{package}.{info.name}")
 
 
 def supported_suites() -> tuple[str, ...]:
