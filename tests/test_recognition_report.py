@@ -85,3 +85,14 @@ def test_demo_section_shows_one_decision_of_each_kind(demo):
     assert "model2-cooperative.ob3.jsonld      not recognised: trusted_partners:" in text
     assert "model3-joint.elm.jades.json        recognised with conditions: learning outcomes not aligned" in text
     assert "total 5 ECTS of 30: target not reached (25 ECTS missing)" in text
+
+
+def test_the_report_schema_lists_exactly_the_stable_check_ids():
+    import json
+
+    from conftest import ROOT
+    from edcissuer.checks import CheckId
+
+    schema = json.loads((ROOT / "docs" / "recognition-report.schema.json").read_text(encoding="utf-8"))
+    check = next(d for d in schema["$defs"].values() if d.get("required") == ["name", "passed", "reason", "details"])
+    assert check["properties"]["name"]["enum"] == [c.value for c in CheckId]

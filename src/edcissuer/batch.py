@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
 import json
 import re
 import secrets
@@ -38,12 +39,25 @@ from typing import Any
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, RecordValidationError
-from .securing.registry import for_proof
+from .files import read_text_input
 from .issue import FORMATS, IssuedCredential, default_proof, issue, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
-from .ledger import Completion, Ledger, LedgerEntry, Reservation, StatusListInfo, learner_reference
+from .ledger import (
+    Completion,
+    Ledger,
+    LedgerEntry,
+    Reservation,
+    StatusListInfo,
+    learner_reference,
+)
 from .ledger.outputs import file_sha256, write_atomic
-from .models.records import ELEMENTS, MicroCredentialRecord, parse_record, read_structured
+from .models.records import (
+    ELEMENTS,
+    MicroCredentialRecord,
+    parse_record,
+    read_structured,
+)
+from .securing.registry import for_proof
 from .status.publish import StatusListSettings, entries_for, publish_status_lists
 
 Signer = KeyPair | SealIdentity
@@ -116,14 +130,8 @@ def check_programme(programme: Mapping[str, Any]) -> None:
 
 
 def read_rows(path: str | Path) -> Iterator[SourceRow]:
-    """Rows of a CSV file (streamed), or the records of a JSON/YAML list (or {"records": [...]})."""
+    """Rows of a CSV file, or the records of a JSON/YAML list (or {"records": [...]}); bounded reads."""
     p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read rows: {exc.strerror}", field=str(p)) from exc
-    if size > MAX_ROWS_FILE_BYTES:
-        raise InputError(f"file is {size} bytes, over the {MAX_ROWS_FILE_BYTES}-byte limit", field=str(p))
     if p.suffix.lower() == ".csv":
         yield from _csv_rows(p)
         return
@@ -140,12 +148,15 @@ def count_rows(path: str | Path) -> int | None:
     p = Path(path)
     if p.suffix.lower() != ".csv":
         return None
-    with p.open(encoding="utf-8-sig", newline="") as handle:
-        return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+    try:
+        text = read_text_input(p, max_bytes=MAX_ROWS_FILE_BYTES, what="CSV file")
+    except InputError:
+        return None
+    return max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
 
 
 def _csv_rows(path: Path) -> Iterator[SourceRow]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    with io.StringIO(read_text_input(path, max_bytes=MAX_ROWS_FILE_BYTES, what="CSV file"), newline="") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in (reader.fieldnames or [])]
         problems = check_columns(header)

@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
+from .checks import CheckId
 from .results import CheckResult
 
 _DATETIME_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
@@ -119,6 +120,6 @@ def check_conformance(credential: dict[str, Any], fmt: str) -> CheckResult:
         problems = _elm_problems(credential)
         label = "ELM v3 EDC-generic-full mandatory properties"
     if problems:
-        return CheckResult("conformance", False, f"{label}: " + "; ".join(problems[:8]),
+        return CheckResult(CheckId.CONFORMANCE, False, f"{label}: " + "; ".join(problems[:8]),
                            {"problems": problems})
-    return CheckResult("conformance", True, f"conforms to the {label}", {"rules": label})
+    return CheckResult(CheckId.CONFORMANCE, True, f"conforms to the {label}", {"rules": label})

@@ -28,7 +28,6 @@ from .results import CheckResult
 from .securing.artefact import load_artefact
 
 
-
 class PresentationOptions(Protocol):
     """What presentation checks read of the verifier's options (VerifyOptions fits)."""
 

@@ -19,13 +19,17 @@ from typing import Any, Literal, Union
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
 
-from ..errors import KeyMaterialError
+from ..errors import InputError, KeyMaterialError
+from ..files import read_input
 from . import multibase as mb
 
 Algorithm = Literal["Ed25519", "P-256", "P-384"]
@@ -177,12 +181,9 @@ class KeyPair:
         """Read a key file: PEM, a JWK, or a Multikey JSON pair (publicKeyMultibase + secret)."""
         p = Path(path)
         try:
-            if p.stat().st_size > _MAX_KEY_FILE:
-                raise KeyMaterialError(f"{p}: too large for a key file", field="key", value=str(p))
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise KeyMaterialError(f"cannot read key file {p}: {exc.strerror}", field="key",
-                                   value=str(p)) from exc
+            raw = read_input(p, max_bytes=_MAX_KEY_FILE, what="key file")
+        except InputError as exc:
+            raise KeyMaterialError(f"{p}: {exc.message}", field="key", value=str(p)) from exc
         if raw.lstrip().startswith(b"-----BEGIN"):
             return cls.from_pem(raw, password)
         try:

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from ..errors import InputError, RecordValidationError
+from ..files import read_text_input
 from ..time import as_utc
 from . import vocab
 
@@ -487,13 +488,7 @@ def parse_record(data: Any) -> MicroCredentialRecord:
 
 def read_structured(path: Path, *, max_bytes: int = MAX_RECORD_BYTES) -> Any:
     """Read a JSON or YAML file (by suffix), refusing oversized or unparsable input."""
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", field=str(path)) from exc
-    if size > max_bytes:
-        raise InputError(f"file is {size} bytes, over the {max_bytes}-byte limit", field=str(path))
-    text = path.read_text(encoding="utf-8")
+    text = read_text_input(path, max_bytes=max_bytes)
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
             return yaml.safe_load(text)

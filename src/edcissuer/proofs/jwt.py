@@ -34,10 +34,10 @@ from jwcrypto.jws import (  # type: ignore[import-untyped,unused-ignore]
     InvalidJWSSignature,
 )
 
+from ..checks import CheckId
 from ..crypto import multibase as mb
 from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
-from ..checks import CheckId
 from ..errors import EdcIssuerError, SigningError, VerificationError
 from ..identifiers import controller_of as _controller
 from ..identifiers import issuer_id as _issuer_id

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ..checks import CheckId
 from ..errors import EdcIssuerError
 from ..results import CheckResult
 from ..verify import VerifyOptions, verify_all
@@ -39,7 +40,7 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def _input_failure(source: str, reason: str, policy: Policy | None) -> CredentialAssessment:
-    checks = (CheckResult("input", False, reason),)
+    checks = (CheckResult(CheckId.INPUT, False, reason),)
     return CredentialAssessment(source, invalid(checks, with_policy=policy is not None), checks)
 
 

@@ -25,7 +25,7 @@ from .policy import (
 from .stacking import LearnerIdentity, StackResult
 from .trust import TrustList
 
-SCHEMA = "edcissuer-recognition-report/1"
+SCHEMA = "edcissuer-recognition-report/2"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError
+from ..files import read_text_input
 
 MAX_TOML_BYTES = 1_000_000
 
@@ -15,14 +16,9 @@ MAX_TOML_BYTES = 1_000_000
 def read_toml(path: str | Path, *, what: str, max_bytes: int = MAX_TOML_BYTES) -> dict[str, Any]:
     """Parse a TOML file, refusing missing, oversized or malformed files with InputError."""
     p = Path(path)
+    text = read_text_input(p, max_bytes=max_bytes, what=what)
     try:
-        if p.stat().st_size > max_bytes:
-            raise InputError(f"{what} is over the {max_bytes}-byte limit", field=str(p))
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", field=str(p)) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{what} is not UTF-8 text", field=str(p)) from exc
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{what} is not valid TOML: {exc}", field=str(p)) from exc
 

@@ -29,12 +29,12 @@ from typing import Any
 from cryptography import x509
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..checks import CheckId
 from ..crypto.keys import KeyPair
 from ..crypto.x509 import load_certificates, sha256_thumbprint
 from ..errors import EdcIssuerError, InputError
 from ..mapping.extract import extract_elements
 from ..models.elements import Body, Elements
-from ..checks import CheckId
 from ..results import CheckResult
 from ..securing import SignerIdentity
 from ..verify import Parsed, VerifyOptions

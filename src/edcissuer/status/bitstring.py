@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..checks import CheckId
 from ..crypto import multibase as mb
 from ..errors import EdcIssuerError, InputError
 from ..fetch import AllowRule, FetchError, Fetcher, FetchNotAllowed
@@ -356,25 +357,25 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         now = now.astimezone(timezone.utc)
         entries = _as_list(credential.get("credentialStatus"))
         if not entries:
-            return CheckResult("status", False, "credentialStatus is empty: nothing to check, so it cannot pass")
+            return CheckResult(CheckId.STATUS, False, "credentialStatus is empty: nothing to check, so it cannot pass")
         if len(entries) > MAX_ENTRIES_PER_CREDENTIAL:
-            return CheckResult("status", False, f"{len(entries)} credentialStatus entries; at most "
+            return CheckResult(CheckId.STATUS, False, f"{len(entries)} credentialStatus entries; at most "
                                f"{MAX_ENTRIES_PER_CREDENTIAL} are checked")
         results: list[dict[str, Any]] = []
         for position, entry in enumerate(entries):
             try:
                 results.append(check_entry(entry, credential, now, clock_skew=clock_skew))
             except _Unchecked as exc:
-                return CheckResult("status", False, f"credentialStatus[{position}]: {exc.reason}",
+                return CheckResult(CheckId.STATUS, False, f"credentialStatus[{position}]: {exc.reason}",
                                    {"entry": entry, "checked": results})
             except (EdcIssuerError, OSError) as exc:
-                return CheckResult("status", False, f"credentialStatus[{position}]: {exc}",
+                return CheckResult(CheckId.STATUS, False, f"credentialStatus[{position}]: {exc}",
                                    {"entry": entry, "checked": results})
         flagged = [r for r in results if r["status"]]
         details: dict[str, Any] = {"entries": results}
         if not flagged:
             purposes = ", ".join(sorted({r["statusPurpose"] for r in results}))
-            return CheckResult("status", True, f"not revoked or suspended ({purposes} checked)", details)
+            return CheckResult(CheckId.STATUS, True, f"not revoked or suspended ({purposes} checked)", details)
         words = {"revocation": "REVOKED", "suspension": "SUSPENDED"}
         what = " and ".join(f"{words[r['statusPurpose']]} (list {r['statusListCredential']}, index "
                             f"{r['statusListIndex']})" for r in flagged)
@@ -387,7 +388,7 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         details["suspended"] = any(r["statusPurpose"] == "suspension" for r in flagged)
         tail = (f"; reason: {reason}" if reason else
                 "; the issuer records the reason in its ledger and does not publish it")
-        return CheckResult("status", False, f"{what}{tail}", details)
+        return CheckResult(CheckId.STATUS, False, f"{what}{tail}", details)
 
     return checker
 

@@ -19,10 +19,17 @@ from ..crypto.keys import KeyPair
 from ..errors import SigningError
 from ..ld.loader import DocumentLoader, default_loader
 from ..ledger import Ledger, ListPolicy, StatusListInfo
-from ..ledger.store import DEFAULT_FILL, MIN_LIST_SIZE
 from ..ledger.outputs import write_atomic
+from ..ledger.store import DEFAULT_FILL, MIN_LIST_SIZE
 from ..suites.base import suite_for_key
-from .bitstring import INDEX_FILE, PURPOSES, encode_list, list_url, status_entries, status_list_credential
+from .bitstring import (
+    INDEX_FILE,
+    PURPOSES,
+    encode_list,
+    list_url,
+    status_entries,
+    status_list_credential,
+)
 
 #: how long a published list is valid; re-publish (edcissuer status publish) well before
 DEFAULT_VALIDITY = timedelta(days=30)
