@@ -48,7 +48,7 @@ from edcissuer.crypto.x509 import (
 from edcissuer.errors import SigningError, VerificationError
 from edcissuer.results import CheckResult
 
-from .jose import b64url_decode_canonical, loads_strict
+from ..jose import b64url_decode_canonical, loads_strict
 
 
 @dataclass(frozen=True)
