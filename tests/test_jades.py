@@ -13,6 +13,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from edcissuer.crypto import demo_pki as demo
 from edcissuer.crypto import x509 as cx
 from edcissuer.errors import SigningError
 from edcissuer.proofs import jades
@@ -32,13 +33,13 @@ CREDENTIAL: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def rsa_pki() -> tuple[cx.DemoCA, cx.SealIdentity]:
-    return cx.generate_demo_pki(now=T0, key_type="rsa2048")
+def rsa_pki() -> tuple[demo.DemoCA, cx.SealIdentity]:
+    return demo.generate_demo_pki(now=T0, key_type="rsa2048")
 
 
 @pytest.fixture(scope="module")
-def ec_pki() -> tuple[cx.DemoCA, cx.SealIdentity]:
-    return cx.generate_demo_pki(now=T0, key_type="p256")
+def ec_pki() -> tuple[demo.DemoCA, cx.SealIdentity]:
+    return demo.generate_demo_pki(now=T0, key_type="p256")
 
 
 def _pki_for(alg: str, rsa_pki, ec_pki):
@@ -140,7 +141,7 @@ def test_seal_refusals(rsa_pki, ec_pki) -> None:
         jades.seal(CREDENTIAL, wrong_usage, signing_time=T0)
 
 
-def _cert_like(ca: cx.DemoCA, ident: cx.SealIdentity, **usage: bool) -> x509.Certificate:
+def _cert_like(ca: demo.DemoCA, ident: cx.SealIdentity, **usage: bool) -> x509.Certificate:
     """Another certificate for the same key, with chosen key usages."""
     names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
              "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
@@ -401,7 +402,7 @@ def test_chain_without_anchor_is_unchecked_and_fails(rsa_pki) -> None:
 
 def test_chain_to_another_anchor_fails(rsa_pki) -> None:
     _, ident = rsa_pki
-    stranger = cx.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=9), key_type="p256",
+    stranger = demo.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=9), key_type="p256",
                                    common_name="Another CA")
     sealed = jades.seal(CREDENTIAL, ident, signing_time=T0, include_chain=False)
     failed = _failed(jades.verify_seal(sealed, trust_anchors=[stranger.certificate], now=NOW)[0])
