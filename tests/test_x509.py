@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
+from edcissuer.crypto import demo_pki as demo
 from edcissuer.crypto import x509 as cx
 from edcissuer.errors import KeyMaterialError, VerificationError
 
@@ -22,11 +23,11 @@ T0 = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
-def pki() -> tuple[cx.DemoCA, cx.SealIdentity]:
-    return cx.generate_demo_pki(now=T0, key_type="rsa2048")
+def pki() -> tuple[demo.DemoCA, cx.SealIdentity]:
+    return demo.generate_demo_pki(now=T0, key_type="rsa2048")
 
 
-def _cert(ca: cx.DemoCA, public_key, *, ca_flag: bool = False, key_usage: x509.KeyUsage | None = None,
+def _cert(ca: demo.DemoCA, public_key, *, ca_flag: bool = False, key_usage: x509.KeyUsage | None = None,
           not_before: datetime = T0 - timedelta(days=1), not_after: datetime = T0 + timedelta(days=30),
           cn: str = "test") -> x509.Certificate:
     """A certificate issued by `ca` with chosen flags, for the negative cases."""
@@ -52,7 +53,7 @@ def _usage(**on: bool) -> x509.KeyUsage:
 
 @pytest.mark.parametrize("key_type", ["rsa3072", "rsa2048", "p256"])
 def test_demo_pki_has_seal_profile(key_type: str) -> None:
-    ca, ident = cx.generate_demo_pki(now=T0, key_type=key_type, organization="Uni X",
+    ca, ident = demo.generate_demo_pki(now=T0, key_type=key_type, organization="Uni X",
                                      organization_identifier="VATBE-0123456789", country="BE")
     cert = ident.certificate
     get = cert.subject.get_attributes_for_oid
@@ -72,17 +73,17 @@ def test_demo_pki_has_seal_profile(key_type: str) -> None:
         assert isinstance(ident.private_key, rsa.RSAPrivateKey)
         assert ident.private_key.key_size == int(key_type[3:])
     with pytest.raises(x509.ExtensionNotFound):
-        cert.extensions.get_extension_for_oid(cx.OID_QC_STATEMENTS)
+        cert.extensions.get_extension_for_oid(demo.OID_QC_STATEMENTS)
 
 
 def test_validity_window_and_optional_qc_statements() -> None:
-    ca = cx.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=3650), key_type="p256")
-    ident = cx.issue_seal_certificate(
+    ca = demo.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=3650), key_type="p256")
+    ident = demo.issue_seal_certificate(
         ca, organization="Org", organization_identifier="VATFR-123", country="FR",
         not_before=T0, not_after=T0 + timedelta(days=10), key_type="p256", qc_statements=True)
     assert ident.certificate.not_valid_before_utc == T0
     assert ident.certificate.not_valid_after_utc == T0 + timedelta(days=10)
-    qc = ident.certificate.extensions.get_extension_for_oid(cx.OID_QC_STATEMENTS).value
+    qc = ident.certificate.extensions.get_extension_for_oid(demo.OID_QC_STATEMENTS).value
     assert isinstance(qc, x509.UnrecognizedExtension)
     assert bytes.fromhex("0604008e460106") in qc.value  # id-etsi-qcs-QcType
     assert bytes.fromhex("0604008e46010101") not in qc.value  # never QcCompliance: a demo is not qualified
@@ -90,12 +91,12 @@ def test_validity_window_and_optional_qc_statements() -> None:
 
 def test_generation_refusals() -> None:
     with pytest.raises(KeyMaterialError, match="unsupported key type"):
-        cx.generate_private_key("ed25519")
+        demo.generate_private_key("ed25519")
     with pytest.raises(KeyMaterialError, match="validity window is empty"):
-        cx.generate_demo_ca(not_before=T0, not_after=T0)
-    ca = cx.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=1), key_type="p256")
+        demo.generate_demo_ca(not_before=T0, not_after=T0)
+    ca = demo.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=1), key_type="p256")
     with pytest.raises(KeyMaterialError) as err:
-        cx.issue_seal_certificate(ca, organization="O", organization_identifier="X", country="BEL",
+        demo.issue_seal_certificate(ca, organization="O", organization_identifier="X", country="BEL",
                                   not_before=T0, not_after=T0 + timedelta(days=1))
     assert err.value.field == "country"
 
@@ -210,13 +211,13 @@ def test_chain_valid_at_time_and_expired_later(pki) -> None:
 
 def test_chain_refusals(pki) -> None:
     ca, ident = pki
-    other_ca, _ = cx.generate_demo_pki(now=T0, key_type="p256")
+    other_ca, _ = demo.generate_demo_pki(now=T0, key_type="p256")
     with pytest.raises(VerificationError, match="no trust anchor configured"):
         cx.verify_chain(ident.certificate, [], [], at=T0)
     # same demo CA name, other key: the name matches, the signature does not
     with pytest.raises(VerificationError, match="does not chain to a configured trust anchor.*signature"):
         cx.verify_chain(ident.certificate, [], [other_ca.certificate], at=T0)
-    stranger = cx.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=9), key_type="p256",
+    stranger = demo.generate_demo_ca(not_before=T0, not_after=T0 + timedelta(days=9), key_type="p256",
                                    common_name="Someone else's CA")
     with pytest.raises(VerificationError, match="neither a trust anchor nor an available intermediate"):
         cx.verify_chain(ident.certificate, [], [stranger.certificate], at=T0)
@@ -226,13 +227,13 @@ def test_chain_refusals(pki) -> None:
 
 
 def test_chain_through_intermediate_and_non_ca_issuer() -> None:
-    root = cx.generate_demo_ca(not_before=T0 - timedelta(days=2), not_after=T0 + timedelta(days=99),
+    root = demo.generate_demo_ca(not_before=T0 - timedelta(days=2), not_after=T0 + timedelta(days=99),
                                key_type="p256", path_length=None)
     inter_key = ec.generate_private_key(ec.SECP256R1())
     inter_cert = _cert(root, inter_key.public_key(), ca_flag=True, cn="Intermediate CA",
                        key_usage=_usage(key_cert_sign=True, crl_sign=True))
-    inter = cx.DemoCA(private_key=inter_key, certificate=inter_cert)
-    leaf = cx.issue_seal_certificate(inter, organization="O", organization_identifier="VATBE-1", country="BE",
+    inter = demo.DemoCA(private_key=inter_key, certificate=inter_cert)
+    leaf = demo.issue_seal_certificate(inter, organization="O", organization_identifier="VATBE-1", country="BE",
                                      not_before=T0 - timedelta(days=1), not_after=T0 + timedelta(days=5),
                                      key_type="p256")
     path = cx.verify_chain(leaf.certificate, [inter_cert], [root.certificate], at=T0)
@@ -240,7 +241,7 @@ def test_chain_through_intermediate_and_non_ca_issuer() -> None:
     with pytest.raises(VerificationError, match="neither a trust anchor nor an available intermediate"):
         cx.verify_chain(leaf.certificate, [], [root.certificate], at=T0)
     # the same issuer name and key, but basicConstraints cA=false: not allowed to issue
-    not_ca = cx.DemoCA(private_key=inter_key, certificate=_cert(root, inter_key.public_key(), cn="Intermediate CA",
+    not_ca = demo.DemoCA(private_key=inter_key, certificate=_cert(root, inter_key.public_key(), cn="Intermediate CA",
                                                                key_usage=_usage(key_cert_sign=True)))
     with pytest.raises(VerificationError, match="does not chain"):
         cx.verify_chain(leaf.certificate, [not_ca.certificate], [root.certificate], at=T0)
@@ -260,6 +261,8 @@ def test_issuer_serial_round_trip(pki) -> None:
         cx.parse_issuer_serial(der + b"\x00")
     with pytest.raises(ValueError):
         cx.parse_issuer_serial(der[:-3])
+    with pytest.raises(ValueError):  # a GeneralName other than directoryName
+        cx.parse_issuer_serial(bytes.fromhex("300a3005820361626302010a"))
 
 
 def test_timestamp_token_refuses_garbage() -> None:
@@ -310,3 +313,5 @@ def test_official_sample_timestamp_tokens() -> None:
     raw = bytearray(base64.b64decode(parts["etsiU"][0]["sigTst"]["tstTokens"][0]["val"]))
     raw[-5] ^= 0x01  # inside the TSA's signature value
     assert cx.parse_timestamp_token(bytes(raw)).signature_valid is False
+    with pytest.raises(VerificationError, match="RFC 3161"):  # DER is read strictly: no trailing bytes
+        cx.parse_timestamp_token(base64.b64decode(parts["etsiU"][0]["sigTst"]["tstTokens"][0]["val"]) + b"\x00")

@@ -5,9 +5,10 @@ import argparse
 import json
 from pathlib import Path
 
+from ..crypto.demo_pki import generate_demo_pki
 from ..crypto.did import did_web_document
 from ..crypto.keys import ALGORITHMS, KeyPair
-from ..crypto.x509 import certificates_pem, generate_demo_pki, save_seal
+from ..crypto.x509 import certificates_pem, save_seal
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -1,16 +1,17 @@
-"""X.509 material for EDC e-seals: demo CA, seal certificates, loading, chain checks.
+"""X.509 material for EDC e-seals: loading, certificate checks, chains, IssuerSerial, RFC 3161.
 
 An EDC is sealed with an organisation's (qualified) electronic-seal certificate, not a DID key.
-This module is the low-level layer for that: it makes a *demo* PKI for tests and the demo
-(clearly named as untrusted, never claiming qualified status), loads real seal material from
-PEM or PKCS#12, checks a certificate chain against configured trust anchors *at a given time*
-(a seal is judged at its signing time, not "now"), and holds the few DER helpers JAdES needs:
-the IssuerSerial used as `kid` and a reader for RFC 3161 timestamp tokens.
+This module is the low-level layer for that: it loads real seal material from PEM or PKCS#12,
+checks a certificate chain against configured trust anchors *at a given time* (a seal is judged
+at its signing time, not "now"), and reads the ASN.1 structures JAdES needs: the IssuerSerial
+used as `kid` and RFC 3161 timestamp tokens. Demo certificates are made in `crypto.demo_pki`.
 
 Chain validation uses `cryptography.x509.verification.PolicyBuilder` with a custom time and
 custom extension policies (cryptography >= 45): path building, signatures of each link,
 validity of every certificate at the given time and name chaining come from it; the seal rules
 (keyUsage of the leaf, basicConstraints CA for issuers) are our extension-policy callbacks.
+ASN.1 (CMS, TSTInfo, IssuerSerial) is parsed and built with asn1crypto, never by hand;
+signatures are verified with cryptography.
 """
 from __future__ import annotations
 
@@ -18,9 +19,12 @@ import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
+from asn1crypto import cms, core, tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -38,27 +42,12 @@ from cryptography.x509.verification import VerificationError as PathError
 
 from edcissuer.errors import KeyMaterialError, VerificationError
 
+# as_utc / iso_z are re-exported (`X as X`) for modules that still import them from here
+from edcissuer.time import as_utc as as_utc
+from edcissuer.time import iso_z as iso_z
+
 SealPrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 """Key types a JAdES seal may use here: RSA (RS256/PS256) and P-256 (ES256)."""
-
-KEY_TYPES = ("rsa3072", "rsa2048", "p256")
-DEMO_MARK = "DEMO - NOT TRUSTED"
-
-# qcStatements (RFC 3739) with only QcType = eSeal (ETSI EN 319 412-5). QcCompliance is never
-# written: a demo certificate must not claim to be qualified.
-OID_QC_STATEMENTS = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.3")
-_QC_TYPE = "0.4.0.1862.1.6"
-_QC_TYPE_ESEAL = "0.4.0.1862.1.6.2"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Naive datetimes are read as UTC so callers can pass either kind."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def iso_z(moment: datetime) -> str:
-    """The one textual form of instants in reasons and headers: `YYYY-MM-DDThh:mm:ssZ`."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --------------------------------------------------------------------------- identities
@@ -74,149 +63,6 @@ class SealIdentity:
     private_key: SealPrivateKey
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...] = ()
-
-
-@dataclass(frozen=True)
-class DemoCA:
-    """A self-signed demo CA; its certificate is the trust anchor in tests and the demo."""
-
-    private_key: SealPrivateKey
-    certificate: x509.Certificate
-
-
-def generate_private_key(key_type: str = "rsa3072") -> SealPrivateKey:
-    """New RSA 3072/2048 or P-256 key; other types are refused because JAdES here signs RS/PS/ES256."""
-    if key_type == "rsa3072":
-        return rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    if key_type == "rsa2048":
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    if key_type == "p256":
-        return ec.generate_private_key(ec.SECP256R1())
-    raise KeyMaterialError(f"unsupported key type {key_type!r}; use one of {', '.join(KEY_TYPES)}",
-                           field="key_type", value=key_type)
-
-
-def _check_window(not_before: datetime, not_after: datetime) -> None:
-    if as_utc(not_after) <= as_utc(not_before):
-        raise KeyMaterialError("validity window is empty: not_after must be after not_before",
-                               field="not_after", value=iso_z(not_after))
-
-
-def generate_demo_ca(
-    *,
-    not_before: datetime,
-    not_after: datetime,
-    common_name: str = f"edcissuer Demo Seal CA ({DEMO_MARK})",
-    organization: str = "edcissuer demo",
-    country: str = "BE",
-    key_type: str = "rsa3072",
-    path_length: int | None = 0,
-) -> DemoCA:
-    """Self-signed CA for tests and the demo; its name says it is not to be trusted.
-
-    `path_length` 0 lets it issue only end-entity certificates; None allows intermediates.
-    """
-    _check_window(not_before, not_after)
-    key = generate_private_key(key_type)
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-    ])
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(as_utc(not_before))
-        .not_valid_after(as_utc(not_after))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(_key_usage(cert_sign=True), critical=True)
-        .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return DemoCA(private_key=key, certificate=cert)
-
-
-def _key_usage(*, cert_sign: bool = False, seal: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=seal, content_commitment=seal, key_encipherment=False,
-        data_encipherment=False, key_agreement=False, key_cert_sign=cert_sign, crl_sign=cert_sign,
-        encipher_only=False, decipher_only=False,
-    )
-
-
-def issue_seal_certificate(
-    ca: DemoCA,
-    *,
-    organization: str,
-    organization_identifier: str,
-    country: str,
-    not_before: datetime,
-    not_after: datetime,
-    common_name: str | None = None,
-    key_type: str = "rsa3072",
-    qc_statements: bool = False,
-) -> SealIdentity:
-    """A seal certificate (keyUsage digitalSignature + nonRepudiation) issued by the demo CA.
-
-    `organization_identifier` is the eIDAS legal-person identifier (OID 2.5.4.97), e.g.
-    "VATBE-0123456789"; EDCI derives the credential's `eIDASIdentifier` from it.
-    """
-    _check_window(not_before, not_after)
-    if len(country) != 2:
-        raise KeyMaterialError("country must be a two-letter ISO 3166 code", field="country", value=country)
-    key = generate_private_key(key_type)
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, country),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, organization_identifier),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name or f"{organization} ({DEMO_MARK})"),
-    ])
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(as_utc(not_before))
-        .not_valid_after(as_utc(not_after))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_key_usage(seal=True), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.private_key.public_key()),
-                       critical=False)
-    )
-    if qc_statements:
-        builder = builder.add_extension(
-            x509.UnrecognizedExtension(OID_QC_STATEMENTS, _qc_type_eseal_der()), critical=False)
-    cert = builder.sign(ca.private_key, hashes.SHA256())
-    return SealIdentity(private_key=key, certificate=cert, chain=(ca.certificate,))
-
-
-def generate_demo_pki(
-    *,
-    now: datetime,
-    organization: str = "Demo University",
-    organization_identifier: str = "VATBE-0123456789",
-    country: str = "BE",
-    key_type: str = "rsa3072",
-    validity_days: int = 730,
-    qc_statements: bool = False,
-) -> tuple[DemoCA, SealIdentity]:
-    """Demo CA (10 years) and a seal certificate valid from `now` for `validity_days`."""
-    start = as_utc(now) - timedelta(minutes=5)
-    ca = generate_demo_ca(not_before=start, not_after=start + timedelta(days=3650),
-                          country=country, key_type=key_type)
-    identity = issue_seal_certificate(
-        ca, organization=organization, organization_identifier=organization_identifier,
-        country=country, not_before=start, not_after=start + timedelta(days=validity_days),
-        key_type=key_type, qc_statements=qc_statements,
-    )
-    return ca, identity
 
 
 # --------------------------------------------------------------------------- loading and saving
@@ -292,8 +138,8 @@ def parse_certificate(der: bytes) -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
         _ = (cert.subject, cert.issuer, cert.extensions, cert.public_key())
-    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
-            x509.UnsupportedGeneralNameType) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType) as exc:  # TypeError: e.g. a BIT STRING where a name wants text
         raise VerificationError(f"certificate is malformed or unsupported: {exc}", field="certificate") from exc
     return cert
 
@@ -484,115 +330,34 @@ def _path_error_reason(leaf: x509.Certificate, intermediates: Sequence[x509.Cert
     return f"does not chain to a configured trust anchor at {iso_z(at)} ({detail})"
 
 
-# --------------------------------------------------------------------------- DER helpers
+def sha256_thumbprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 of the certificate DER: the `x5t#S256` value before base64url."""
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()
 
 
-def _der_len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(raw)]) + raw
+# --------------------------------------------------------------------------- ASN.1 (asn1crypto)
 
-
-def _der(tag: int, content: bytes) -> bytes:
-    return bytes([tag]) + _der_len(len(content)) + content
-
-
-def _der_int(value: int) -> bytes:
-    raw = value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True)
-    return _der(0x02, raw)
-
-
-def _der_oid(dotted: str) -> bytes:
-    arcs = [int(a) for a in dotted.split(".")]
-    out = bytearray([40 * arcs[0] + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        out.extend(reversed(chunk))
-    return _der(0x06, bytes(out))
-
-
-def _qc_type_eseal_der() -> bytes:
-    qc_type = _der(0x30, _der_oid(_QC_TYPE) + _der(0x30, _der_oid(_QC_TYPE_ESEAL)))
-    return _der(0x30, qc_type)
+# What asn1crypto raises on malformed input. It parses lazily, so these come from the first
+# access to a damaged part as well as from load(); every reader below catches exactly these.
+_ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError)
 
 
 def issuer_serial_der(cert: x509.Certificate) -> bytes:
     """DER of IssuerSerial (RFC 5035): what EDCI puts, base64-encoded, in the JAdES `kid`."""
-    general_names = _der(0x30, _der(0xA4, cert.issuer.public_bytes()))
-    return _der(0x30, general_names + _der_int(cert.serial_number))
+    issuer = asn1_x509.GeneralName(name="directory_name", value=asn1_x509.Name.load(cert.issuer.public_bytes()))
+    return cast(bytes, tsp.IssuerSerial({"issuer": [issuer], "serial_number": cert.serial_number}).dump())
 
 
 def parse_issuer_serial(der: bytes) -> tuple[bytes, int]:
     """(issuer Name DER, serial) from an IssuerSerial; ValueError when `der` is not one."""
     try:
-        return _parse_issuer_serial(der)
-    except IndexError as exc:
-        raise ValueError("truncated IssuerSerial") from exc
-
-
-def _parse_issuer_serial(der: bytes) -> tuple[bytes, int]:
-    _, start, end = _tlv(der, 0)
-    if end != len(der):
-        raise ValueError("trailing bytes after IssuerSerial")
-    names, serial = _children(der, start, end)[:2]
-    directory = _children(der, names[2], names[3])[0]
-    if directory[0] != 0xA4 or serial[0] != 0x02:
-        raise ValueError("not an IssuerSerial with a directoryName issuer")
-    name = _children(der, directory[2], directory[3])[0]
-    return der[name[1]:name[3]], int.from_bytes(der[serial[2]:serial[3]], "big", signed=True)
-
-
-def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
-    """(tag, content start, content end) of the DER element at `pos`; ValueError if malformed."""
-    if pos + 2 > len(data):
-        raise ValueError("truncated DER element")
-    tag, first = data[pos], data[pos + 1]
-    if tag & 0x1F == 0x1F:
-        raise ValueError("multi-byte DER tags are not supported")
-    pos += 2
-    if first & 0x80:
-        count = first & 0x7F
-        if count == 0 or count > 4 or pos + count > len(data):
-            raise ValueError("bad DER length")
-        length = int.from_bytes(data[pos:pos + count], "big")
-        pos += count
-    else:
-        length = first
-    if pos + length > len(data):
-        raise ValueError("DER element overruns its container")
-    return tag, pos, pos + length
-
-
-def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int, int]]:
-    """Children of a constructed element as (tag, element start, content start, content end)."""
-    out = []
-    pos = start
-    while pos < end:
-        tag, cstart, cend = _tlv(data, pos)
-        out.append((tag, pos, cstart, cend))
-        pos = cend
-    if pos != end:
-        raise ValueError("DER children overrun their parent")
-    return out
-
-
-def _oid_text(raw: bytes) -> str:
-    if not raw:
-        raise ValueError("empty OID")
-    arcs = [min(raw[0] // 40, 2)]
-    arcs.append(raw[0] - 40 * arcs[0])
-    value = 0
-    for byte in raw[1:]:
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            arcs.append(value)
-            value = 0
-    return ".".join(map(str, arcs))
+        value = tsp.IssuerSerial.load(der, strict=True)
+        names = value["issuer"]
+        if len(names) == 0 or names[0].name != "directory_name":
+            raise ValueError("not an IssuerSerial with a directoryName issuer")
+        return cast(bytes, names[0].chosen.untag().dump()), cast(int, value["serial_number"].native)
+    except _ASN1_ERRORS as exc:
+        raise ValueError(f"not a readable IssuerSerial: {_first_line(exc)}") from exc
 
 
 # --------------------------------------------------------------------------- RFC 3161 tokens
@@ -601,15 +366,13 @@ _OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 _OID_TST_INFO = "1.2.840.113549.1.9.16.1.4"
 _OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "2.16.840.1.101.3.4.2.1": hashes.SHA256,
-    "2.16.840.1.101.3.4.2.2": hashes.SHA384,
-    "2.16.840.1.101.3.4.2.3": hashes.SHA512,
-    "1.3.14.3.2.26": hashes.SHA1,
+    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512, "sha1": hashes.SHA1,
 }
-_RSA_PKCS1: dict[str, type[hashes.HashAlgorithm] | None] = {"1.2.840.113549.1.1.1": None, "1.2.840.113549.1.1.11": hashes.SHA256,
-              "1.2.840.113549.1.1.12": hashes.SHA384, "1.2.840.113549.1.1.13": hashes.SHA512}
-_ECDSA: dict[str, type[hashes.HashAlgorithm]] = {"1.2.840.10045.4.3.2": hashes.SHA256, "1.2.840.10045.4.3.3": hashes.SHA384,
-          "1.2.840.10045.4.3.4": hashes.SHA512}
+"""Imprint and CMS digest algorithms read here, by asn1crypto's name (= cryptography's name)."""
+# CMS signature algorithms checked here; None: the hash is the SignerInfo's digestAlgorithm
+_RSA_PKCS1: dict[str, str | None] = {"rsassa_pkcs1v15": None, "sha256_rsa": "sha256", "sha384_rsa": "sha384",
+                                     "sha512_rsa": "sha512"}
+_ECDSA: dict[str, str] = {"sha256_ecdsa": "sha256", "sha384_ecdsa": "sha384", "sha512_ecdsa": "sha512"}
 
 
 @dataclass(frozen=True)
@@ -632,23 +395,13 @@ class TimestampToken:
 
     def imprint_of(self, data: bytes) -> bytes:
         """Digest of `data` with the token's imprint algorithm, to compare with `message_imprint`."""
-        digest = hashes.Hash(_HASHES_BY_NAME[self.hash_name]())
-        digest.update(data)
-        return digest.finalize()
+        return _digest(_HASHES[self.hash_name], data)
 
 
-_HASHES_BY_NAME = {h().name: h for h in _HASHES.values()}
-
-
-def _gen_time(raw: bytes) -> datetime:
-    text = raw.decode("ascii")
-    if not text.endswith("Z") or len(text) < 15:
-        raise ValueError(f"genTime {text!r} is not a UTC GeneralizedTime")
-    stamp = datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
-    frac = text[14:-1]
-    if frac:
-        stamp += timedelta(seconds=float("0" + frac))
-    return stamp
+def _digest(algorithm: type[hashes.HashAlgorithm], data: bytes) -> bytes:
+    digest = hashes.Hash(algorithm())
+    digest.update(data)
+    return digest.finalize()
 
 
 def parse_timestamp_token(der: bytes) -> TimestampToken:
@@ -657,100 +410,93 @@ def parse_timestamp_token(der: bytes) -> TimestampToken:
     Raises VerificationError when the token is not a readable RFC 3161 SignedData.
     """
     try:
-        return _parse_timestamp_token(der)
-    except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise VerificationError(f"timestamp token is not a readable RFC 3161 token: {exc}",
+        return _read_timestamp_token(der)
+    except _ASN1_ERRORS as exc:
+        raise VerificationError(f"timestamp token is not a readable RFC 3161 token: {_first_line(exc)}",
                                 field="tstTokens") from exc
 
 
-def _parse_timestamp_token(der: bytes) -> TimestampToken:
-    _, start, end = _tlv(der, 0)
-    content_info = _children(der, start, end)
-    if _oid_text(der[content_info[0][2]:content_info[0][3]]) != _OID_SIGNED_DATA:
+def _first_line(exc: Exception) -> str:
+    """asn1crypto appends a 'while parsing ...' trail on further lines; a reason is one line."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _read_timestamp_token(der: bytes) -> TimestampToken:
+    info = cms.ContentInfo.load(der, strict=True)
+    if info["content_type"].dotted != _OID_SIGNED_DATA:
         raise ValueError("not a CMS SignedData")
-    _, _, sd_start, sd_end = _children(der, content_info[1][2], content_info[1][3])[0]
-    signed_data = _children(der, sd_start, sd_end)
-    encap = _children(der, signed_data[2][2], signed_data[2][3])
-    if _oid_text(der[encap[0][2]:encap[0][3]]) != _OID_TST_INFO:
+    signed_data = info["content"]
+    encap = signed_data["encap_content_info"]
+    if encap["content_type"].dotted != _OID_TST_INFO or isinstance(encap["content"], core.Void):
         raise ValueError("encapsulated content is not TSTInfo")
-    explicit = _children(der, encap[1][2], encap[1][3])[0]
-    tst_bytes = der[explicit[2]:explicit[3]]
-    tst = _children(tst_bytes, *_tlv(tst_bytes, 0)[1:])
-    policy = _oid_text(tst_bytes[tst[1][2]:tst[1][3]])
-    imprint = _children(tst_bytes, tst[2][2], tst[2][3])
-    alg_id = _children(tst_bytes, imprint[0][2], imprint[0][3])
-    hash_oid = _oid_text(tst_bytes[alg_id[0][2]:alg_id[0][3]])
-    if hash_oid not in _HASHES:
-        raise ValueError(f"unsupported imprint hash {hash_oid}")
-    certs = []
-    for tag, _, start, end in signed_data:
-        if tag == 0xA0:  # [0] IMPLICIT CertificateSet; only plain certificates are used
-            certs += [parse_certificate(der[el_start:el_end])
-                      for ctag, el_start, _, el_end in _children(der, start, end) if ctag == 0x30]
-    signer, valid, problem = _check_signer(der, signed_data[-1], certs, tst_bytes)
+    tst_bytes: bytes = encap["content"].contents  # the DER the messageDigest covers
+    tst = tsp.TSTInfo.load(tst_bytes, strict=True)
+    imprint = tst["message_imprint"]
+    hash_name = imprint["hash_algorithm"]["algorithm"].native
+    if hash_name not in _HASHES:
+        raise ValueError(f"unsupported imprint hash {imprint['hash_algorithm']['algorithm'].dotted}")
+    gen_time = tst["gen_time"]
+    if not gen_time.contents.endswith(b"Z") or not isinstance(gen_time.native, datetime):
+        raise ValueError(f"genTime {gen_time.contents!r} is not a UTC GeneralizedTime")
+    # [0] IMPLICIT CertificateSet; only plain certificates are used
+    choices = signed_data["certificates"]
+    certs = [] if isinstance(choices, core.Void) else [
+        parse_certificate(choice.chosen.dump()) for choice in choices if choice.name == "certificate"]
+    signer, valid, problem = _check_signer(signed_data["signer_infos"], certs, tst_bytes)
     return TimestampToken(
-        gen_time=_gen_time(tst_bytes[tst[4][2]:tst[4][3]]),
-        hash_name=_HASHES[hash_oid]().name,
-        message_imprint=tst_bytes[imprint[1][2]:imprint[1][3]],
-        serial_number=int.from_bytes(tst_bytes[tst[3][2]:tst[3][3]], "big", signed=True),
-        policy=policy,
+        gen_time=gen_time.native,
+        hash_name=hash_name,
+        message_imprint=imprint["hashed_message"].native,
+        serial_number=tst["serial_number"].native,
+        policy=tst["policy"].dotted,
         tsa_certificate=signer,
         signature_valid=valid,
         problem=problem,
     )
 
 
-def _check_signer(der: bytes, signer_infos: tuple[int, int, int, int], certs: list[x509.Certificate],
+def _check_signer(signer_infos: Any, certs: list[x509.Certificate],
                   tst_bytes: bytes) -> tuple[x509.Certificate | None, bool | None, str | None]:
     """CMS SignerInfo check: messageDigest over TSTInfo, then the signature over signedAttrs."""
-    infos = _children(der, signer_infos[2], signer_infos[3])
-    if len(infos) != 1:
-        return None, None, f"{len(infos)} SignerInfos (exactly one expected)"
-    parts = _children(der, infos[0][2], infos[0][3])
-    sid, digest_alg, attrs = parts[1], parts[2], parts[3]
-    signer = _find_signer(der, sid, certs)
+    if len(signer_infos) != 1:
+        return None, None, f"{len(signer_infos)} SignerInfos (exactly one expected)"
+    info = signer_infos[0]
+    signer = _find_signer(info["sid"], certs)
     if signer is None:
         return None, None, "TSA certificate not embedded in the token"
-    if attrs[0] != 0xA0:
+    attrs = info["signed_attrs"]
+    if isinstance(attrs, core.Void):
         return signer, False, "no signed attributes"
-    hash_oid = _first_oid(der, digest_alg)
-    hash_cls = _HASHES.get(hash_oid)
+    digest_alg = info["digest_algorithm"]["algorithm"]
+    hash_cls = _HASHES.get(digest_alg.native)
     if hash_cls is None:
-        return signer, None, f"unsupported digest algorithm {hash_oid}"
-    digest = hashes.Hash(hash_cls())
-    digest.update(tst_bytes)
-    if _message_digest(der, attrs) != digest.finalize():
+        return signer, None, f"unsupported digest algorithm {digest_alg.dotted}"
+    if _message_digest(attrs) != _digest(hash_cls, tst_bytes):
         return signer, False, "messageDigest does not match TSTInfo"
-    sig_alg = _first_oid(der, parts[4])
-    signature = der[parts[5][2]:parts[5][3]]
-    signed = b"\x31" + der[attrs[1] + 1:attrs[3]]
+    sig_alg = info["signature_algorithm"]["algorithm"]
+    signature: bytes = info["signature"].native
+    signed = attrs.untag().dump()  # RFC 5652 5.4: signed as a SET OF, not as the [0] it is stored in
     key = signer.public_key()
     try:
-        if sig_alg in _RSA_PKCS1 and isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, signed, padding.PKCS1v15(), (_RSA_PKCS1[sig_alg] or hash_cls)())
-        elif sig_alg in _ECDSA and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, signed, ec.ECDSA(_ECDSA[sig_alg]()))
+        if sig_alg.native in _RSA_PKCS1 and isinstance(key, rsa.RSAPublicKey):
+            rsa_hash = _RSA_PKCS1[sig_alg.native]
+            key.verify(signature, signed, padding.PKCS1v15(), (_HASHES[rsa_hash] if rsa_hash else hash_cls)())
+        elif sig_alg.native in _ECDSA and isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, signed, ec.ECDSA(_HASHES[_ECDSA[sig_alg.native]]()))
         else:
-            return signer, None, f"unsupported TSA signature algorithm {sig_alg}"
+            return signer, None, f"unsupported TSA signature algorithm {sig_alg.dotted}"
     except InvalidSignature:
         return signer, False, "TSA signature does not verify"
     return signer, True, None
 
 
-def _first_oid(der: bytes, element: tuple[int, int, int, int]) -> str:
-    first = _children(der, element[2], element[3])[0]
-    return _oid_text(der[first[2]:first[3]])
-
-
-def _find_signer(der: bytes, sid: tuple[int, int, int, int],
-                 certs: list[x509.Certificate]) -> x509.Certificate | None:
-    if sid[0] == 0x30:  # issuerAndSerialNumber
-        issuer, serial = _children(der, sid[2], sid[3])
-        name = der[issuer[1]:issuer[3]]
-        number = int.from_bytes(der[serial[2]:serial[3]], "big", signed=True)
+def _find_signer(sid: Any, certs: list[x509.Certificate]) -> x509.Certificate | None:
+    if sid.name == "issuer_and_serial_number":
+        name = sid.chosen["issuer"].dump()
+        number = sid.chosen["serial_number"].native
         return next((c for c in certs if c.serial_number == number and c.issuer.public_bytes() == name), None)
-    if sid[0] == 0x80:  # [0] subjectKeyIdentifier
-        ski = der[sid[2]:sid[3]]
+    if sid.name == "subject_key_identifier":
+        ski = sid.chosen.native
         for cert in certs:
             try:
                 if cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest == ski:
@@ -760,15 +506,8 @@ def _find_signer(der: bytes, sid: tuple[int, int, int, int],
     return None
 
 
-def _message_digest(der: bytes, attrs: tuple[int, int, int, int]) -> bytes | None:
-    for _, _, start, end in _children(der, attrs[2], attrs[3]):
-        oid, values = _children(der, start, end)
-        if _oid_text(der[oid[2]:oid[3]]) == _OID_MESSAGE_DIGEST:
-            value = _children(der, values[2], values[3])[0]
-            return der[value[2]:value[3]]
+def _message_digest(attrs: Any) -> bytes | None:
+    for attr in attrs:
+        if attr["type"].dotted == _OID_MESSAGE_DIGEST and len(attr["values"]):
+            return cast(bytes, attr["values"][0].native)
     return None
-
-
-def sha256_thumbprint(cert: x509.Certificate) -> bytes:
-    """SHA-256 of the certificate DER: the `x5t#S256` value before base64url."""
-    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).digest()

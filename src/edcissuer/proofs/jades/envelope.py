@@ -1,0 +1,172 @@
+"""The one reader of a JAdES envelope: JWS JSON in, header, payload, credential and x5c out.
+
+Why one reader: the verifier, the trust matcher and the exporters all need "what does this
+seal contain"; when each parsed it itself, a seal could read one way to the signature check
+and another way to the code deciding who signed it. Reading checks nothing cryptographic:
+`verify.verify_seal_detailed` says whether the signature holds.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from edcissuer.crypto.x509 import parse_certificate
+from edcissuer.errors import InputError, VerificationError
+
+from ..jose import b64url_decode_canonical, loads_strict
+
+
+@dataclass(frozen=True)
+class JadesEnvelope:
+    """One JAdES signature as read, before any check.
+
+    `payload` is the payload part of the signing input exactly as signed (the JSON text's
+    UTF-8 bytes when `b64` is false, else the base64url text) and `credential` is parsed
+    from exactly those bytes. `protected` and `signature` are the base64url texts as found.
+    """
+
+    header: dict[str, Any]
+    unprotected: dict[str, Any]
+    credential: dict[str, Any]
+    payload: bytes
+    certificates: list[x509.Certificate]
+    protected: str = ""
+    signature: str = ""
+
+    @property
+    def signing_input(self) -> bytes:
+        """ASCII(protected) "." payload: what the seal's signature covers (RFC 7515/7797)."""
+        return self.protected.encode("ascii") + b"." + self.payload
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What `_read` found: the envelope when every part is sound, else the problems.
+
+    `header` is kept whenever the protected header decoded, so the verifier can still report
+    its crit/sigT rules beside a broken payload or x5c.
+    """
+
+    envelope: JadesEnvelope | None
+    header: dict[str, Any] | None
+    unprotected: dict[str, Any]
+    problems: list[InputError]
+
+
+def _as_object(obj: Any) -> Any:
+    if isinstance(obj, (str, bytes)):
+        try:
+            return loads_strict(obj)
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return obj
+
+
+def _signature_entries(obj: Any) -> list[Any] | None:
+    """The signature objects of a general or flattened JWS JSON serialization."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("payload"), str):
+        return None
+    if isinstance(obj.get("signatures"), list):
+        return list(obj["signatures"])
+    if "signature" in obj and "protected" in obj:
+        return [{k: obj[k] for k in ("protected", "header", "signature") if k in obj}]
+    return None
+
+
+def _protected_header(protected: str) -> Any:
+    """The decoded protected header (any JSON value); ValueError/UnicodeDecodeError when unreadable."""
+    return loads_strict(b64url_decode_canonical(protected))
+
+
+def is_jades(obj: Any) -> bool:
+    """True for a JWS JSON object (dict or its text) whose protected header names an `alg`.
+
+    Deliberately loose: a broken JAdES should reach verify_seal() and get named failures.
+    """
+    entries = _signature_entries(_as_object(obj))
+    if not entries or not isinstance(entries[0], dict) or not isinstance(entries[0].get("protected"), str):
+        return False
+    try:
+        header = _protected_header(entries[0]["protected"])
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and "alg" in header
+
+
+def read_envelope(obj: Any) -> JadesEnvelope:
+    """Parse (no signature check) a JAdES seal given as a dict or its JSON text/bytes.
+
+    Raises InputError naming every malformed part (`field` is the first one's: "input",
+    "signatures", "protected", "header", "payload" or "x5c").
+    """
+    reading = _read(obj)
+    if reading.envelope is None:
+        raise InputError("; ".join(p.message for p in reading.problems) or "malformed JAdES seal",
+                         field=reading.problems[0].field if reading.problems else "input")
+    return reading.envelope
+
+
+def _read(obj: Any) -> _Reading:
+    """Read every part, collecting problems instead of stopping at the first one after the header."""
+    def fail(message: str, field: str) -> _Reading:
+        return _Reading(None, None, {}, [InputError(message, field=field)])
+
+    doc = _as_object(obj)
+    entries = _signature_entries(doc)
+    if entries is None:
+        return fail("not a JWS JSON serialization (needs a 'payload' string and 'signatures')", "input")
+    if len(entries) != 1:
+        return fail(f"expected exactly one signature, found {len(entries)}", "signatures")
+    entry = entries[0]
+    if not isinstance(entry, dict) or not isinstance(entry.get("protected"), str) \
+            or not isinstance(entry.get("signature"), str):
+        return fail("signature entry needs 'protected' and 'signature' strings", "signatures")
+    try:
+        header = _protected_header(entry["protected"])
+    except (ValueError, UnicodeDecodeError) as exc:
+        return fail(f"protected header is not base64url JSON: {exc}", "protected")
+    if not isinstance(header, dict):
+        return fail("protected header is not a JSON object", "protected")
+    problems: list[InputError] = []
+    unprotected = entry.get("header", {})
+    if not isinstance(unprotected, dict):
+        problems.append(InputError("unprotected 'header' is not a JSON object", field="header"))
+        unprotected = {}
+    unencoded = header.get("b64", True) is False
+    payload = b""
+    credential: Any = None
+    try:
+        payload = doc["payload"].encode("utf-8")  # UnicodeEncodeError for a lone surrogate ("\ud800")
+        # parsed from the signed bytes themselves: decoding them gives back exactly the text signed
+        credential = loads_strict(payload.decode("utf-8") if unencoded else b64url_decode_canonical(doc["payload"]))
+    except ValueError as exc:  # also UnicodeError
+        problems.append(InputError(f"payload is not {'JSON' if unencoded else 'base64url JSON'}: {exc}",
+                                   field="payload"))
+    if credential is not None and not isinstance(credential, dict):
+        problems.append(InputError("payload is not a JSON object", field="payload"))
+    certificates = _x5c(header, problems)
+    if problems or not isinstance(credential, dict):
+        return _Reading(None, header, unprotected, problems)
+    envelope = JadesEnvelope(header=header, unprotected=unprotected, credential=credential, payload=payload,
+                             certificates=certificates, protected=entry["protected"], signature=entry["signature"])
+    return _Reading(envelope, header, unprotected, [])
+
+
+def _x5c(header: dict[str, Any], problems: list[InputError]) -> list[x509.Certificate]:
+    chain = header.get("x5c")
+    if not isinstance(chain, list) or not chain:
+        problems.append(InputError("x5c missing: the seal certificate must be embedded", field="x5c"))
+        return []
+    certs = []
+    for i, item in enumerate(chain):
+        try:
+            certs.append(parse_certificate(base64.b64decode(item, validate=True)))
+        except (TypeError, ValueError, binascii.Error) as exc:
+            problems.append(InputError(f"x5c[{i}] is not a base64 DER certificate: {exc}", field="x5c"))
+        except VerificationError as exc:
+            problems.append(InputError(f"x5c[{i}] is not a base64 DER certificate: {exc.message}", field="x5c"))
+    return certs
