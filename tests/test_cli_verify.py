@@ -70,7 +70,7 @@ def test_without_policy_verification_only_and_existing_flags_still_work(demo, ca
     report = validate(json.loads(out))
     assert report["policy"] is None and report["credentials"][0]["decision"] == "verified"
     code, out, _ = run(capsys, "verify", files["model1-single.elm"], "--now", NOW)  # no anchor: chain unchecked
-    assert code == 1 and "[FAIL] seal.chain: no trust anchor configured" in out
+    assert code == 1 and "[FAIL] trust.chain: no trust anchor configured" in out
 
 
 def test_stack_reports_total_towards_the_target(demo, capsys):

@@ -131,9 +131,9 @@ def test_seal_matches_by_eidas_organization_identifier_of_the_certificate(issued
 
 def test_trust_list_anchors_verify_jades_seals_without_other_anchors(issued):
     without = one(issued["model1-single.elm"])
-    assert not check(without, "seal.chain").passed
+    assert not check(without, "trust.chain").passed
     with_list = one(issued["model1-single.elm"], trust=TRUST)
-    assert check(with_list, "seal.chain").passed and with_list.valid
+    assert check(with_list, "trust.chain").passed and with_list.valid
 
 
 def test_without_a_trust_list_trust_is_reported_unchecked_not_passed(issued):

@@ -36,3 +36,9 @@ class CheckId(StrEnum):
     PRESENTATION_REPLAY = "presentation.replay"
     PRESENTATION_HOLDER = "presentation.holder"
     PRESENTATION_BINDING = "presentation.binding"
+
+
+#: checks a recognition policy weighs (whom the receiver trusts) rather than the verifier
+#: failing on: a credential can be authentic and complete with an issuer off the list.
+#: `trust.chain` is not one of them: an unanchored seal is not verified.
+POLICY_WEIGHED: frozenset[CheckId] = frozenset({CheckId.TRUST_ISSUER, CheckId.TRUST_PARTNERS})

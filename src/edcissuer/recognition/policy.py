@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ..checks import POLICY_WEIGHED
 from ..errors import InputError
 from ..models import vocab
 from ..mapping.common import parse_datetime
@@ -496,7 +497,7 @@ def evaluate(policy: Policy, elements: Elements, trust: TrustFindings | None, no
 def verification_reasons(checks: Sequence[CheckResult]) -> tuple[Reason, ...]:
     """Failed verification checks (trust checks aside) as reasons."""
     return tuple(Reason(c.name, False, VERIFICATION, c.reason) for c in checks
-                 if not c.passed and not c.name.startswith("trust."))
+                 if not c.passed and c.name not in POLICY_WEIGHED)
 
 
 def invalid(checks: Sequence[CheckResult], *, with_policy: bool) -> Decision:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..checks import POLICY_WEIGHED
 from ..models.elements import Elements
 from ..results import CheckResult
 from .findings import TrustFindings
@@ -44,7 +45,7 @@ class CredentialAssessment:
     @property
     def verification_checks(self) -> list[CheckResult]:
         """Every check except trust.*, which policies weigh instead of invalidating the credential."""
-        return [c for c in self.checks if not c.name.startswith("trust.")]
+        return [c for c in self.checks if c.name not in POLICY_WEIGHED]
 
     @property
     def valid(self) -> bool:

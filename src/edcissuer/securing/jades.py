@@ -43,11 +43,9 @@ class Jades:
         return jades.is_jades(raw)
 
     def parse(self, raw: Any) -> Envelope:
+        envelope = jades.read_envelope(raw)
         obj = raw if isinstance(raw, dict) else loads_strict(raw)
-        import json
-        from ..crypto.multibase import b64url_decode
-        header = json.loads(b64url_decode((obj.get("signatures") or [obj])[0]["protected"]))
-        return Envelope(self.name, self.kind, obj, json.loads(obj["payload"]), header)
+        return Envelope(self.name, self.kind, obj, envelope.credential, envelope.header)
 
     def secure(self, credential: dict[str, Any], signer: Signer, *, proof: str, now: datetime,
                loader: DocumentLoader, verification_method: str | None) -> Secured:
@@ -56,7 +54,8 @@ class Jades:
         return Secured(credential, jades.seal(credential, signer, signing_time=now))
 
     def verify(self, raw: Any, ctx: VerifyContext) -> ProofOutcome:
-        result = _TEMP_verify_detailed(raw, ctx)
+        result = jades.verify_seal_detailed(raw, trust_anchors=list(ctx.trust_anchors) or None, now=ctx.now,
+                                            clock_skew=ctx.clock_skew)
         checks = list(result.checks)
         signer = None
         cert = result.certificate
@@ -66,20 +65,3 @@ class Jades:
                                     subject=cert.subject.rfc4514_string(), certificate=cert)
         return ProofOutcome(tuple(checks), result.credential, signer)
 
-
-class _R:  # TEMP until the x509 branch lands
-    def __init__(self, checks: Any, credential: Any, certificate: Any) -> None:
-        self.checks, self.credential, self.certificate = checks, credential, certificate
-
-
-def _TEMP_verify_detailed(raw: Any, ctx: VerifyContext) -> Any:
-    import json, base64
-    from ..crypto.multibase import b64url_decode
-    from ..crypto.x509 import parse_certificate
-    checks, cred = jades.verify_seal(raw, trust_anchors=list(ctx.trust_anchors) or None, now=ctx.now)
-    cert = None
-    if any(c.name == "seal.signature" and c.passed for c in checks):
-        obj = raw if isinstance(raw, dict) else loads_strict(raw)
-        header = json.loads(b64url_decode((obj.get("signatures") or [obj])[0]["protected"]))
-        cert = parse_certificate(base64.b64decode(header["x5c"][0]))
-    return _R(checks, cred, cert)
