@@ -80,7 +80,7 @@ def bake_png(source: Any, image: bytes | None = None) -> bytes:
 
 def baked_text(art: SignedArtefact) -> str:
     """What goes into the image: the compact JWS for VC-JWT, else the credential's JSON as signed."""
-    if art.kind == "jwt":
+    if art.is_compact:
         return str(art.raw)
     return json.dumps(art.raw, ensure_ascii=False, separators=(",", ":"))
 
@@ -91,9 +91,9 @@ def _ob3(source: Any) -> SignedArtefact:
         raise ExportError("only Open Badges 3.0 credentials are baked into badge images; an ELM credential "
                           "travels as its sealed file (--as europass), a presentation (--as vp) or a "
                           "certificate (--as pdf)", field="format", value=art.format)
-    if art.kind == "jades":
-        raise ExportError("a JAdES-sealed credential cannot be baked: Open Badges baking carries a "
-                          "Data Integrity credential or a VC-JWT", field="proof", value=art.kind)
+    if not (art.is_compact or art.is_embedded):
+        raise ExportError(f"a credential {art.mechanism.description} cannot be baked: Open Badges baking "
+                          "carries a Data Integrity credential or a VC-JWT", field="proof", value=art.kind)
     return art
 
 
@@ -106,7 +106,7 @@ def bake_svg(source: Any, image: bytes | str | None = None) -> bytes:
     for old in list(root.iter(f"{{{OB3_NS}}}credential")):
         old.getparent().remove(old)
     element = etree.Element(f"{{{OB3_NS}}}credential", nsmap={"openbadges": OB3_NS})
-    if art.kind == "jwt":
+    if art.is_compact:
         element.set("verify", str(art.raw))
     else:
         text = baked_text(art)

@@ -31,11 +31,6 @@ MODEL_LABELS = {
     "cooperative": "Model 2 - cooperative: awarded by the Lead Partner, delivered with partners",
     "joint": "Model 3 - joint: awarded jointly by all partners",
 }
-SECURITY = {
-    "jades": "sealed with the issuer's electronic seal (JAdES)",
-    "data-integrity": "signed with a W3C Data Integrity proof",
-    "jwt": "signed as a VC-JWT",
-}
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)
 _GREY = (90, 90, 90)
@@ -197,7 +192,7 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
         learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=_date(el.issued),
         alliance=pick(el.alliance, lang) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
-        security=SECURITY.get(art.kind, art.kind), logo=_read_logo(logo))
+        security=art.mechanism.description, logo=_read_logo(logo))
     if content.alliance_logo_url and content.logo is None:
         content.notes.append(f"Alliance logo: {content.alliance_logo_url} (not embedded: pass a local logo file)")
     return content

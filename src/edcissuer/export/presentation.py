@@ -55,10 +55,9 @@ def new_challenge() -> dict[str, str]:
 
 def envelope(art: SignedArtefact) -> dict[str, Any]:
     """The `verifiableCredential` entry for one artefact (embedded object or data: URL)."""
-    if art.kind == "data-integrity":
-        assert isinstance(art.raw, dict)
+    if art.is_embedded and isinstance(art.raw, dict):
         return art.raw
-    if art.kind == "jwt":
+    if art.is_compact:
         return {"@context": VC2, "id": f"data:{art.media_type},{art.raw}", "type": ENVELOPED}
     data = base64.b64encode(art.text.encode("utf-8")).decode("ascii")
     return {"@context": VC2, "id": f"data:{art.media_type};base64,{data}", "type": ENVELOPED}

@@ -60,8 +60,8 @@ def qr_payload(source: Any, *, verify_url: str | None = None, mode: Mode = "auto
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
     limit = CAPACITY[error_correction]
     size = len(art.text.encode("utf-8"))
-    if mode == "jwt" or (mode == "auto" and art.kind == "jwt" and size <= limit):
-        if art.kind != "jwt":
+    if mode == "jwt" or (mode == "auto" and art.is_compact and size <= limit):
+        if not art.is_compact:
             raise ExportError(f"only a compact VC-JWT can go into a QR code whole; this credential is secured by "
                               f"{art.kind} ({size} bytes); use instead: {'; '.join(ALTERNATIVES)}",
                               field="qr", value=size)
@@ -69,7 +69,7 @@ def qr_payload(source: Any, *, verify_url: str | None = None, mode: Mode = "auto
             raise too_large(size, limit, "compact JWT")
         return "jwt", str(art.raw)
     if not verify_url:
-        raise too_large(size, limit) if art.kind != "jwt" or size > limit else \
+        raise too_large(size, limit) if not art.is_compact or size > limit else \
             ExportError("give --verify-url for a link QR code", field="verify-url")
     return "link", verification_url(verify_url, art.credential_id)
 

@@ -111,8 +111,7 @@ def _offer(art: SignedArtefact, stem: str, credential_issuer: str | None, issuer
     if not credential_issuer:
         raise ExportError("a wallet offer needs the institution's credential issuer URL (--credential-issuer "
                           "https://credentials.example.edu)", field="credential-issuer")
-    proof = "data-integrity" if art.kind == "data-integrity" else art.kind
-    bundle = credential_offer(credential_issuer, [configuration_for(art.format, proof)],
+    bundle = credential_offer(credential_issuer, [configuration_for(art.format, art.mechanism.name)],
                               tx_code_length=tx_code_length)
     meta = issuer_metadata(credential_issuer, name=issuer_name or (art.elements.issuer.name.get("en", "")
                                                                    if art.elements.issuer else "") or "Issuer")

@@ -94,6 +94,16 @@ class SignedArtefact:
         """IANA media type of the artefact, used in data: URLs and downloads."""
         return self.mechanism.media_type(self.envelope)
 
+    @property
+    def is_compact(self) -> bool:
+        """The artefact is one text token (a compact JWS), not a JSON document."""
+        return isinstance(self.raw, str)
+
+    @property
+    def is_embedded(self) -> bool:
+        """The artefact is the credential itself (its proof inside), not an envelope around it."""
+        return isinstance(self.raw, dict) and self.raw is self.envelope.credential
+
     @cached_property
     def elements(self) -> Elements:
         return extract_elements(self.credential)

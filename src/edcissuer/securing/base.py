@@ -113,6 +113,11 @@ class SecuringMechanism(Protocol):
         ...
 
     @property
+    def description(self) -> str:
+        """How a person is told the credential is secured (certificates, pages)."""
+        ...
+
+    @property
     def suffix(self) -> str:
         """File name suffix of the artefact ('.jsonld', '.jwt', '.jades.json')."""
         ...

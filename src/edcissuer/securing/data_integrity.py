@@ -50,6 +50,7 @@ class DataIntegrity:
     name = "data-integrity"
     kind = "data-integrity"
     suffix = ".jsonld"
+    description = "signed with a W3C Data Integrity proof"
     oid4vci_format: str | None = "ldp_vc"
     expands_strictly = True  # canonicalization expands strictly: an undefined term fails the proof
 

@@ -30,6 +30,7 @@ class Jades:
     name = "jades"
     kind = "jades"
     suffix = ".jades.json"
+    description = "sealed with the issuer's electronic seal (JAdES)"
     oid4vci_format: str | None = None
     expands_strictly = False
 

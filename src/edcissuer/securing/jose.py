@@ -22,6 +22,7 @@ from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, Verif
 class _CompactJws:
     kind = "jwt"
     suffix = ".jwt"
+    description = "signed as a VC-JWT"
     oid4vci_format: str | None = "jwt_vc_json"
     expands_strictly = False
     form = ""
