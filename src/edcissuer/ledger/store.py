@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..errors import LedgerError
+from ..time import parse_xsd_datetime
 from .schema import SCHEMA_VERSION, Dialect, migrations
 
 State = Literal["reserved", "issued", "revoked", "suspended"]
@@ -43,7 +44,7 @@ def _ts(moment: datetime) -> str:
 
 
 def _dt(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return parse_xsd_datetime(text) if text else None
 
 
 @dataclass(frozen=True)

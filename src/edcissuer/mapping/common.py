@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ..models import vocab
 from ..models.records import MicroCredentialRecord, Organisation
+from ..time import iso_z, parse_xsd_datetime
 
 VC1 = "https://www.w3.org/2018/credentials/v1"
 VC2 = "https://www.w3.org/ns/credentials/v2"
@@ -37,18 +38,12 @@ def node_id(credential_id: str, *parts: object) -> str:
 
 def iso(dt: datetime) -> str:
     """XSD dateTime in UTC with a Z, seconds precision (what both data models expect)."""
-    return dt.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return iso_z(dt)
 
 
 def parse_datetime(value: object) -> datetime | None:
     """An xsd:dateTime string as an aware datetime (UTC when no offset), else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return parse_xsd_datetime(value, assume_utc=True)
 
 
 def text(value: dict[str, str] | None, lang: str) -> str | None:
