@@ -123,3 +123,22 @@ def test_proof_formats_share_one_set_of_check_ids(issued, demo_keys):
         assert all(c.name in set(CheckId) for c in result.checks), proof
         assert {CheckId.FORMAT, CheckId.PROOF, CheckId.VALIDITY, CheckId.CONFORMANCE, CheckId.ELEMENTS} <= \
             {c.name for c in result.checks}
+
+
+def test_an_artefact_shaped_two_ways_is_refused_not_guessed(issued):
+    sealed = dict(issued["jades"].artefact)
+    sealed["proof"] = issued["eddsa-rdfc-2022"].artefact["proof"]
+    result = verify_document(sealed, VerifyOptions(now=NOW))
+    assert not result.verified
+    assert result.checks[0].name == "proof" and "ambiguous" in result.checks[0].reason
+
+
+def test_mechanisms_and_suites_are_found_without_being_listed():
+    """A new format or suite is one new file: the registries list no module by name."""
+    from conftest import ROOT
+
+    registry = (ROOT / "src" / "edcissuer" / "securing" / "registry.py").read_text(encoding="utf-8")
+    suites = (ROOT / "src" / "edcissuer" / "suites" / "base.py").read_text(encoding="utf-8")
+    for module in ("data_integrity", "jose", "jades"):
+        assert f"import {module}" not in registry and f".{module} import" not in registry
+    assert "eddsa_rdfc_2022" not in suites and "ecdsa_rdfc_2019" not in suites

@@ -153,7 +153,10 @@ def check_elements(elements: Elements) -> CheckResult:
 
 
 def _check_proof(obj: Any, options: VerifyOptions) -> Parsed:
-    mechanism = detect(obj)
+    try:
+        mechanism = detect(obj)
+    except InputError as exc:
+        return Parsed("unsecured", None, obj, [CheckResult(CheckId.PROOF, False, exc.message)])
     if mechanism is None:
         check = CheckResult(CheckId.PROOF, False, "credential carries no proof, JWT or seal: it is not secured")
         return Parsed("unsecured", obj if isinstance(obj, dict) else None, obj, [check])

@@ -132,7 +132,10 @@ def load_artefact(source: Any) -> SignedArtefact:
         raise ExportError(f"cannot read the credential: {exc.message}", field=exc.field or "input") from exc
     if not isinstance(source, (dict, str)):
         raise ExportError(f"cannot export a {type(source).__name__}: give a signed credential", field="input")
-    mechanism = detect(source)
+    try:
+        mechanism = detect(source)
+    except InputError as exc:
+        raise ExportError(exc.message, field=exc.field) from exc
     if mechanism is None:
         raise ExportError("the credential is not signed (no proof, seal or JWT): issue it first, "
                           "exports carry only signed credentials", field="proof")

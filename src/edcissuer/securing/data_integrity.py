@@ -19,6 +19,7 @@ from ..proofs.data_integrity import add_proof, verify_proof_set
 from ..results import CheckResult
 from ..suites.base import supported_suites
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
+from .registry import register
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
 
@@ -94,3 +95,6 @@ class DataIntegrity:
                                     keys=tuple(dict.fromkeys(v.key.public_multibase for v in result.verified)),
                                     verification_methods=vms)
         return ProofOutcome(tuple(checks), credential, signer)
+
+
+register(DataIntegrity())

@@ -18,6 +18,8 @@ from ..ld.loader import DocumentLoader
 from ..proofs import jades
 from ..proofs.jose import loads_strict
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
+from .registry import register
+
 
 def _organization_identifier(cert: x509.Certificate) -> str | None:
     values = cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_IDENTIFIER)
@@ -66,3 +68,5 @@ class Jades:
                                     subject=cert.subject.rfc4514_string(), certificate=cert)
         return ProofOutcome(tuple(checks), result.credential, signer)
 
+
+register(Jades())

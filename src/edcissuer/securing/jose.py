@@ -17,6 +17,7 @@ from ..ld.loader import DocumentLoader
 from ..proofs import jwt
 from ..results import CheckResult
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
+from .registry import register
 
 
 class _CompactJws:
@@ -90,3 +91,7 @@ class LegacyVcJwt(_CompactJws):
 
     def media_type(self, envelope: Envelope) -> str:
         return "application/jwt"
+
+
+register(VcJose())
+register(LegacyVcJwt())

@@ -1,14 +1,18 @@
 """The registry of securing mechanisms: the one place that knows which formats exist.
 
-Adding a format is one module with a `SecuringMechanism` and one `register()` call in
-`_load_builtin`; issue, verify, batch, export, trust and the offer ask here.
+Adding a format is one module in `securing/` that defines a `SecuringMechanism` and calls
+`register()` at import: the registry imports every module of the package once, so nothing
+lists the formats. issue, verify, batch, export, trust and the offer ask here.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
 
 from ..crypto.keys import KeyPair
-from ..errors import SigningError
+from ..errors import InputError, SigningError
 from ..suites.base import suite_for_key
 from .base import SecuringMechanism, Signer
 
@@ -20,16 +24,20 @@ def register(mechanism: SecuringMechanism) -> SecuringMechanism:
     return mechanism
 
 
-def _load_builtin() -> None:
-    if _MECHANISMS:
-        return
-    from .data_integrity import DataIntegrity
-    from .jades import Jades
-    from .jose import LegacyVcJwt, VcJose
+_LOADED: list[bool] = []
+#: modules of this package that are the seam itself, not mechanisms
+_INFRASTRUCTURE = frozenset({"base", "registry", "artefact"})
 
-    # detection order matters: JAdES (JWS JSON) before Data Integrity (any JSON with a proof)
-    for mechanism in (Jades(), DataIntegrity(), VcJose(), LegacyVcJwt()):
-        register(mechanism)
+
+def _load_builtin() -> None:
+    """Import every mechanism module of the package once (each registers itself)."""
+    if _LOADED:
+        return
+    _LOADED.append(True)
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name not in _INFRASTRUCTURE:
+            importlib.import_module(f"{package}.{info.name}")
 
 
 def mechanisms() -> tuple[SecuringMechanism, ...]:
@@ -70,8 +78,16 @@ def by_name_or_proof(name: str) -> SecuringMechanism:
 
 
 def detect(raw: Any) -> SecuringMechanism | None:
-    """The mechanism that secured `raw`, or None for an unsecured (or unrecognised) input."""
-    return next((m for m in mechanisms() if m.detect(raw)), None)
+    """The mechanism that secured `raw`, or None for an unsecured (or unrecognised) input.
+
+    Raises InputError when two mechanisms claim it (say, a JWS JSON object that also has a
+    `proof`): an artefact that could be read two ways is refused, never guessed.
+    """
+    found = [m for m in mechanisms() if m.detect(raw)]
+    if len(found) > 1:
+        raise InputError("ambiguous artefact: it is shaped as " + " and as ".join(m.name for m in found)
+                         + "; refusing to guess which one secures it", field="proof")
+    return found[0] if found else None
 
 
 def default_proof(signer: Signer) -> str:
