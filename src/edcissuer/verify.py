@@ -32,10 +32,10 @@ from .ld.loader import DocumentLoader, default_loader
 from .mapping.extract import detect_format, extract_elements
 from .models.elements import Elements
 from .presentations import checks_for_credential, is_presentation, verify_presentation
+from .proofs.data_integrity import check_issuer_binding
 from .results import CheckResult, VerificationResult
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
-from .securing.data_integrity import check_issuer_binding
 from .status.bitstring import StatusChecker
 from .time import CLOCK_SKEW, parse_xsd_datetime, require_aware
 

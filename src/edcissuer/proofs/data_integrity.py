@@ -31,6 +31,7 @@ from ..checks import CheckId
 from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
+from ..identifiers import controller_of, issuer_id
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
 from ..suites.base import Cryptosuite, get_suite, match_suite
@@ -268,3 +269,24 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     if problem:
         raise _Failed(problem, **details)
     return VerifiedProof(vm, key, details)
+
+
+def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
+    """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
+
+    Without this, anyone could sign a credential naming a university as issuer with their
+    own did:key and the signature would still verify.
+    """
+    issuer = issuer_id(credential)
+    proofs = credential.get("proof")
+    methods = [p.get("verificationMethod") for p in (proofs if isinstance(proofs, list) else [proofs])
+               if isinstance(p, dict)]
+    controllers = {controller_of(str(m)) for m in methods if m}
+    if not issuer or not controllers:
+        return CheckResult(CheckId.ISSUER_BINDING, False, "issuer id or proof verificationMethod is missing")
+    if controllers != {issuer}:
+        return CheckResult(CheckId.ISSUER_BINDING, False,
+                           f"proof key {sorted(controllers)} is not controlled by the issuer {issuer}",
+                           {"issuer": issuer, "verificationMethods": methods})
+    return CheckResult(CheckId.ISSUER_BINDING, True, f"signed with a key of the issuer {issuer}",
+                       {"issuer": issuer, "verificationMethods": methods})

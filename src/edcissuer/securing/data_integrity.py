@@ -9,40 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..checks import CheckId
 from ..crypto.did import did_resolver
 from ..crypto.keys import KeyPair
 from ..errors import InputError, SigningError
-from ..identifiers import controller_of, issuer_id
+from ..identifiers import controller_of
 from ..ld.loader import DocumentLoader
-from ..proofs.data_integrity import add_proof, verify_proof_set
-from ..results import CheckResult
+from ..proofs.data_integrity import add_proof, check_issuer_binding, verify_proof_set
 from ..suites.base import supported_suites
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
 from .registry import register
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
-
-
-def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
-    """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
-
-    Without this, anyone could sign a credential naming a university as issuer with their
-    own did:key and the signature would still verify.
-    """
-    issuer = issuer_id(credential)
-    proofs = credential.get("proof")
-    methods = [p.get("verificationMethod") for p in (proofs if isinstance(proofs, list) else [proofs])
-               if isinstance(p, dict)]
-    controllers = {controller_of(str(m)) for m in methods if m}
-    if not issuer or not controllers:
-        return CheckResult(CheckId.ISSUER_BINDING, False, "issuer id or proof verificationMethod is missing")
-    if controllers != {issuer}:
-        return CheckResult(CheckId.ISSUER_BINDING, False,
-                           f"proof key {sorted(controllers)} is not controlled by the issuer {issuer}",
-                           {"issuer": issuer, "verificationMethods": methods})
-    return CheckResult(CheckId.ISSUER_BINDING, True, f"signed with a key of the issuer {issuer}",
-                       {"issuer": issuer, "verificationMethods": methods})
 
 
 class DataIntegrity:

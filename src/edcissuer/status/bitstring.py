@@ -27,7 +27,8 @@ from typing import Any, Protocol
 from ..checks import CheckId
 from ..crypto import multibase as mb
 from ..errors import EdcIssuerError, InputError
-from ..fetch import AllowRule, FetchError, Fetcher, FetchNotAllowed
+from ..fetch import AllowRule, Fetcher, FetchError, FetchNotAllowed
+from ..identifiers import issuer_id
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
 from ..time import CLOCK_SKEW, iso_z, parse_xsd_datetime
@@ -174,11 +175,6 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if value is not None else []
 
 
-def _issuer_of(doc: dict[str, Any]) -> str | None:
-    issuer = doc.get("issuer")
-    return issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
-
-
 def status_fetcher(allow_urls: Iterable[str] = ()) -> Fetcher:
     """A Fetcher for `allow_urls`: an entry ending in '/' is a path prefix, any other one exact URL.
 
@@ -283,7 +279,7 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
             raise _Unchecked(f"cannot fetch status list {url}: {exc.message} (STATUS_RETRIEVAL_ERROR)") from exc
 
     def _verify_list(raw: bytes, url: str, now: datetime) -> dict[str, Any]:
-        from ..proofs.data_integrity import verify_proof
+        from ..proofs.data_integrity import check_issuer_binding, verify_proof
 
         try:
             doc = json.loads(raw)
@@ -299,11 +295,11 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         proof = verify_proof(doc, loader=loader, resolver=resolver, expected_purpose="assertionMethod", now=now)
         if not proof.passed:
             raise _Unchecked(f"status list {url}: {proof.reason} (STATUS_VERIFICATION_ERROR)")
-        issuer = _issuer_of(doc)
-        methods = [p.get("verificationMethod") for p in _as_list(doc.get("proof")) if isinstance(p, dict)]
-        if not issuer or {str(m).split("#", 1)[0] for m in methods} != {issuer}:
-            raise _Unchecked(f"status list {url} is signed by {methods}, not by a key of its issuer {issuer} "
-                             f"(STATUS_VERIFICATION_ERROR)")
+        binding = check_issuer_binding(doc)
+        if not binding.passed:
+            methods = binding.details.get("verificationMethods")
+            raise _Unchecked(f"status list {url} is signed by {methods}, not by a key of its issuer "
+                             f"{issuer_id(doc)} (STATUS_VERIFICATION_ERROR)")
         subject = doc.get("credentialSubject")
         if not isinstance(subject, dict) or subject.get("type") != LIST_TYPE:
             raise _Unchecked(f"status list {url}: credentialSubject is not a {LIST_TYPE}")
@@ -333,9 +329,9 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         if item.problem or item.doc is None:
             raise _Unchecked(item.problem or f"status list {url} unusable")
         doc = item.doc
-        if require_same_issuer and _issuer_of(doc) != _issuer_of(credential):
-            raise _Unchecked(f"status list {url} is issued by {_issuer_of(doc)}, not by the credential's issuer "
-                             f"{_issuer_of(credential)}")
+        if require_same_issuer and issuer_id(doc) != issuer_id(credential):
+            raise _Unchecked(f"status list {url} is issued by {issuer_id(doc)}, not by the credential's issuer "
+                             f"{issuer_id(credential)}")
         start, end = parse_xsd_datetime(doc.get("validFrom")), parse_xsd_datetime(doc.get("validUntil"))
         if start is None or start > now + clock_skew:
             raise _Unchecked(f"status list {url} is not yet valid (validFrom {doc.get('validFrom')!r})")
