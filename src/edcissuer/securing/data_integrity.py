@@ -17,10 +17,22 @@ from ..identifiers import controller_of, issuer_id
 from ..ld.loader import DocumentLoader
 from ..proofs.data_integrity import add_proof, verify_proof_set
 from ..results import CheckResult
-from ..suites.base import supported_suites
+from ..suites.base import match_suite, supported_suites
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def expands_strictly(credential: Any) -> bool:
+    """Whether verifying every proof of `credential` expands it strictly (an undefined term fails it).
+
+    RDFC suites canonicalize, which expands strictly; JCS suites never expand, so a credential
+    with any JCS proof gets the verifier's separate contexts check. A proof no suite matches
+    fails the proof check anyway and does not ask for that check.
+    """
+    proofs = credential.get("proof") if isinstance(credential, dict) else None
+    suites = [match_suite(p) for p in (proofs if isinstance(proofs, list) else [proofs]) if isinstance(p, dict)]
+    return all(s.expands_json_ld for s in suites if s is not None)
 
 
 def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
@@ -51,7 +63,6 @@ class DataIntegrity:
     kind = "data-integrity"
     suffix = ".jsonld"
     oid4vci_format: str | None = "ldp_vc"
-    expands_strictly = True  # canonicalization expands strictly: an undefined term fails the proof
 
     def proof_names(self) -> tuple[str, ...]:
         return supported_suites()
@@ -92,4 +103,4 @@ class DataIntegrity:
             signer = SignerIdentity(dids=tuple(dict.fromkeys(controller_of(vm) for vm in vms)),
                                     keys=tuple(dict.fromkeys(v.key.public_multibase for v in result.verified)),
                                     verification_methods=vms)
-        return ProofOutcome(tuple(checks), credential, signer)
+        return ProofOutcome(tuple(checks), credential, signer, expanded_strictly=expands_strictly(raw))

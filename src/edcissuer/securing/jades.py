@@ -31,7 +31,6 @@ class Jades:
     kind = "jades"
     suffix = ".jades.json"
     oid4vci_format: str | None = None
-    expands_strictly = False
 
     def proof_names(self) -> tuple[str, ...]:
         return ("jades",)

@@ -23,7 +23,6 @@ class _CompactJws:
     kind = "jwt"
     suffix = ".jwt"
     oid4vci_format: str | None = "jwt_vc_json"
-    expands_strictly = False
     form = ""
     proof = ""
 
