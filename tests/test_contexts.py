@@ -50,6 +50,7 @@ UPSTREAM = (CRED_V1, CRED_V2, ELM_URL, OB_303,
             "https://w3id.org/security/data-integrity/v1",
             "https://w3id.org/security/multikey/v1",
             "https://w3id.org/security/jwk/v1",
+            "https://w3id.org/security/suites/ed25519-2020/v1",
             "https://www.w3.org/ns/credentials/status/v1",
             "https://www.w3.org/ns/did/v1")
 

@@ -175,7 +175,7 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     except InputError as exc:
         return VerificationResult(tuple([*checks, CheckResult(CheckId.FORMAT, False, str(exc))]), None, kind)
     checks.insert(0, CheckResult(CheckId.FORMAT, True, f"{_FORMAT_NAMES[fmt]} secured by {kind}"))
-    if parsed.mechanism is None or not parsed.mechanism.expands_strictly:
+    if parsed.outcome is None or not parsed.outcome.expanded_strictly:
         checks.append(check_contexts(cred, options))
     checks.append(check_validity(cred, options))
     status = check_status(cred, options)

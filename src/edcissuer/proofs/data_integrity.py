@@ -1,9 +1,11 @@
-"""The one generic W3C Data Integrity engine (`DataIntegrityProof`, RDFC-1.0 suites).
+"""The one generic W3C Data Integrity engine (every registered suite: RDFC-1.0, JCS, legacy).
 
-Algorithm (VC Data Integrity 1.0; eddsa-rdfc-2022 / ecdsa-rdfc-2019 sections 3.x):
+Algorithm (VC Data Integrity 1.0; eddsa-rdfc-2022 / ecdsa-rdfc-2019 / eddsa-jcs-2022 sections 3.x):
 proof config = the proof options plus the document's `@context`; verify data =
 hash(canonical proof config) || hash(canonical document without `proof`); the suite
-signs those bytes; `proofValue` is multibase base58btc ('z...').
+signs those bytes; `proofValue` is multibase base58btc ('z...'). A suite whose proof
+carries its own `@context` (eddsa-jcs-2022) gets it written into the proof, and on
+verification its proof config keeps the proof's `@context` (the suite checks it).
 
 Suites own everything suite-specific — transformation, hashing, signature encoding and
 length (suites/base.py); this engine owns proof options, purposes, dates, chains and key
@@ -13,7 +15,9 @@ VC 1.1 documents (ELM uses https://www.w3.org/2018/credentials/v1 + edc-ap) have
 `DataIntegrityProof` term, so the proof could not be expressed (strict expansion would
 refuse it). As digitalbazaar's data-integrity library does, `add_proof` appends the
 data-integrity v2 context (https://w3id.org/security/data-integrity/v2) to the
-document's `@context` when neither it nor VC 2.0's context is present. The returned
+document's `@context` when neither it nor VC 2.0's context is present (generally: the
+first of the suite's `proof_contexts` when none of them is present, so the
+ed25519-2020 context for Ed25519Signature2020). The returned
 document therefore carries that extra context, and the signature covers it.
 
 `verify_proof` never raises for a bad credential: every failure is a CheckResult with
@@ -32,16 +36,15 @@ from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
 from ..identifiers import controller_of, issuer_id
+from ..ld.expand import expand_strict
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
-from ..suites.base import Cryptosuite, get_suite, match_suite
+from ..suites.base import DI_CONTEXTS, Cryptosuite, get_suite, match_suite
+from ..suites.base import DI_V2_CONTEXT as DI_V2_CONTEXT  # re-exported: callers import it from here
+from ..suites.base import VC_V2_CONTEXT as VC_V2_CONTEXT
 from ..time import CLOCK_SKEW, iso_z_precise, parse_xsd_datetime, require_aware
 
 PROOF_TYPE = "DataIntegrityProof"
-DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
-VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-#: contexts that already define DataIntegrityProof, cryptosuite and proofValue
-_DI_CONTEXTS = frozenset({VC_V2_CONTEXT, DI_V2_CONTEXT, "https://w3id.org/security/data-integrity/v1"})
 
 Resolver = Callable[[str], KeyPair]
 
@@ -57,12 +60,15 @@ def parse_datetime(text: Any) -> datetime | None:
     return parse_xsd_datetime(text)
 
 
-def with_di_context(context: Any) -> Any:
-    """`context` plus the data-integrity v2 context when nothing in it defines DataIntegrityProof."""
+def with_di_context(context: Any, defining: tuple[str, ...] = DI_CONTEXTS) -> Any:
+    """`context` plus `defining[0]` when none of `defining` (contexts defining the proof terms) is in it.
+
+    The default is DataIntegrityProof's: the data-integrity v2 context is added.
+    """
     items = context if isinstance(context, list) else [context]
-    if any(isinstance(c, str) and c in _DI_CONTEXTS for c in items):
+    if any(isinstance(c, str) and c in defining for c in items):
         return context
-    return [*items, DI_V2_CONTEXT]
+    return [*items, defining[0]]
 
 
 def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
@@ -84,7 +90,7 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
         raise SigningError(problem, field="key", value=key.algorithm)
 
     signed = copy.deepcopy(doc)
-    signed["@context"] = with_di_context(signed["@context"])
+    signed["@context"] = with_di_context(signed["@context"], suite.proof_contexts)
     existing = signed.pop("proof", None)
 
     options: dict[str, Any] = {
@@ -97,6 +103,8 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
         options["challenge"] = challenge
     if domain is not None:
         options["domain"] = domain
+    if suite.proof_carries_context:
+        options["@context"] = signed["@context"]
     proof_config = {"@context": signed["@context"], **options}
 
     data = suite.verify_data(signed, proof_config, key.algorithm, loader)
@@ -106,6 +114,9 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
         signed["proof"] = proof
     else:
         signed["proof"] = [*(existing if isinstance(existing, list) else [existing]), proof]
+    if not suite.expands_json_ld:
+        # a JCS suite never expands: refuse here what RDFC canonicalization would have refused
+        expand_strict(signed, loader)
     return signed
 
 
@@ -259,7 +270,8 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
             raise _Failed(f"previousProof {previous!r} not found in the proof set", **details)
         unsecured["proof"] = chained if len(chained) > 1 else chained[0]
     proof_config = {k: v for k, v in proof.items() if k != "proofValue"}
-    proof_config["@context"] = doc["@context"]
+    if not suite.proof_carries_context:
+        proof_config["@context"] = doc["@context"]
 
     try:
         data = suite.verify_data(unsecured, proof_config, key.algorithm, loader)

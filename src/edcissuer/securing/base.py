@@ -56,12 +56,15 @@ class ProofOutcome:
 
     `credential` is read from exactly what was signed (the JWS payload bytes; for Data
     Integrity the document itself); None when nothing could be read. `signer` is None
-    unless the signature verified.
+    unless the signature verified. `expanded_strictly` is True when checking the proof
+    already expanded the credential strictly (RDFC canonicalization of every proof), so
+    the verifier needs no separate contexts check; JWT, JAdES and JCS proofs leave it False.
     """
 
     checks: tuple[CheckResult, ...]
     credential: dict[str, Any] | None
     signer: SignerIdentity | None = None
+    expanded_strictly: bool = False
 
     @property
     def passed(self) -> bool:
@@ -125,11 +128,6 @@ class SecuringMechanism(Protocol):
     @property
     def oid4vci_format(self) -> str | None:
         """The OpenID4VCI format identifier ('ldp_vc', 'jwt_vc_json'), None when it has none."""
-        ...
-
-    @property
-    def expands_strictly(self) -> bool:
-        """True when verifying already expanded the credential strictly (no separate contexts check)."""
         ...
 
     def proof_names(self) -> tuple[str, ...]:

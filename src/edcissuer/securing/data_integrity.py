@@ -15,11 +15,23 @@ from ..errors import InputError, SigningError
 from ..identifiers import controller_of
 from ..ld.loader import DocumentLoader
 from ..proofs.data_integrity import add_proof, check_issuer_binding, verify_proof_set
-from ..suites.base import supported_suites
+from ..suites.base import DEFAULT_FOR_KEY, match_suite, supported_suites
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
 from .registry import register
 
 VC2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def expands_strictly(credential: Any) -> bool:
+    """Whether verifying every proof of `credential` expands it strictly (an undefined term fails it).
+
+    RDFC suites canonicalize, which expands strictly; JCS suites never expand, so a credential
+    with any JCS proof gets the verifier's separate contexts check. A proof no suite matches
+    fails the proof check anyway and does not ask for that check.
+    """
+    proofs = credential.get("proof") if isinstance(credential, dict) else None
+    suites = [match_suite(p) for p in (proofs if isinstance(proofs, list) else [proofs]) if isinstance(p, dict)]
+    return all(s.expands_json_ld for s in suites if s is not None)
 
 
 class DataIntegrity:
@@ -30,10 +42,11 @@ class DataIntegrity:
     suffix = ".jsonld"
     description = "signed with a W3C Data Integrity proof"
     oid4vci_format: str | None = "ldp_vc"
-    expands_strictly = True  # canonicalization expands strictly: an undefined term fails the proof
 
     def proof_names(self) -> tuple[str, ...]:
-        return supported_suites()
+        """Registered suites: the default ones first, legacy (pre-cryptosuite) ones last."""
+        defaults = set(DEFAULT_FOR_KEY.values())
+        return tuple(sorted(supported_suites(), key=lambda n: (n not in defaults, n[:1].isupper(), n)))
 
     def media_type(self, envelope: Envelope) -> str:
         ctx = envelope.credential.get("@context")
@@ -71,7 +84,7 @@ class DataIntegrity:
             signer = SignerIdentity(dids=tuple(dict.fromkeys(controller_of(vm) for vm in vms)),
                                     keys=tuple(dict.fromkeys(v.key.public_multibase for v in result.verified)),
                                     verification_methods=vms)
-        return ProofOutcome(tuple(checks), credential, signer)
+        return ProofOutcome(tuple(checks), credential, signer, expanded_strictly=expands_strictly(raw))
 
 
 register(DataIntegrity())

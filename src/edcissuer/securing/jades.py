@@ -34,7 +34,6 @@ class Jades:
     suffix = ".jades.json"
     description = "sealed with the issuer's electronic seal (JAdES)"
     oid4vci_format: str | None = None
-    expands_strictly = False
 
     def proof_names(self) -> tuple[str, ...]:
         return ("jades",)

@@ -25,7 +25,6 @@ class _CompactJws:
     suffix = ".jwt"
     description = "signed as a VC-JWT"
     oid4vci_format: str | None = "jwt_vc_json"
-    expands_strictly = False
     form = ""
     proof = ""
 

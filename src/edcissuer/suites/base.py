@@ -4,9 +4,11 @@ Why objects and not constants: the generic Data Integrity engine
 (`proofs/data_integrity.py`) only builds proof options, checks purpose / challenge /
 dates / chains and resolves the key. How the document and the proof options become the
 bytes that are signed (transformation + hashing, e.g. RDFC-1.0 or JCS), how signature
-bytes are encoded in `proofValue`, and how long a signature is, belong to the suite —
-so `eddsa-jcs-2022` or `Ed25519Signature2020` is one new file in `suites/`, registered
-with `register()`, and nothing else changes (P7/P8/P15 in STYLE.md).
+bytes are encoded in `proofValue`, how long a signature is, which context defines the
+proof's terms, whether the proof carries its own `@context` (JCS) and whether verifying
+expands the JSON-LD strictly (RDFC does, JCS does not) belong to the suite — so
+`eddsa-jcs-2022` or `Ed25519Signature2020` is one new file in `suites/`, registered with
+`register()`, and nothing else changes (P7/P8/P15 in STYLE.md).
 """
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ from ..ld.loader import DocumentLoader
 
 CANONICALIZATION = "RDFC-1.0"
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+DI_V1_CONTEXT = "https://w3id.org/security/data-integrity/v1"
+DI_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+#: contexts that define DataIntegrityProof, cryptosuite and proofValue; the first is the one added
+DI_CONTEXTS: tuple[str, ...] = (DI_V2_CONTEXT, VC_V2_CONTEXT, DI_V1_CONTEXT)
 #: raw signature length per key algorithm (Ed25519 and ECDSA r||s)
 SIGNATURE_BYTES: Mapping[str, int] = MappingProxyType({"Ed25519": 64, "P-256": 64, "P-384": 96})
 
@@ -47,6 +54,23 @@ class Cryptosuite(Protocol):
 
     @property
     def key_algorithms(self) -> frozenset[str]: ...
+
+    @property
+    def proof_contexts(self) -> tuple[str, ...]:
+        """Contexts that define this suite's proof terms; the first is added to a document that has none."""
+        ...
+
+    @property
+    def expands_json_ld(self) -> bool:
+        """True when `verify_data` expands the document strictly (RDFC): an undefined term then fails
+        the proof, so the verifier needs no separate contexts check. False for JCS suites."""
+        ...
+
+    @property
+    def proof_carries_context(self) -> bool:
+        """True when the proof holds the document's `@context` itself and verification uses that one
+        (eddsa-jcs-2022 "Create Proof" step 2); False when the proof config takes the document's."""
+        ...
 
     def matches(self, proof: Mapping[str, Any]) -> bool:
         """Whether this suite verifies `proof` (jsonld-signatures' matchProof)."""
@@ -73,18 +97,18 @@ class Cryptosuite(Protocol):
 
 
 @dataclass(frozen=True)
-class RdfcSuite:
-    """An RDFC-1.0 suite with "hash(canonical proof config) || hash(canonical document)".
-
-    eddsa-rdfc-2022 and ecdsa-rdfc-2019 differ only in their name and the hash that goes
-    with each key algorithm; `proofValue` is multibase base58btc of the raw signature.
+class SignatureSuite:
+    """What every suite here shares: the hash per key algorithm, key checks, and `proofValue` as
+    multibase base58btc of the raw signature (Ed25519, ECDSA r||s). Subclasses add `verify_data`.
     """
 
     name: str
     #: key algorithms (KeyPair.algorithm) this suite accepts, mapped to their hash (hashlib name)
     hashes: Mapping[str, str] = field(compare=False)
-    canonicalization: str = CANONICALIZATION
     proof_type: str = DATA_INTEGRITY_PROOF
+    proof_contexts: tuple[str, ...] = DI_CONTEXTS
+    expands_json_ld: bool = True
+    proof_carries_context: bool = False
 
     @property
     def key_algorithms(self) -> frozenset[str]:
@@ -112,18 +136,6 @@ class RdfcSuite:
             return f"{self.name} signing needs the private key"
         return None
 
-    def verify_data(self, document: dict[str, Any], proof_config: dict[str, Any], key_algorithm: str,
-                    loader: DocumentLoader) -> bytes:
-        """hash(canonical proof config) || hash(canonical document).
-
-        The suite's hash is also RDFC-1.0's internal hash: ecdsa-rdfc-2019 with P-384 labels
-        blank nodes with SHA-384 (the W3C P-384 "employ" vector only reproduces that way).
-        """
-        hash_name = self.hash_name(key_algorithm)
-        proof_hash = self.hash(key_algorithm, canonize(proof_config, loader, hash_algorithm=hash_name).encode())
-        doc_hash = self.hash(key_algorithm, canonize(document, loader, hash_algorithm=hash_name).encode())
-        return proof_hash + doc_hash
-
     def sign(self, key: KeyPair, data: bytes) -> str:
         """Multibase base58btc of the raw signature (r||s for ECDSA)."""
         problem = self.key_problem(key, need_private=True)
@@ -148,6 +160,29 @@ class RdfcSuite:
             return ("signature does not match: the credential was altered after signing, "
                     "or it was signed with a different key")
         return None
+
+
+@dataclass(frozen=True)
+class RdfcSuite(SignatureSuite):
+    """An RDFC-1.0 suite with "hash(canonical proof config) || hash(canonical document)".
+
+    eddsa-rdfc-2022 and ecdsa-rdfc-2019 differ only in their name and the hash that goes
+    with each key algorithm; `proofValue` is multibase base58btc of the raw signature.
+    """
+
+    canonicalization: str = CANONICALIZATION
+
+    def verify_data(self, document: dict[str, Any], proof_config: dict[str, Any], key_algorithm: str,
+                    loader: DocumentLoader) -> bytes:
+        """hash(canonical proof config) || hash(canonical document).
+
+        The suite's hash is also RDFC-1.0's internal hash: ecdsa-rdfc-2019 with P-384 labels
+        blank nodes with SHA-384 (the W3C P-384 "employ" vector only reproduces that way).
+        """
+        hash_name = self.hash_name(key_algorithm)
+        proof_hash = self.hash(key_algorithm, canonize(proof_config, loader, hash_algorithm=hash_name).encode())
+        doc_hash = self.hash(key_algorithm, canonize(document, loader, hash_algorithm=hash_name).encode())
+        return proof_hash + doc_hash
 
 
 def make_suite(name: str, hashes: Mapping[str, str]) -> RdfcSuite:
@@ -183,9 +218,17 @@ def supported_suites() -> tuple[str, ...]:
     return tuple(sorted(_REGISTRY))
 
 
+#: the suite a key signs with when none is named: today's W3C suites, not a legacy or JCS one
+DEFAULT_FOR_KEY: Mapping[str, str] = MappingProxyType(
+    {"Ed25519": "eddsa-rdfc-2022", "P-256": "ecdsa-rdfc-2019", "P-384": "ecdsa-rdfc-2019"})
+
+
 def suite_for_key(key_algorithm: str) -> Cryptosuite:
-    """The default suite for a key: the first registered suite (by name) that accepts it."""
+    """The default suite for a key: DEFAULT_FOR_KEY's, else the first registered one (by name) accepting it."""
     _load_builtin()
+    preferred = _REGISTRY.get(DEFAULT_FOR_KEY.get(key_algorithm, ""))
+    if preferred is not None and key_algorithm in preferred.key_algorithms:
+        return preferred
     for name in sorted(_REGISTRY):
         if key_algorithm in _REGISTRY[name].key_algorithms:
             return _REGISTRY[name]
