@@ -28,6 +28,7 @@ from .crypto.did import did_resolver
 from .errors import EdcIssuerError, InputError, VerificationError
 from .identifiers import issuer_id
 from .ld.expand import expand_strict
+from .ld.guard import guard_problem
 from .ld.loader import DocumentLoader, default_loader
 from .mapping.extract import detect_format, extract_elements
 from .models.elements import Elements
@@ -175,6 +176,10 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     except InputError as exc:
         return VerificationResult(tuple([*checks, CheckResult(CheckId.FORMAT, False, str(exc))]), None, kind)
     checks.insert(0, CheckResult(CheckId.FORMAT, True, f"{_FORMAT_NAMES[fmt]} secured by {kind}"))
+    problem = guard_problem(cred)
+    if problem is not None:  # its JSON may show what its graph does not: show nothing of it
+        checks.append(CheckResult(CheckId.CONTEXTS, False, str(problem), {"field": problem.path}))
+        return VerificationResult(tuple(checks), fmt, kind)
     if parsed.outcome is None or not parsed.outcome.expanded_strictly:
         checks.append(check_contexts(cred, options))
     checks.append(check_validity(cred, options))

@@ -25,6 +25,24 @@ from .registry import detect
 MAX_ARTEFACT_BYTES = DEFAULT_MAX_BYTES
 
 
+class _Ambiguous(ValueError):
+    """JSON that parsers read differently: repeated members, NaN/Infinity (not JSON at all)."""
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Ambiguous(f"the member {key!r} appears twice in one object (parsers disagree on which "
+                             "one counts)")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _Ambiguous(f"{name} is not a JSON number")
+
+
 def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
     """JSON object, compact JWT string, or the credential baked into an Open Badges PNG/SVG.
 
@@ -47,7 +65,9 @@ def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
     text = text.strip().lstrip("\ufeff")
     if text.startswith("{"):
         try:
-            return json.loads(text)
+            return json.loads(text, object_pairs_hook=_unique_members, parse_constant=_no_constant)
+        except _Ambiguous as exc:
+            raise InputError(f"malformed JSON: {exc}", field="json") from exc
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                              field="json") from exc
