@@ -191,7 +191,9 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     checks.append(check_elements(elements))
     for extra in options.extra_checks:
         checks.append(extra(replace(parsed), options))
-    return VerificationResult(tuple(checks), fmt, kind, elements.model_dump(mode="json"))
+    # elements are shown only when the signature holds: otherwise nothing vouches for them
+    authentic = all(c.passed for c in checks if c.name in (CheckId.PROOF, CheckId.ISSUER_BINDING))
+    return VerificationResult(tuple(checks), fmt, kind, elements.model_dump(mode="json") if authentic else None)
 
 
 def _input_failure(exc: InputError) -> VerificationResult:
