@@ -3,6 +3,13 @@
 Why apart from export/baking.py: verification reads carriers and must not import the
 exporters (the import rule in docs/ARCHITECTURE.md); baking writes with these same readers,
 so a baked image is read exactly as it was written. See export/baking.py for the format.
+
+Why so strict: a carrier that two readers could read two ways lets a forger show one
+credential to a person (or another tool) and have the verifier check another. So an image
+is refused, never guessed at, when it holds the credential twice (two SVG elements, an
+element whose `verify` attribute and body differ, the PNG keyword in more than one text
+chunk of any kind), when the SVG element has markup inside it, or when a PNG has bytes
+after IEND (docs/security.md, "Ambiguous carriers").
 """
 from __future__ import annotations
 
@@ -48,8 +55,15 @@ def extract_credential(data: bytes | str) -> str:
     raise ExportError("not a PNG or SVG image, so it cannot carry a baked badge", field="image")
 
 
-def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, data) of every chunk, checking signature, lengths and CRCs."""
+TEXT_CHUNKS = (b"iTXt", b"tEXt", b"zTXt")
+
+
+def _chunks(data: bytes, *, trailing_ok: bool = False) -> list[tuple[bytes, bytes]]:
+    """(type, data) of every chunk, checking signature, lengths and CRCs.
+
+    Bytes after IEND are refused (another reader could find a credential there); only
+    baking, which rewrites the file without them, passes `trailing_ok`.
+    """
     if not data.startswith(PNG_SIGNATURE):
         raise ExportError("not a PNG image (bad signature)", field="image")
     pos, out = len(PNG_SIGNATURE), []
@@ -71,11 +85,23 @@ def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
             break
     if not out or out[0][0] != b"IHDR" or out[-1][0] != b"IEND":
         raise ExportError("PNG lacks its IHDR or IEND chunk", field="image")
+    if pos < len(data) and not trailing_ok:
+        raise ExportError(f"PNG has {len(data) - pos} bytes after its IEND chunk (at byte {pos}); an image "
+                          "that hides data after its end is refused as ambiguous", field="image")
     return out
 
 
 def _itxt_keyword(body: bytes) -> bytes:
     return body.split(b"\x00", 1)[0]
+
+
+def is_credential_chunk(ctype: bytes, body: bytes) -> bool:
+    """A text chunk (iTXt, tEXt or zTXt) whose keyword is `openbadgecredential`, in any case or spacing.
+
+    Only an exact iTXt chunk is a baked credential; the loose match finds every chunk some
+    other reader might take for one, so the PNG can be refused as ambiguous.
+    """
+    return ctype in TEXT_CHUNKS and _itxt_keyword(body).strip().lower() == PNG_KEYWORD
 
 
 def _itxt_text(body: bytes) -> str:
@@ -105,17 +131,31 @@ def _itxt_text(body: bytes) -> str:
 
 
 def extract_png(data: bytes) -> str:
-    """The text of the (single) iTXt `openbadgecredential` chunk of a PNG."""
-    found = [body for ctype, body in _chunks(data) if ctype == b"iTXt" and _itxt_keyword(body) == PNG_KEYWORD]
+    """The text of the single iTXt `openbadgecredential` chunk of a PNG.
+
+    Refused as ambiguous: the keyword in more than one text chunk (two iTXt, or iTXt and
+    tEXt/zTXt, or a variant spelling), and bytes after IEND (see `_chunks`).
+    """
+    chunks = _chunks(data)
+    candidates = [(ctype, body) for ctype, body in chunks if is_credential_chunk(ctype, body)]
+    if len(candidates) > 1:
+        kinds = ", ".join(f"{c.decode('latin-1')} {_itxt_keyword(b).decode('latin-1')!r}" for c, b in candidates)
+        raise ExportError(f"this PNG has {len(candidates)} 'openbadgecredential' text chunks ({kinds}); the spec "
+                          "allows one iTXt chunk, and an image that could be read two ways is refused",
+                          field="openbadgecredential")
+    found = [body for ctype, body in candidates if ctype == b"iTXt" and _itxt_keyword(body) == PNG_KEYWORD]
     if not found:
-        legacy = [c for c, b in _chunks(data) if c in (b"iTXt", b"tEXt") and _itxt_keyword(b) == b"openbadges"]
+        if candidates:
+            ctype, body = candidates[0]
+            raise ExportError(f"this PNG has a {ctype.decode('latin-1')} chunk "
+                              f"{_itxt_keyword(body).decode('latin-1')!r}, not the iTXt chunk "
+                              "'openbadgecredential' Open Badges 3.0 bakes into; refused rather than guessed",
+                              field="openbadgecredential")
+        legacy = [c for c, b in chunks if c in (b"iTXt", b"tEXt") and _itxt_keyword(b) == b"openbadges"]
         hint = (" (it has an Open Badges 2.0 'openbadges' chunk: an OB 2.0 assertion, not an OB 3.0 credential)"
                 if legacy else "")
         raise ExportError("this PNG carries no Open Badges 3.0 credential: no iTXt chunk with keyword "
                           f"'openbadgecredential'{hint}", field="openbadgecredential")
-    if len(found) > 1:
-        raise ExportError(f"this PNG has {len(found)} 'openbadgecredential' chunks; the spec allows one",
-                          field="openbadgecredential")
     return _itxt_text(found[0]).strip()
 
 
@@ -137,15 +177,35 @@ def _parse_svg(data: bytes | str) -> Any:
 
 
 def extract_svg(data: bytes | str) -> str:
-    """The credential of the first `<openbadges:credential>` element (its `verify` attribute or body)."""
+    """The credential of the single `<openbadges:credential>` element (its `verify` attribute or body).
+
+    Refused as ambiguous: two such elements anywhere in the document, an element whose
+    `verify` attribute and body both hold text and differ, and an element with anything
+    but character data inside (child elements, comments, entity references), which
+    readers join differently.
+    """
     root = _parse_svg(data)
-    found = next(root.iter(f"{{{OB3_NS}}}credential"), None)
-    if found is None:
+    elements = list(root.iter(f"{{{OB3_NS}}}credential"))
+    if not elements:
         legacy = next(root.iter(f"{{{OB2_NS}}}assertion"), None) is not None
         hint = " (it has an Open Badges 2.0 <openbadges:assertion>, not an OB 3.0 credential)" if legacy else ""
         raise ExportError("this SVG carries no Open Badges 3.0 credential: no <openbadges:credential> element "
                           f"in namespace {OB3_NS}{hint}", field="openbadges:credential")
-    text = (found.get("verify") or found.text or "").strip()
+    if len(elements) > 1:
+        lines = ", ".join(str(e.sourceline) for e in elements)
+        raise ExportError(f"this SVG has {len(elements)} <openbadges:credential> elements (lines {lines}); the spec "
+                          "allows one, and an image that could be read two ways is refused",
+                          field="openbadges:credential")
+    found = elements[0]
+    if len(found):
+        raise ExportError("<openbadges:credential> in this SVG has markup inside it (an element, comment or "
+                          "entity reference); it must hold only the credential text", field="openbadges:credential")
+    attribute = (found.get("verify") or "").strip()
+    body = (found.text or "").strip()
+    if attribute and body and attribute != body:
+        raise ExportError("<openbadges:credential> in this SVG has both a verify attribute and a body, and they "
+                          "differ; refusing to choose one", field="openbadges:credential.verify")
+    text = attribute or body
     if not text:
         raise ExportError("<openbadges:credential> is empty", field="openbadges:credential")
     return text

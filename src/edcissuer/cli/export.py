@@ -3,7 +3,12 @@
 Carries a signed credential to where the learner needs it; the library call is
 `edcissuer.export.run.export_credential`. Without -o the file gets a descriptive name in
 the current folder; with -o a folder, that name inside it. Companion files (an offer's QR
-and issuer metadata) are written next to the main file.
+and issuer metadata) are written next to the main file, all owner-only (0600).
+
+Every credential's proof is verified first (as of --now, default the clock; seal chains
+against --trust-anchor; did:web issuers from --did-web-dir). One that does not verify is
+refused, exit 1, `error: <check id>: ...`; `--unverified` exports it anyway into a PDF, HTML
+page or baked badge stamped NOT VERIFIED (QR, presentation, offer and Europass refuse it).
 """
 from __future__ import annotations
 
@@ -12,8 +17,13 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography import x509
+
 from ..crypto.keys import KeyPair
-from ..export.run import TARGETS, export_credential
+from ..crypto.x509 import load_certificates, write_private_file
+from ..errors import EdcIssuerError, ExportError
+from ..files import read_input
+from ..export.run import STAMPABLE, TARGETS, export_credential
 from .common import moment
 
 
@@ -24,11 +34,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("credentials", nargs="+", type=Path, metavar="CREDENTIAL")
     p.add_argument("--as", dest="target", choices=TARGETS, required=True)
     p.add_argument("-o", "--out", type=Path, help="output file or folder (default: a descriptive name here)")
+    g = p.add_argument_group("verification (before anything is exported)")
+    g.add_argument("--now", type=moment, help="verify (and date a presentation) as of this time (ISO 8601; "
+                                              "default now)")
+    g.add_argument("--trust-anchor", type=Path, action="append", default=[],
+                   help="CA certificate (PEM) trusted for JAdES seals; repeatable (without one a seal's chain "
+                        "is not checked, and the output says so)")
+    g.add_argument("--did-web-dir", type=Path, help="local folder of published did:web documents")
+    g.add_argument("--unverified", action="store_true",
+                   help=f"export a credential that does not verify, stamped NOT VERIFIED (only --as "
+                        f"{'/'.join(STAMPABLE)})")
     g = p.add_argument_group("presentation (--as vp)")
     g.add_argument("--holder-key", type=Path, help="the learner's key (PEM or JWK); signs the presentation")
     g.add_argument("--challenge", help="the challenge the verifier sent")
     g.add_argument("--domain", help="the verifier's domain, e.g. admissions.example.org")
-    g.add_argument("--now", type=moment, help="presentation time (ISO 8601; default now)")
     g = p.add_argument_group("QR code and certificate")
     g.add_argument("--verify-url", metavar="PATTERN", help="verification link, e.g. https://verify.example.edu/c/{id}")
     g.add_argument("--qr-content", choices=("auto", "link", "jwt"), default="auto",
@@ -49,22 +68,38 @@ def _target(out: Path | None, name: str) -> Path:
     return out / name if out.is_dir() else out
 
 
+def _anchors(paths: list[Path]) -> tuple[x509.Certificate, ...]:
+    try:
+        return tuple(c for path in paths for c in load_certificates(read_input(path, what="trust anchor")))
+    except EdcIssuerError as exc:
+        raise ExportError(f"--trust-anchor: {exc.message}", field="trust-anchor") from exc
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Owner-only (0600): a certificate, badge or presentation carries the learner's personal data."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_file(path, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror}", field="out", value=str(path)) from exc
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     holder = KeyPair.load(args.holder_key) if args.holder_key else None
     qr_format = "svg" if args.out is not None and args.out.suffix.lower() == ".svg" else "png"
     result = export_credential(
         args.credentials, args.target, now=args.now or datetime.now(timezone.utc).replace(microsecond=0),
+        trust_anchors=_anchors(args.trust_anchor), did_web_dir=args.did_web_dir, unverified=args.unverified,
         holder=holder, challenge=args.challenge, domain=args.domain, verify_url=args.verify_url,
         qr_format=qr_format, qr_content=args.qr_content, image=args.image,
         logo=args.logo, lang=args.lang, credential_issuer=args.credential_issuer, issuer_name=args.issuer_name,
         tx_code_length=args.tx_code)
     path = _target(args.out, result.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(result.content)
+    _write(path, result.content)
     print(f"wrote {path}", file=sys.stderr)
     for suffix, data in result.companions.items():
         companion = path.with_name(path.stem + suffix)
-        companion.write_bytes(data)
+        _write(companion, data)
         print(f"wrote {companion}", file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

@@ -2,6 +2,8 @@
 the Europass file and printable certificates (docs/exports.md).
 
 Every exporter takes the signed artefact (artefact.py) and never re-signs or re-maps it.
+`run.export_credential` checks the artefact's proof first (authentic.py) and refuses one
+that does not verify; the building blocks below do not check on their own.
 Submodules are imported on use: `verify.py` reads presentations and baked badges through
 `export.presentation` / `export.baking`, which must not pull in PDF or QR libraries.
 
@@ -11,6 +13,8 @@ Submodules are imported on use: `verify.py` reads presentations and baked badges
     offer         credential_offer, offer_uri, offer_qr, issuer_metadata
     europass      europass_export, europass_file_name
     certificate   certificate_html, certificate_pdf
+    authentic     check_authenticity, require_authentic
+    run           export_credential (check, then carrier)
 """
 from __future__ import annotations
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from ..securing.artefact import SignedArtefact, load_artefact
 
-__all__ = ["SignedArtefact", "load_artefact", "pick"]
+__all__ = ["STAMP", "SignedArtefact", "load_artefact", "pick"]
+
+#: what a carrier made from a credential that did not verify says on its face (--unverified)
+STAMP = "NOT VERIFIED"
 
 
 def pick(value: dict[str, str] | None, lang: str | None = None) -> str:

@@ -10,6 +10,12 @@ extraction reads the real chunk (and its CRC), not a library's view of it.
 
 Only OB 3.0 credentials are baked: the spec defines baking for them, and an ELM credential
 travels as its sealed file (europass.py) or on a certificate.
+
+The bake functions do not verify (`export_credential` does, first). With `unverified` (the
+reason a forced `--unverified` export did not verify) the image says NOT VERIFIED on its
+face: a red band across the drawn or given badge, and for PNG also a `Warning` tEXt chunk.
+Baking drops every chunk or element another reader could take for a second credential, so
+the result is never ambiguous (carriers/baked.py refuses such images).
 """
 from __future__ import annotations
 
@@ -29,15 +35,15 @@ from ..carriers.baked import (
     PNG_KEYWORD,
     PNG_SIGNATURE,
     _chunks,
-    _itxt_keyword,
     _parse_svg,
     extract_credential,
     extract_png,
     extract_svg,
+    is_credential_chunk,
     sniff_image,
 )
 from ..errors import ExportError
-from .artefact import SignedArtefact, load_artefact, pick
+from .artefact import STAMP, SignedArtefact, load_artefact, pick
 
 # the readers live in carriers/baked.py (verification reads badges without the exporters)
 __all__ = ["OB3_NS", "bake_png", "bake_svg", "baked_text", "default_badge_png", "default_badge_svg",
@@ -46,6 +52,7 @@ __all__ = ["OB3_NS", "bake_png", "bake_svg", "baked_text", "default_badge_png", 
 SVG_NS = "http://www.w3.org/2000/svg"
 _OB_BLUE = (0, 51, 153)
 _OB_GOLD = (255, 204, 0)
+_RED = (176, 0, 32)
 
 
 # --- PNG ----------------------------------------------------------------------------------
@@ -59,23 +66,51 @@ def _itxt(text: str) -> bytes:
     return PNG_KEYWORD + b"\x00" + b"\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8")
 
 
-def bake_png(source: Any, image: bytes | None = None) -> bytes:
+def bake_png(source: Any, image: bytes | None = None, *, unverified: str | None = None) -> bytes:
     """The badge PNG with the signed OB3 credential in an iTXt `openbadgecredential` chunk.
 
     `image` is the programme's badge PNG; without one a badge is drawn from the credential.
-    An existing `openbadgecredential` chunk is replaced (re-baking); all other chunks are
-    kept byte for byte.
+    Any chunk that names the credential (iTXt, tEXt or zTXt, re-baking included) and any
+    bytes after IEND are dropped; all other chunks are kept byte for byte, except that
+    with `unverified` the picture is redrawn with the NOT VERIFIED band.
     """
     art = _ob3(source)
     png = image if image is not None else (programme_image(art) or default_badge_png(art))
-    chunks = _chunks(png)
-    kept = [(c, b) for c, b in chunks if not (c == b"iTXt" and _itxt_keyword(b) == PNG_KEYWORD)]
+    if unverified is not None:
+        png = _stamp_png(png)
+    chunks = _chunks(png, trailing_ok=True)
+    kept = [(c, b) for c, b in chunks if not is_credential_chunk(c, b)]
     out = bytearray(PNG_SIGNATURE)
     for ctype, body in kept[:-1]:
         out += _chunk(ctype, body)
+    if unverified is not None:
+        warning = f"{STAMP}: {unverified}".encode("latin-1", errors="replace")
+        out += _chunk(b"tEXt", b"Warning\x00" + warning)
     out += _chunk(b"iTXt", _itxt(baked_text(art)))
     out += _chunk(b"IEND", b"")
     return bytes(out)
+
+
+def _stamp_png(png: bytes) -> bytes:
+    """`png` with a red NOT VERIFIED band across its middle (Pillow; its pixel limit applies)."""
+    from PIL import Image, ImageDraw
+
+    from .fonts import pil_font
+
+    try:
+        with Image.open(io.BytesIO(png)) as opened:
+            img = opened.convert("RGBA")
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for a bad or oversized image
+        raise ExportError(f"cannot read the badge image to stamp it: {exc}", field="image") from exc
+    width, height = img.size
+    band = max(12, height // 6)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([0, (height - band) // 2, width, (height + band) // 2], fill=(*_RED, 255))
+    size = max(8, min(band * 2 // 3, width // 8))
+    draw.text((width / 2, height / 2), STAMP, font=pil_font(size, bold=True), fill="white", anchor="mm")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def baked_text(art: SignedArtefact) -> str:
@@ -99,12 +134,18 @@ def _ob3(source: Any) -> SignedArtefact:
 
 # --- SVG ----------------------------------------------------------------------------------
 
-def bake_svg(source: Any, image: bytes | str | None = None) -> bytes:
-    """The badge SVG with an `<openbadges:credential>` element first inside `<svg>`."""
+def bake_svg(source: Any, image: bytes | str | None = None, *, unverified: str | None = None) -> bytes:
+    """The badge SVG with an `<openbadges:credential>` element first inside `<svg>`.
+
+    Every earlier credential element is removed; with `unverified` a red NOT VERIFIED band
+    (and a `<desc>` with the reason) is drawn over the picture.
+    """
     art = _ob3(source)
     root = _parse_svg(image if image is not None else default_badge_svg(art))
     for old in list(root.iter(f"{{{OB3_NS}}}credential")):
         old.getparent().remove(old)
+    if unverified is not None:
+        _stamp_svg(root, unverified)
     element = etree.Element(f"{{{OB3_NS}}}credential", nsmap={"openbadges": OB3_NS})
     if art.is_compact:
         element.set("verify", str(art.raw))
@@ -118,6 +159,34 @@ def bake_svg(source: Any, image: bytes | str | None = None) -> bytes:
     root.insert(0, element)
     etree.cleanup_namespaces(root, top_nsmap={"openbadges": OB3_NS})
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _svg_size(root: Any) -> tuple[float, float, float, float]:
+    """(x, y, width, height) of the picture's coordinate system: its viewBox, else width/height, else 400."""
+    box = (root.get("viewBox") or "").replace(",", " ").split()
+    try:
+        if len(box) == 4:
+            x, y, w, h = (float(v) for v in box)
+            return x, y, w, h
+        return 0.0, 0.0, float(root.get("width", "400").rstrip("px")), float(root.get("height", "400").rstrip("px"))
+    except ValueError:
+        return 0.0, 0.0, 400.0, 400.0
+
+
+def _stamp_svg(root: Any, reason: str) -> None:
+    """Draw the NOT VERIFIED band last (on top of everything) and say why in a <desc>."""
+    x, y, w, h = _svg_size(root)
+    band = h / 6
+    group = etree.SubElement(root, f"{{{SVG_NS}}}g", attrib={"id": "edcissuer-not-verified"})
+    desc = etree.SubElement(group, f"{{{SVG_NS}}}desc")
+    desc.text = f"{STAMP}: {reason}"
+    etree.SubElement(group, f"{{{SVG_NS}}}rect", attrib={
+        "x": f"{x:g}", "y": f"{y + (h - band) / 2:g}", "width": f"{w:g}", "height": f"{band:g}", "fill": "#b00020"})
+    text = etree.SubElement(group, f"{{{SVG_NS}}}text", attrib={
+        "x": f"{x + w / 2:g}", "y": f"{y + h / 2:g}", "text-anchor": "middle", "dominant-baseline": "middle",
+        "font-family": "Noto Sans, DejaVu Sans, Arial, sans-serif", "font-weight": "bold",
+        "font-size": f"{min(band * 2 / 3, w / 8):g}", "fill": "#ffffff"})
+    text.text = STAMP
 
 
 # --- default badge art --------------------------------------------------------------------

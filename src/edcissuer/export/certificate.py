@@ -10,6 +10,12 @@ PDF: fpdf2 (pure Python) with Noto Sans (fonts.py), so Greek, Cyrillic and every
 script name prints; only without any Unicode font does it fall back to Latin-1 core fonts
 with characters transliterated. HTML: one self-contained file, every value escaped, the QR
 and a local logo embedded as data: URIs.
+
+A certificate of a credential whose proof did not verify is made only on request
+(`export_credential(..., unverified=True)`, CLI `--unverified`); it is then stamped NOT
+VERIFIED so no reader takes it for the issuer's word: a red banner with the failing
+checks above the title, the same words across every PDF page, in the PDF title and
+footer and in the HTML page title.
 """
 from __future__ import annotations
 
@@ -20,10 +26,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import ExportError
+from ..errors import ExportError, InputError
+from ..files import read_input
 from ..models import vocab
 from ..models.elements import ELEMENT_KEYS, Body, Elements
-from .artefact import SignedArtefact, load_artefact, pick
+from .artefact import STAMP, SignedArtefact, load_artefact, pick
 from .qr import credential_qr
 
 MODEL_LABELS = {
@@ -34,6 +41,7 @@ MODEL_LABELS = {
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)
 _GREY = (90, 90, 90)
+_RED = (176, 0, 32)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class CertificateContent:
     security: str
     logo: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    unverified: str | None = None   # why the proof failed; set only for an export forced with --unverified
 
 
 def _date(value: str | None) -> str:
@@ -172,14 +181,18 @@ def _read_logo(logo: bytes | str | Path | None) -> bytes | None:
     if logo is None or isinstance(logo, bytes):
         return logo
     try:
-        return Path(logo).read_bytes()
-    except OSError as exc:
-        raise ExportError(f"cannot read the logo file: {exc.strerror}", field="logo", value=str(logo)) from exc
+        return read_input(Path(logo), what="logo file")
+    except InputError as exc:
+        raise ExportError(exc.message, field="logo", value=str(logo)) from exc
 
 
 def certificate_content(source: Any, *, verify_url: str | None = None, lang: str | None = None,
-                        logo: bytes | str | Path | None = None) -> CertificateContent:
-    """The certificate's text and QR, read from the signed credential."""
+                        logo: bytes | str | Path | None = None, unverified: str | None = None) -> CertificateContent:
+    """The certificate's text and QR, read from the signed credential.
+
+    This does not verify the credential (`export_credential` does, first). `unverified`
+    is the reason a forced export did not verify: the page is then stamped NOT VERIFIED.
+    """
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
     el = art.elements
     qr_png, kind, text = credential_qr(art, verify_url=verify_url, fmt="png")
@@ -192,7 +205,7 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
         learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=_date(el.issued),
         alliance=pick(el.alliance, lang) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
-        security=art.mechanism.description, logo=_read_logo(logo))
+        security=art.mechanism.description, logo=_read_logo(logo), unverified=unverified)
     if content.alliance_logo_url and content.logo is None:
         content.notes.append(f"Alliance logo: {content.alliance_logo_url} (not embedded: pass a local logo file)")
     return content
@@ -231,6 +244,8 @@ th{text-align:left;vertical-align:top;width:34%;color:#003399;padding:6px 8px 6p
 td{vertical-align:top;padding:6px 0;border-top:1px solid #ddd;overflow-wrap:anywhere}
 h2{font-size:16px;color:#003399;margin:18px 28px 0}
 footer{margin:16px 28px 0;font-size:12px;color:#5a5a5a;overflow-wrap:anywhere}
+.unverified{background:#b00020;color:#fff;padding:12px 28px;font-size:15px;overflow-wrap:anywhere}
+.unverified strong{font-size:24px;letter-spacing:.1em;display:block}
 @media print{body{background:#fff}.page{box-shadow:none;margin:0}}
 """
 
@@ -255,18 +270,22 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
     notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
     qr = base64.b64encode(c.qr_png).decode("ascii")
     html_lang = e(lang or "en")
+    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>This credential\'s signature did not '
+             f'verify: {e(c.unverified)}. Do not rely on this page.</div>\n' if c.unverified is not None else "")
+    title_stamp = f"{STAMP} - " if c.unverified is not None else ""
+    footer_stamp = f"<div><strong>{STAMP}</strong>: {e(c.unverified)}</div>" if c.unverified is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{e(c.title)} - {e(c.learner)}</title>
+<title>{title_stamp}{e(c.title)} - {e(c.learner)}</title>
 <style>{_CSS}</style>
 </head>
 <body>
 <div class="page">
-<header><div><div class="kind">EUROPEAN MICRO-CREDENTIAL</div>{alliance}</div>{logo_html}</header>
+{stamp}<header><div><div class="kind">EUROPEAN MICRO-CREDENTIAL</div>{alliance}</div>{logo_html}</header>
 <div class="top">
 <div>
 <h1>{e(c.title)}</h1>
@@ -286,6 +305,7 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
 <div>Verify: {link}</div>
 <div>Credential: {e(c.credential_id or "")} - {e(c.security)}</div>
 {notes}
+{footer_stamp}
 <div>This page summarises a digitally signed credential; the signed credential file is authoritative.</div>
 </footer>
 </div>
@@ -304,9 +324,19 @@ def _pdf(c: CertificateContent) -> bytes:
 
     font_path = unicode_font_path()
     footer_text = f"{c.credential_id or ''} - {c.security}"
+    if c.unverified is not None:
+        footer_text = f"{STAMP} - {footer_text}"
 
     class _Doc(FPDF):
         def footer(self) -> None:
+            if c.unverified is not None:
+                # across every page, drawn last and translucent: on top of the content, which stays readable
+                with self.local_context(fill_opacity=0.22):
+                    self.set_font(family, "B", 64)
+                    self.set_text_color(*_RED)
+                    with self.rotation(45, x=self.w / 2, y=self.h / 2):
+                        self.set_xy(0, self.h / 2 - 15)
+                        self.cell(self.w, 30, STAMP, align="C")
             self.set_y(-12)
             self.set_font(family, "", 7.5)
             self.set_text_color(*_GREY)
@@ -334,7 +364,7 @@ def _pdf(c: CertificateContent) -> bytes:
     else:
         family = "helvetica"
         t = latin1
-    pdf.set_title(t(f"{c.title} - {c.learner}"))
+    pdf.set_title(t(f"{STAMP} - {c.title} - {c.learner}" if c.unverified is not None else f"{c.title} - {c.learner}"))
     pdf.set_author(t(c.issuer))
     pdf.set_subject("European micro-credential certificate")
     pdf.set_creator("edcissuer")
@@ -364,10 +394,23 @@ def _pdf(c: CertificateContent) -> bytes:
         except Exception as exc:  # noqa: BLE001 - fpdf2/Pillow raise many types for a bad image
             raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
 
+    top = 28
+    if c.unverified is not None:
+        pdf.set_fill_color(*_RED)
+        pdf.rect(0, 22, pdf.w, 16, style="F")
+        pdf.set_xy(15, 23.5)
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_font(family, "B", 14)
+        pdf.cell(w, 6, STAMP, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font(family, "", 7.5)
+        reason = f"The signature did not verify: {c.unverified}"
+        pdf.cell(w, 5, t(reason if len(reason) <= 150 else reason[:147] + "..."))
+        top = 44
+
     # title block (left) and QR (right)
     qr_size = 38
     text_w = w - qr_size - 6
-    pdf.set_xy(15, 28)
+    pdf.set_xy(15, top)
     pdf.set_text_color(*_BLUE)
     pdf.set_font(family, "B", 18)
     pdf.multi_cell(text_w, 8, t(c.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -389,12 +432,13 @@ def _pdf(c: CertificateContent) -> bytes:
     title_bottom = pdf.get_y()
     import io
 
-    pdf.image(io.BytesIO(c.qr_png), x=pdf.w - 15 - qr_size, y=26, w=qr_size, h=qr_size)
-    pdf.set_xy(pdf.w - 15 - qr_size, 26 + qr_size)
+    qr_top = top - 2
+    pdf.image(io.BytesIO(c.qr_png), x=pdf.w - 15 - qr_size, y=qr_top, w=qr_size, h=qr_size)
+    pdf.set_xy(pdf.w - 15 - qr_size, qr_top + qr_size)
     pdf.set_font(family, "", 8)
     pdf.set_text_color(*_GREY)
     pdf.cell(qr_size, 4, "Scan to verify", align="C")
-    pdf.set_y(max(title_bottom + 3, 26 + qr_size + 6))
+    pdf.set_y(max(title_bottom + 3, qr_top + qr_size + 6))
 
     def table(rows: list[tuple[str, list[str]]]) -> None:
         from fpdf.fonts import FontFace
@@ -422,7 +466,9 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.ln(4)
     pdf.set_font(family, "", 8.5)
     pdf.set_text_color(*_GREY)
+    stamp_lines = [f"{STAMP}: {c.unverified}"] if c.unverified is not None else []
     for line in [f"Verify: {c.verify_text}", f"Credential: {c.credential_id or ''} - {c.security}", *c.notes,
+                 *stamp_lines,
                  "This certificate summarises a digitally signed credential; the signed credential file "
                  "is authoritative."]:
         pdf.multi_cell(w, 4.2, t(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

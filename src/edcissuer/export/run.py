@@ -1,8 +1,16 @@
 """One entry point for every export, so the CLI (and a registrar's script) call one function.
 
-`export_credential(sources, "pdf", verify_url=...)` returns the bytes to write, a suggested
-file name and any companion files (an offer's QR code, the issuer metadata), plus notes to
-show the user (e.g. the transaction PIN of an offer, which travels separately).
+`export_credential(sources, "pdf", now=..., verify_url=...)` returns the bytes to write, a
+suggested file name and any companion files (an offer's QR code, the issuer metadata),
+plus notes to show the user (e.g. the transaction PIN of an offer, which travels
+separately, or that a seal's chain was not checked).
+
+Before any carrier is made, every credential's proof is verified by its securing
+mechanism as of `now` (authentic.py); one that fails is refused with the failing check
+named. `unverified=True` lets it through only into carriers a person reads (PDF, HTML,
+baked PNG/SVG), each stamped NOT VERIFIED; carriers a machine reads and acts on (QR,
+presentation, wallet offer, Europass file) are refused with it, since no stamp would
+reach the wallet or verifier that consumes them (docs/exports.md).
 """
 from __future__ import annotations
 
@@ -13,11 +21,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+
 from ..crypto.keys import KeyPair
-from ..errors import ExportError
-from .artefact import SignedArtefact, load_artefact
+from ..errors import ExportError, InputError
+from ..files import read_input
+from .artefact import STAMP, SignedArtefact, load_artefact
+from .authentic import Authenticity, require_authentic
 
 TARGETS = ("vp", "qr", "png", "svg", "offer", "europass", "pdf", "html")
+#: carriers a person reads, which can show a NOT VERIFIED stamp; the others are refused with --unverified
+STAMPABLE = ("png", "svg", "pdf", "html")
 
 
 @dataclass
@@ -38,17 +52,32 @@ def _stem(art: SignedArtefact) -> str:
     return ascii_slug(pick(art.elements.title), 60) or "credential"
 
 
+def _read_file(path: Path, what: str, field: str) -> bytes:
+    """A user's file, read bounded and only if regular (files.read_input)."""
+    try:
+        return read_input(path, what=what)
+    except InputError as exc:
+        raise ExportError(exc.message, field=field, value=str(path)) from exc
+
+
 def _json(obj: Any) -> bytes:
     return (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def export_credential(sources: Sequence[Any], target: str, *, now: datetime | None = None,
+def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
+                      trust_anchors: Sequence[x509.Certificate] = (), did_web_dir: Path | None = None,
+                      unverified: bool = False,
                       holder: KeyPair | None = None, challenge: str | None = None, domain: str | None = None,
                       verify_url: str | None = None, qr_format: str = "png", qr_content: str = "auto",
                       image: bytes | Path | None = None, logo: bytes | Path | None = None, lang: str | None = None,
                       credential_issuer: str | None = None, issuer_name: str | None = None,
                       tx_code_length: int | None = None) -> Exported:
-    """Export signed credential(s) to `target` (one of TARGETS); ExportError says what is missing."""
+    """Export signed credential(s) to `target` (one of TARGETS); ExportError says what is missing.
+
+    Each credential's proof is verified first, as of `now`, with `trust_anchors` for JAdES
+    seals and `did_web_dir` for local did:web issuers; one that fails is refused (the error's
+    field is the failing check id) unless `unverified` and the target is in STAMPABLE.
+    """
     if target not in TARGETS:
         raise ExportError(f"unknown export {target!r}; use one of {', '.join(TARGETS)}", field="as", value=target)
     if not sources:
@@ -56,16 +85,40 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime | No
     if target != "vp" and len(sources) != 1:
         raise ExportError(f"--as {target} takes one credential ({len(sources)} given); only a presentation "
                           "carries several", field="credential")
+    if unverified and target not in STAMPABLE:
+        raise ExportError(f"--unverified is refused for --as {target}: a {target} is read by a machine, which no "
+                          f"{STAMP} stamp would reach; only {', '.join(STAMPABLE)} can be stamped",
+                          field="unverified", value=target)
+
+    def authentic(art: SignedArtefact, label: str = "the credential") -> Authenticity:
+        return require_authentic(art, now=now, trust_anchors=trust_anchors, did_web_dir=did_web_dir,
+                                 unverified=unverified, label=label)
+
     if target == "vp":
-        if holder is None or not challenge or not domain or now is None:
+        if holder is None or not challenge or not domain:
             raise ExportError("a presentation needs the learner's key (--holder-key) and the verifier's "
                               "--challenge and --domain", field="holder-key" if holder is None else "challenge")
         from .presentation import create_presentation
 
-        vp = create_presentation(sources, holder, challenge=challenge, domain=domain, now=now)
-        return Exported(_json(vp), "presentation.json", "application/vp")
+        arts = [load_artefact(s) for s in sources]
+        notes = [n for i, a in enumerate(arts, 1) for n in authentic(a, f"credential {i}").notes()]
+        vp = create_presentation(arts, holder, challenge=challenge, domain=domain, now=now)
+        return Exported(_json(vp), "presentation.json", "application/vp", notes=notes)
     art = load_artefact(sources[0])
+    checked = authentic(art)
+    exported = _carrier(art, target, checked, verify_url=verify_url, qr_format=qr_format, qr_content=qr_content,
+                        image=image, logo=logo, lang=lang, credential_issuer=credential_issuer,
+                        issuer_name=issuer_name, tx_code_length=tx_code_length)
+    exported.notes[:0] = checked.notes()
+    return exported
+
+
+def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_url: str | None, qr_format: str,
+             qr_content: str, image: bytes | Path | None, logo: bytes | Path | None, lang: str | None,
+             credential_issuer: str | None, issuer_name: str | None, tx_code_length: int | None) -> Exported:
+    """The carrier of one credential whose authenticity was checked (stamped when it failed)."""
     stem = _stem(art)
+    stamp = checked.reason() or None
     if target == "qr":
         from .qr import credential_qr
 
@@ -78,14 +131,10 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime | No
         from .baking import bake_png, bake_svg
 
         if isinstance(image, Path):
-            try:
-                image = image.read_bytes()
-            except OSError as exc:
-                raise ExportError(f"cannot read the badge image: {exc.strerror}", field="image",
-                                  value=str(image)) from exc
+            image = _read_file(image, "badge image", "image")
         if target == "png":
-            return Exported(bake_png(art, image), f"{stem}-badge.png", "image/png")
-        return Exported(bake_svg(art, image), f"{stem}-badge.svg", "image/svg+xml")
+            return Exported(bake_png(art, image, unverified=stamp), f"{stem}-badge.png", "image/png")
+        return Exported(bake_svg(art, image, unverified=stamp), f"{stem}-badge.svg", "image/svg+xml")
     if target == "europass":
         from .europass import europass_export
 
@@ -95,7 +144,7 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime | No
     if target in ("pdf", "html"):
         from .certificate import certificate_content, certificate_html, certificate_pdf
 
-        content = certificate_content(art, verify_url=verify_url, lang=lang, logo=logo)
+        content = certificate_content(art, verify_url=verify_url, lang=lang, logo=logo, unverified=stamp)
         if target == "pdf":
             return Exported(certificate_pdf(content), f"{stem}-certificate.pdf", "application/pdf",
                             notes=content.notes)
