@@ -232,3 +232,14 @@ def test_no_bundled_context_aliases_a_term_to_a_keyword_that_hides_data():
                     walk(item)
 
         walk(doc)
+
+
+def test_an_export_of_the_altered_document_is_refused(elm_signed):
+    from edcissuer.export.authentic import check_authenticity
+    from edcissuer.securing.artefact import load_artefact
+
+    path, key, shown = ELM_ATTACKS["ects 5 shown as 60"]
+    attacked = alias_attack(elm_signed, path, key, shown)
+    result = check_authenticity(load_artefact(attacked), now=NOW)
+    assert [c.name for c in result.failures] == ["contexts"]
+    assert not check_authenticity(load_artefact(elm_signed), now=NOW).failures

@@ -25,6 +25,7 @@ from cryptography import x509
 
 from ..checks import CheckId
 from ..errors import ExportError
+from ..ld.guard import guard_problem
 from ..results import CheckResult
 from ..verify import VerifyOptions
 from .artefact import STAMP, SignedArtefact
@@ -71,6 +72,10 @@ def check_authenticity(art: SignedArtefact, *, now: datetime, trust_anchors: Seq
     checks = tuple(outcome.checks)
     unchecked = tuple(c for c in checks if _unchecked_chain(c))
     failures = [c for c in checks if not c.passed and not _unchecked_chain(c)]
+    problem = guard_problem(outcome.credential) if outcome.credential is not None else None
+    if problem is not None:  # a JSON that may show what its graph does not is no credential to print
+        guard = CheckResult(CheckId.CONTEXTS, False, str(problem), {"field": problem.path})
+        checks, failures = (*checks, guard), [*failures, guard]
     if not any(c.name == CheckId.PROOF and c.passed for c in checks) and not failures:
         failures.append(CheckResult(CheckId.PROOF, False, "the securing mechanism reported no passed proof check"))
     return Authenticity(checks, tuple(failures), unchecked)
