@@ -1,4 +1,4 @@
-"""`edcissuer verify`: files and folders, policy and trust list, JSON/text, stack, exit codes 0/1/2."""
+"""`edcissuer verify`: files and folders, policy and trust list, JSON/text, stack, exit codes 0-5."""
 from __future__ import annotations
 
 import json
@@ -32,10 +32,10 @@ def validate(report):
     return report
 
 
-def test_folder_with_policy_and_trust_shows_each_decision_and_exits_one(demo, capsys):
+def test_folder_with_policy_and_trust_shows_each_decision_and_exits_five(demo, capsys):
     folder, _ = demo
     code, out, _ = run(capsys, "verify", folder, "--policy", STRICT, "--trust", TRUST, "--now", NOW)
-    assert code == 1  # the cooperative credential is not recognised
+    assert code == 5  # all authentic, trusted and complete; the cooperative credential is not recognised
     assert out.count("NOT RECOGNISED") == 2 and out.count("recognised with conditions") == 2
     assert "[FAIL] trusted_partners: delivering partner Vistula" in out
     assert "[COND] learning_outcomes:" in out and "-> condition: learning outcomes not aligned" in out
@@ -64,13 +64,20 @@ def test_with_conditions_is_still_exit_zero(demo, capsys):
 def test_without_policy_verification_only_and_existing_flags_still_work(demo, capsys):
     _, files = demo
     anchor = ROOT / "keys" / "demo-ca.DEMO-ONLY.pem"
+    # schema 3: an anchored seal without a trust list is authentic, but nobody said whose it is: exit 3
     code, out, _ = run(capsys, "verify", files["model1-single.elm"], "--trust-anchor", anchor, "--now", NOW, "--json",
                        "--did-web-dir", ROOT)
-    assert code == 0
+    assert code == 3
     report = validate(json.loads(out))
-    assert report["policy"] is None and report["credentials"][0]["decision"] == "verified"
+    entry = report["credentials"][0]
+    assert report["policy"] is None and entry["decision"] == "not verified"
+    assert entry["outcome"] == {"authentic": True, "issuerTrusted": "unchecked", "complete": True,
+                                "recognition": None, "accepted": False, "exitCode": 3}
     code, out, _ = run(capsys, "verify", files["model1-single.elm"], "--now", NOW)  # no anchor: chain unchecked
-    assert code == 1 and "[FAIL] trust.chain: no trust anchor configured" in out
+    assert code == 3 and "[--] check trust.chain: no trust anchor configured" not in out
+    assert "authentic: yes; issuer: unchecked; complete: yes" in out
+    code, out, _ = run(capsys, "verify", files["model1-single.elm"], "--trust", TRUST, "--now", NOW, "--json")
+    assert code == 0 and validate(json.loads(out))["credentials"][0]["decision"] == "verified"
 
 
 def test_stack_reports_total_towards_the_target(demo, capsys):
@@ -78,7 +85,8 @@ def test_stack_reports_total_towards_the_target(demo, capsys):
     code, out, _ = run(capsys, "verify", folder, "--policy", LENIENT, "--trust", TRUST, "--now", NOW, "--stack",
                        "--json")
     report = validate(json.loads(out))
-    assert code == 1 and report["stack"]["totalEcts"] == 5 and report["stack"]["reached"] is False
+    assert code == 5 and report["stack"]["totalEcts"] == 5 and report["stack"]["reached"] is False
+    assert report["summary"]["result"] == "stack target not reached"
     assert report["stack"]["target"] == {"ects": 10, "eqf": 4,
                                          "name": "Upskilling track: data and sustainability"}
 
@@ -129,7 +137,8 @@ def test_each_bad_file_gets_an_entry_with_a_clear_reason_and_the_good_one_is_sti
 
     def reason(name):
         entry = by_name[name]
-        assert entry["decision"] == "not recognised" and entry["verified"] is False
+        assert entry["decision"] == "not recognised" and entry["outcome"]["authentic"] is False
+        assert entry["outcome"]["exitCode"] == 1
         return " ".join(f"{r['rule']}: {r['reason']}" for r in entry["reasons"])
 
     assert "malformed JSON" in reason("b-malformed.json")
@@ -177,7 +186,7 @@ def test_status_dir_builds_the_status_checker_when_available(demo, capsys, tmp_p
     except ImportError:
         assert code == 2 and "edcissuer.status.bitstring" in err
     else:
-        assert code == 0, err  # the credential has no status entry, so the checker is never asked
+        assert code == 3, err  # no status entry, so the checker is never asked; no trust list: 3
 
 
 def test_argparse_errors_exit_two_without_traceback(demo):

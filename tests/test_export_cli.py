@@ -114,7 +114,7 @@ def test_verify_cli_reads_a_baked_badge(files, tmp_path, capsys):
     assert run(capsys, "export", files / "ob3.jsonld", "--as", "png", "-o", badge)[0] == 0
     code = main(["verify", str(badge), "--now", "2026-11-24T12:00:00Z"])
     out = capsys.readouterr().out
-    assert code == 0 and "verified" in out
+    assert code == 3 and "authentic: yes; issuer: unchecked" in out  # no --trust: authentic, issuer unchecked
 
 
 def test_demo_section_round_trips_every_carrier(records, demo_keys, tmp_path):

@@ -47,7 +47,13 @@ def test_json_and_text_tell_the_same_decisions(demo):
     report = assess(folder, policy=STRICT, trust=TRUST, options=options())
     data = report.to_dict()
     text = report.to_text()
-    assert data["outcome"] == "not recognised" and data["ok"] is False and report.exit_code == 1
+    # every credential is authentic, trusted and complete; the cooperative one is not recognised: exit 5
+    assert data["outcome"] == "not recognised" and data["ok"] is False and report.exit_code == 5
+    assert data["summary"] == {"credentials": 6, "authentic": 6, "issuerTrusted": 6, "issuerUntrusted": 0,
+                               "issuerUnchecked": 0, "complete": 6, "recognised": 4, "accepted": 4,
+                               "exitCode": 5, "result": "not recognised"}
+    assert text.splitlines()[1] == ("result: not recognised (exit 5): 6 credential(s); authentic 6/6; "
+                                    "issuer trusted 6/6; complete 6/6; recognised 4/6")
     for entry in data["credentials"]:
         name = entry["source"].rsplit("/", 1)[-1]
         line = next(line for line in text.splitlines() if line.startswith(name))
@@ -96,3 +102,62 @@ def test_the_report_schema_lists_exactly_the_stable_check_ids():
     schema = json.loads((ROOT / "docs" / "recognition-report.schema.json").read_text(encoding="utf-8"))
     check = next(d for d in schema["$defs"].values() if d.get("required") == ["name", "passed", "reason", "details"])
     assert check["properties"]["name"]["enum"] == [c.value for c in CheckId]
+
+
+# --------------------------------------------------------------------------- four answers, one exit code
+
+
+@pytest.fixture(scope="module")
+def incomplete(tmp_path_factory, records, demo_keys):
+    """An authentic credential from a listed issuer that lacks an Annex I element (its ECTS)."""
+    from edcissuer.issue import map_record, secure
+
+    credential = map_record(records["model1-single"], "ob3")
+    credential["issuer"]["id"] = demo_keys.issuer.did_key  # what issue() does for a did:key signer
+    del credential["credentialSubject"]["achievement"]["creditsAvailable"]
+    credential["credentialSubject"].pop("creditsEarned", None)
+    path = tmp_path_factory.mktemp("incomplete") / "no-ects.ob3.jsonld"
+    path.write_text(secure(credential, demo_keys.issuer, fmt="ob3", proof="eddsa-rdfc-2022", now=NOW).serialize())
+    return path
+
+
+def test_each_answer_is_separate_and_the_exit_code_names_the_first_stage_failed(demo, incomplete, tmp_path):
+    _, files = demo
+    good = files["model1-single.ob3"]
+    tampered = tmp_path / "tampered.jsonld"
+    doc = json.loads(good.read_text())
+    doc["validFrom"] = "2020-01-01T00:00:00Z"
+    tampered.write_text(json.dumps(doc))
+
+    def run(paths, **kw):
+        return assess(paths, options=options(), **kw)
+
+    accepted = run(good, trust=TRUST, policy=STRICT)
+    assert accepted.exit_code == 0 and accepted.ok and accepted.result == "accepted"
+    assert accepted.credentials[0].outcome() == {"authentic": True, "issuerTrusted": "trusted", "complete": True,
+                                                 "recognition": "recognised", "accepted": True, "exitCode": 0}
+    unchecked = run(good, policy=LENIENT)  # the lenient policy recognises it with conditions; trust is unchecked
+    assert unchecked.credentials[0].recognition == "recognised with conditions"
+    assert unchecked.exit_code == 3 and unchecked.summary()["issuerUnchecked"] == 1
+    no_ects = run(incomplete, trust=TRUST)
+    entry = no_ects.credentials[0]
+    assert (entry.authentic, entry.issuer_trust, entry.complete) == (True, "trusted", False)
+    assert no_ects.exit_code == 4 and no_ects.result == "incomplete"
+    assert run(files["model2-cooperative.ob3"], trust=TRUST, policy=STRICT).exit_code == 5
+    forged = run(tampered, trust=TRUST)
+    assert not forged.credentials[0].authentic and forged.exit_code == 1
+    # the first failed stage wins across credentials
+    assert run([good, tampered], policy=STRICT).exit_code == 1
+    assert run([files["model2-cooperative.ob3"], incomplete, good], policy=STRICT).exit_code == 3
+    assert run([files["model2-cooperative.ob3"], incomplete], trust=TRUST, policy=STRICT).exit_code == 4
+
+
+def test_a_stack_reached_by_credentials_of_unchecked_issuers_exits_three(demo):
+    from recognition_helpers import policy
+
+    _, files = demo
+    target = policy({"ects": {"min": 1}}, target={"ects": 5})
+    report = assess(files["model1-single.ob3"], policy=target, options=options(), stack=True)
+    assert report.stack.reached and report.exit_code == 3 and report.result == "issuer not trusted"
+    trusted = assess(files["model1-single.ob3"], policy=target, trust=TRUST, options=options(), stack=True)
+    assert trusted.exit_code == 0

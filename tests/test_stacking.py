@@ -53,7 +53,7 @@ def test_stack_counts_distinct_recognised_credentials_of_one_learner(folder):
     assert rows[4][2].startswith("another learner: learner id did:key:z6MkgD3p")
     assert report.stack.learner.display == "Ana Ferreira"
     assert report.stack.total_ects == 10
-    assert report.stack.reached is False and report.exit_code == 1
+    assert report.stack.reached is False and report.exit_code == 5  # schema 3: 5 = target not reached
     assert report.stack.entries[1].duplicate_of.endswith("a1-data-literacy.elm.jades.json")
 
 

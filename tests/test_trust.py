@@ -1,11 +1,16 @@
 """Trust list and the issuer-/partner-trust checks, on real sealed and signed credentials."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from conftest import NOW
-from recognition_helpers import KEYS, TRUST, options, trust_toml, write_issued
+from cryptography.hazmat.primitives import serialization
+from recognition_helpers import KEYS, STRICT, TRUST, options, trust_toml, write_issued
 
+from edcissuer.crypto.demo_pki import generate_demo_ca, issue_seal_certificate
 from edcissuer.errors import InputError
+from edcissuer.issue import issue
 from edcissuer.recognition import assess, load_trust_list
 from edcissuer.recognition.findings import normalise_legal_identifier
 
@@ -119,14 +124,127 @@ def test_issuer_listed_by_public_key_only_is_trusted(records, demo_keys, tmp_pat
 
 
 def test_seal_matches_by_eidas_organization_identifier_of_the_certificate(issued, tmp_path):
-    # the demo seal certificate carries organizationIdentifier VATPT-500123456 (Lusitania's VAT number)
+    # the demo seal certificate carries organizationIdentifier VATPT-500123456 (Lusitania's VAT number);
+    # since report schema 3 that counts only through an anchor that vouches for the identifier
     trust = trust_toml(tmp_path, f'[[anchor]]\ncertificate = "{KEYS}/demo-ca.DEMO-ONLY.pem"\n'
+                                 'vouches_for = ["PT500123456", "DE811234567"]\n'
                                  '[[institution]]\nname = "Lusitania"\nlegal_identifiers = ["PT500123456"]\n'
                                  '[[institution]]\nname = "Rheinau"\nlegal_identifiers = ["DE811234567"]\n')
     lusitania = check(one(issued["model1-single.elm"], trust=trust), "trust.issuer")
     assert lusitania.passed and "seal organizationIdentifier" in lusitania.details["matchedBy"]
     rheinau = check(one(issued["model2-cooperative.elm"], trust=trust), "trust.issuer")
     assert not rheinau.passed and "organizationIdentifier VATPT-500123456" in rheinau.reason
+
+
+# --------------------------------------------------------------------------- anchors vouch for organisations
+
+
+ROGUE_CA = "My Own Seal CA (DEMO - NOT TRUSTED)"
+
+
+@pytest.fixture(scope="module")
+def rogue(tmp_path_factory, records):
+    """A second CA (one's own) and a seal it issued carrying Lusitania's legal identifier, sealing
+    Lusitania's credential: the chain holds, the identifier is a lie."""
+    folder = tmp_path_factory.mktemp("rogue")
+    start, end = NOW - timedelta(days=1), NOW + timedelta(days=365)
+    ca = generate_demo_ca(not_before=start, not_after=end, common_name=ROGUE_CA, key_type="p256")
+    seal = issue_seal_certificate(ca, organization="Not the University of Lusitania",
+                                  organization_identifier="VATPT-500123456", country="PT",
+                                  not_before=start, not_after=end, key_type="p256")
+    (folder / "rogue-ca.pem").write_bytes(ca.certificate.public_bytes(serialization.Encoding.PEM))
+    credential = folder / "forged.elm.jades.json"
+    credential.write_text(issue(records["model1-single"], fmt="elm", signer=seal, proof="jades",
+                                now=NOW).serialize())
+    return folder, credential
+
+
+def sample_list_with(tmp_path, extra):
+    """The sample trust list (paths made absolute) with `extra` TOML appended."""
+    path = tmp_path / "trust.toml"
+    path.write_text(TRUST.read_text().replace("../keys", str(KEYS)) + extra, encoding="utf-8")
+    return path
+
+
+def test_sample_trust_list_demo_ca_vouches_for_the_three_universities():
+    (anchor,) = load_trust_list(TRUST).anchor_entries
+    assert anchor.vouches_for == {"PT500123456", "DE811234567", "IT80001234567"}
+
+
+def test_a_seal_from_another_ca_carrying_a_listed_universitys_identifier_is_refused(rogue, tmp_path):
+    folder, forged = rogue
+    trust = sample_list_with(tmp_path, f'\n[[anchor]]\nname = "{ROGUE_CA}"\n'
+                                       f'certificate = "{folder}/rogue-ca.pem"\nvouches_for = ["DE811234567"]\n')
+    entry = one(forged, trust=trust)
+    assert check(entry, "trust.chain").passed  # the rogue CA is an anchor: the chain itself holds
+    result = check(entry, "trust.issuer")
+    assert not result.passed and result.details["state"] == "untrusted"
+    assert "organizationIdentifier VATPT-500123456" in result.reason
+    assert f"trust anchor '{ROGUE_CA}'" in result.reason and "vouch for PT500123456" in result.reason
+    assert entry.authentic and entry.issuer_trust == "untrusted" and entry.exit_code == 3
+
+
+def test_the_same_seal_is_refused_under_a_policy_and_by_the_cli(rogue, tmp_path, capsys):
+    from edcissuer.cli import main
+
+    folder, forged = rogue
+    trust = sample_list_with(tmp_path, f'\n[[anchor]]\nname = "{ROGUE_CA}"\ncertificate = "{folder}/rogue-ca.pem"\n')
+    report = assess(forged, policy=STRICT, trust=trust, options=options())
+    assert report.credentials[0].decision.outcome == "not recognised" and report.exit_code == 3
+    assert report.credentials[0].decision.reasons[0].rule == "trusted_issuer"
+    code = main(["verify", str(forged), "--trust", str(trust), "--policy", str(STRICT), "--now", "2026-11-24T12:00:00Z"])
+    assert code == 3 and "vouch for PT500123456" in capsys.readouterr().out
+
+
+def test_a_seal_chaining_only_to_an_anchor_outside_the_trust_list_vouches_for_nobody(rogue):
+    folder, forged = rogue
+    from edcissuer.crypto.x509 import load_certificates
+
+    anchor = load_certificates((folder / "rogue-ca.pem").read_bytes())
+    report = assess(forged, trust=TRUST, options=options(trust_anchors=tuple(anchor)))
+    result = check(report.credentials[0], "trust.issuer")
+    assert check(report.credentials[0], "trust.chain").passed
+    assert not result.passed and "chains to no anchor of the trust list" in result.reason
+    assert "PT500123456" in result.reason
+
+
+def test_the_legitimate_seal_is_still_trusted_by_identifier_through_the_vouching_anchor(issued, rogue, tmp_path):
+    folder, _ = rogue
+    trust = trust_toml(tmp_path, f'[[anchor]]\ncertificate = "{KEYS}/demo-ca.DEMO-ONLY.pem"\n'
+                                 'vouches_for = ["VATPT-500123456"]\n'          # any spelling
+                                 f'[[anchor]]\nname = "{ROGUE_CA}"\ncertificate = "{folder}/rogue-ca.pem"\n'
+                                 '[[institution]]\nname = "Lusitania"\nlegal_identifiers = ["PT500123456"]\n')
+    entry = one(issued["model1-single.elm"], trust=trust)
+    result = check(entry, "trust.issuer")
+    assert result.passed, result.reason
+    assert result.details["matchedBy"] == ["legal identifier", "seal organizationIdentifier"]
+    assert entry.issuer_trust == "trusted" and entry.exit_code == 0
+
+
+def test_an_anchor_without_vouches_for_vouches_for_no_identifier(issued, tmp_path):
+    trust = trust_toml(tmp_path, f'[[anchor]]\nname = "Demo CA"\ncertificate = "{KEYS}/demo-ca.DEMO-ONLY.pem"\n'
+                                 '[[institution]]\nname = "Lusitania"\nlegal_identifiers = ["PT500123456"]\n')
+    result = check(one(issued["model1-single.elm"], trust=trust), "trust.issuer")
+    assert not result.passed
+    assert "trust anchor 'Demo CA', which the trust list does not allow to vouch for PT500123456" in result.reason
+
+
+def test_a_pinned_seal_certificate_is_trusted_by_its_fingerprint_whatever_the_anchor_vouches_for(issued, tmp_path):
+    trust = trust_toml(tmp_path, f'[[anchor]]\ncertificate = "{KEYS}/demo-ca.DEMO-ONLY.pem"\n'
+                                 f'[[institution]]\nname = "Lusitania"\nfingerprints = ["{SEAL_FP}"]\n'
+                                 'ids = ["did:web:credentials.univ-lusitania.example"]\n')
+    result = check(one(issued["model1-single.elm"], trust=trust), "trust.issuer")
+    assert result.passed, result.reason
+    assert result.details["matchedBy"] == ["id", "seal certificate fingerprint"]
+
+
+def test_an_unanchored_seal_is_authentic_but_its_issuer_is_not_trusted_even_when_pinned(issued, tmp_path):
+    trust = trust_toml(tmp_path, f'[[institution]]\nname = "Lusitania"\nfingerprints = ["{SEAL_FP}"]\n'
+                                 'ids = ["did:web:credentials.univ-lusitania.example"]\n')
+    entry = one(issued["model1-single.elm"], trust=trust)
+    result = check(entry, "trust.issuer")
+    assert not result.passed and "the seal certificate is not anchored (trust.chain: no trust anchor" in result.reason
+    assert entry.authentic and entry.complete and entry.issuer_trust == "untrusted" and entry.exit_code == 3
 
 
 def test_trust_list_anchors_verify_jades_seals_without_other_anchors(issued):
@@ -137,10 +255,13 @@ def test_trust_list_anchors_verify_jades_seals_without_other_anchors(issued):
 
 
 def test_without_a_trust_list_trust_is_reported_unchecked_not_passed(issued):
+    # schema 3: an authentic credential whose issuer nobody checked is not "verified" (it was in 2)
     entry = one(issued["model1-single.ob3"])
     result = check(entry, "trust.issuer")
     assert not result.passed and result.details["state"] == "unchecked"
-    assert entry.valid and entry.decision.outcome == "verified"
+    assert entry.authentic and entry.complete and entry.issuer_trust == "unchecked"
+    assert entry.decision.outcome == "not verified" and entry.exit_code == 3
+    assert entry.decision.reasons[0].reason == "no trust list given: the issuer's trust could not be established"
     assert not entry.trust.checked
 
 

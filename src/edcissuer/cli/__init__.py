@@ -1,6 +1,8 @@
 """Command-line interface: parse arguments, call one library function, render, exit.
 
 Exit codes: 0 success / valid, 1 invalid credential or refused record, 2 usage error.
+`verify` refines 0 and 1 (recognition.report, docs/recognition-report.md): 0 accepted,
+1 not authentic, 3 issuer not trusted or unchecked, 4 incomplete, 5 not recognised.
 A user error never shows a Python traceback: library errors carry the field that failed
 and are printed as `error: <field>: <message>`.
 """

@@ -2,8 +2,12 @@
 
 Verifies credentials (files, or folders walked for *.json, *.jsonld, *.jwt) and, with a
 policy, decides on their recognition; the report is `edcissuer.recognition.assess()`'s.
-Exit codes: 0 recognised (or verified, without a policy; with --stack: target reached),
-1 not recognised or invalid, 2 usage error (bad arguments, unreadable policy/trust list).
+Exit codes (docs/recognition-report.md), the first stage some credential fails:
+0 accepted (every credential authentic, issuer trusted, complete and, with --policy,
+recognised), 1 not authentic (or no credential), 2 usage error (bad arguments, unreadable
+policy/trust list), 3 authentic but an issuer not trusted or unchecked (no --trust),
+4 not a complete micro-credential, 5 not recognised by the policy (with --stack: target
+not reached; 3 when reached by a credential whose issuer is not trusted).
 """
 from __future__ import annotations
 
@@ -15,10 +19,9 @@ from pathlib import Path
 from ..crypto.x509 import load_certificates
 from ..errors import EdcIssuerError
 from ..recognition import assess, load_policy, load_trust_list
+from ..recognition.report import EXIT_USAGE
 from ..verify import StatusChecker, VerifyOptions
 from .common import moment
-
-EXIT_USAGE = 2
 
 
 class UsageError(Exception):
@@ -28,7 +31,10 @@ class UsageError(Exception):
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("verify", help="verify credentials and decide on their recognition",
                        description="Verify credentials (files or folders of *.json, *.jsonld, *.jwt) and, with "
-                                   "--policy, decide: recognised / recognised with conditions / not recognised.")
+                                   "--policy, decide: recognised / recognised with conditions / not recognised.",
+                       epilog="exit codes: 0 accepted (authentic, issuer trusted, complete, recognised); "
+                              "1 not authentic; 2 usage error; 3 issuer not trusted or unchecked (no --trust); "
+                              "4 incomplete; 5 not recognised (--stack: target not reached)")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--policy", type=Path, metavar="FILE", help="recognition policy (TOML)")
     p.add_argument("--trust", type=Path, metavar="FILE", help="trust list of issuers and seal anchors (TOML)")

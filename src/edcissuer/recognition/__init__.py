@@ -5,7 +5,9 @@ Public API (issue 5)::
     from edcissuer.recognition import assess
     report = assess(["inbox/"], policy="policy.toml", trust="trust-list.toml",
                     options=VerifyOptions(now=...), stack=False)
-    report.outcome, report.exit_code, report.to_dict(), report.to_text()
+    report.outcome, report.exit_code, report.summary(), report.to_dict(), report.to_text()
+    entry = report.credentials[0]
+    entry.authentic, entry.issuer_trust, entry.complete, entry.recognition   # the four answers
 """
 from __future__ import annotations
 
@@ -25,13 +27,31 @@ from .policy import (
     load_policy,
     parse_policy,
 )
-from .report import SCHEMA, CredentialAssessment, RecognitionReport
+from .report import (
+    EXIT_ACCEPTED,
+    EXIT_INCOMPLETE,
+    EXIT_ISSUER_NOT_TRUSTED,
+    EXIT_NOT_AUTHENTIC,
+    EXIT_NOT_RECOGNISED,
+    EXIT_USAGE,
+    SCHEMA,
+    CredentialAssessment,
+    RecognitionReport,
+)
 from .stacking import LearnerIdentity, StackResult, build_stack, same_learner
-from .trust import Institution, TrustList, TrustProbe, load_trust_list, parse_trust_list
+from .trust import (
+    Anchor,
+    Institution,
+    TrustList,
+    TrustProbe,
+    load_trust_list,
+    parse_trust_list,
+)
 
 __all__ = [
-    "DECISIONS", "NOT_RECOGNISED", "NOT_VERIFIED", "RECOGNISED", "SCHEMA", "SUFFIXES", "VERIFIED",
-    "WITH_CONDITIONS", "CredentialAssessment", "Decision", "Institution", "LearnerIdentity", "PartyTrust",
+    "DECISIONS", "EXIT_ACCEPTED", "EXIT_INCOMPLETE", "EXIT_ISSUER_NOT_TRUSTED", "EXIT_NOT_AUTHENTIC",
+    "EXIT_NOT_RECOGNISED", "EXIT_USAGE", "NOT_RECOGNISED", "NOT_VERIFIED", "RECOGNISED", "SCHEMA", "SUFFIXES",
+    "VERIFIED", "WITH_CONDITIONS", "Anchor", "CredentialAssessment", "Decision", "Institution", "LearnerIdentity", "PartyTrust",
     "Policy", "QAStanding", "Reason", "RecognitionReport", "StackResult", "TrustFindings", "TrustList",
     "TrustProbe", "assess", "assess_file", "build_stack", "collect_paths", "evaluate", "load_policy",
     "load_trust_list", "parse_policy", "parse_trust_list", "same_learner",

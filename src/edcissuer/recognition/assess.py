@@ -18,7 +18,7 @@ from ..verify import VerifyOptions, verify_all
 from .policy import Policy, evaluate, invalid, load_policy, verification_only
 from .report import CredentialAssessment, RecognitionReport
 from .stacking import build_stack, learner_identity
-from .trust import TrustList, TrustProbe, load_trust_list
+from .trust import UNEXPECTED, TrustList, TrustProbe, load_trust_list, unexpected
 
 SUFFIXES = (".json", ".jsonld", ".jwt", ".png", ".svg")
 
@@ -55,6 +55,11 @@ def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
         return [_input_failure(str(path), "input is nested too deeply to be a credential", policy)]
     except EdcIssuerError as exc:
         return [_input_failure(str(path), str(exc), policy)]
+    except UNEXPECTED as exc:
+        # a reader that trips over a hostile shape (an issuer that is a list, an id that is
+        # an object) must cost this file an entry, never the whole run a traceback
+        return [_input_failure(str(path), "the credential could not be read: a value has an unexpected type "
+                                          f"({unexpected(exc)})", policy)]
     seen = iter(probe.seen)
     out = []
     for i, result in enumerate(results):

@@ -506,8 +506,10 @@ def invalid(checks: Sequence[CheckResult], *, with_policy: bool) -> Decision:
 
 
 def verification_only(trust: TrustFindings | None) -> Decision:
-    """No policy: a verified credential is `verified`, unless a trust list is given and the issuer is not on it."""
-    if trust is None or not trust.checked:
-        return Decision(VERIFIED, ())
-    passed, text = _issuer_outcome(trust)
+    """No policy: an authentic, complete credential is `verified` only when its issuer is trusted.
+
+    Without a trust list the issuer is unchecked, so the credential is `not verified` (with
+    that reason): a signature alone says someone signed, not who (report schema 3).
+    """
+    passed, text = _issuer_outcome(trust or TrustFindings(checked=False))
     return Decision(VERIFIED if passed else NOT_VERIFIED, (Reason("trusted_issuer", passed, REQUIRED, text),))

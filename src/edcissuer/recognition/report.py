@@ -2,6 +2,13 @@
 
 Why one object: the CLI, the demo and a registrar's script must show the same decision
 with the same reasons; each renders `RecognitionReport`, nobody recomputes it.
+
+Each credential gets four separate answers, because "the signature verifies" says nothing
+about who signed: **authentic** (proof and binding hold, dates valid, not revoked),
+**issuer trusted** (on the trust list, signed with material listed for it, the seal
+anchored), **complete** (a conforming credential with the eleven elements) and
+**recognition** (the policy's decision). The exit code names the first of these stages
+at which some credential fell short, so a script cannot take "authentic" for "accepted".
 """
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..checks import POLICY_WEIGHED
+from ..checks import POLICY_WEIGHED, CheckId
 from ..models.elements import Elements
 from ..results import CheckResult
 from .findings import TrustFindings
@@ -26,7 +33,25 @@ from .policy import (
 from .stacking import LearnerIdentity, StackResult
 from .trust import TrustList
 
-SCHEMA = "edcissuer-recognition-report/2"
+SCHEMA = "edcissuer-recognition-report/3"
+
+TRUSTED, UNTRUSTED, UNCHECKED = "trusted", "untrusted", "unchecked"
+
+#: checks that are not about authenticity: whom to trust, and whether the credential is complete
+NOT_AUTHENTICITY: frozenset[str] = frozenset({*POLICY_WEIGHED, CheckId.TRUST_CHAIN, CheckId.CONFORMANCE,
+                                              CheckId.ELEMENTS})
+COMPLETENESS: tuple[str, ...] = (CheckId.CONFORMANCE, CheckId.ELEMENTS)
+
+# Exit codes, in stage order: the code names the first stage some credential fails.
+EXIT_ACCEPTED = 0
+EXIT_NOT_AUTHENTIC = 1
+EXIT_USAGE = 2
+EXIT_ISSUER_NOT_TRUSTED = 3
+EXIT_INCOMPLETE = 4
+EXIT_NOT_RECOGNISED = 5
+EXIT_RESULTS = {EXIT_ACCEPTED: "accepted", EXIT_NOT_AUTHENTIC: "not authentic", EXIT_USAGE: "usage error",
+                EXIT_ISSUER_NOT_TRUSTED: "issuer not trusted", EXIT_INCOMPLETE: "incomplete",
+                EXIT_NOT_RECOGNISED: "not recognised"}
 
 
 @dataclass
@@ -47,10 +72,69 @@ class CredentialAssessment:
         """Every check except trust.*, which policies weigh instead of invalidating the credential."""
         return [c for c in self.checks if c.name not in POLICY_WEIGHED]
 
+    def _check(self, name: str) -> CheckResult | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    def _passed(self, name: str) -> bool:
+        check = self._check(name)
+        return check is not None and check.passed
+
+    @property
+    def authentic(self) -> bool:
+        """Proof and binding hold, dates valid, not revoked: every check but trust.*, conformance, elements.
+
+        A credential must have been read (`format`) and its proof checked (`proof`), so an
+        entry with only carrier or presentation checks is never authentic.
+        """
+        checks = [c for c in self.checks if c.name not in NOT_AUTHENTICITY]
+        return (all(c.passed for c in checks) and self._passed(CheckId.FORMAT) and self._passed(CheckId.PROOF))
+
+    @property
+    def issuer_trust(self) -> str:
+        """trusted / untrusted / unchecked (no trust list given, or no credential to check)."""
+        check = self._check(CheckId.TRUST_ISSUER)
+        if check is None:
+            return UNCHECKED
+        if check.details.get("state") == UNCHECKED:
+            return UNCHECKED
+        return TRUSTED if check.passed else UNTRUSTED
+
+    @property
+    def complete(self) -> bool:
+        """A complete EU micro-credential: the format's conformance rules and the eleven elements."""
+        return all(self._passed(name) for name in COMPLETENESS)
+
+    @property
+    def recognition(self) -> str | None:
+        """The policy decision; None when no policy was applied."""
+        outcome = self.decision.outcome
+        return outcome if outcome in (RECOGNISED, WITH_CONDITIONS, NOT_RECOGNISED) else None
+
+    @property
+    def exit_code(self) -> int:
+        """The first stage this credential fails (see the module docstring); 0 when it passes all."""
+        if not self.authentic:
+            return EXIT_NOT_AUTHENTIC
+        if self.issuer_trust != TRUSTED:
+            return EXIT_ISSUER_NOT_TRUSTED
+        if not self.complete:
+            return EXIT_INCOMPLETE
+        if self.recognition == NOT_RECOGNISED:
+            return EXIT_NOT_RECOGNISED
+        return EXIT_ACCEPTED
+
+    @property
+    def accepted(self) -> bool:
+        return self.exit_code == EXIT_ACCEPTED
+
     @property
     def valid(self) -> bool:
-        checks = self.verification_checks
-        return bool(checks) and all(c.passed for c in checks)
+        """Authentic and complete: what a policy (and the stack) may weigh at all."""
+        return self.authentic and self.complete
+
+    def outcome(self) -> dict[str, Any]:
+        return {"authentic": self.authentic, "issuerTrusted": self.issuer_trust, "complete": self.complete,
+                "recognition": self.recognition, "accepted": self.accepted, "exitCode": self.exit_code}
 
     @property
     def failure(self) -> str:
@@ -67,7 +151,7 @@ class CredentialAssessment:
             "credentialId": self.credential_id,
             "format": self.format,
             "proofType": self.proof_type,
-            "verified": self.valid,
+            "outcome": self.outcome(),
             "decision": self.decision.outcome,
             "reasons": [r.to_dict() for r in self.decision.reasons],
             "conditions": self.decision.conditions,
@@ -113,17 +197,65 @@ class RecognitionReport:
         return aggregate([c.decision.outcome for c in self.credentials], with_policy=self.policy is not None)
 
     @property
-    def ok(self) -> bool:
-        """Exit status 0: with --stack, the target is reached (or, without a target, something counts);
-        otherwise every credential is recognised (with or without conditions) or verified."""
+    def exit_code(self) -> int:
+        """The CLI's exit code (docs/recognition-report.md, "Exit codes").
+
+        Without --stack: the first stage (authentic 1, issuer trusted 3, complete 4,
+        recognised 5) at which some credential falls short; no credential at all is 1.
+        With --stack the question is the stack's: 5 when the target is not reached (without
+        a target: nothing counts), else 3 when a counted credential's issuer is not trusted.
+        """
         if self.stack is not None:
-            reached = self.stack.reached
-            return reached if reached is not None else any(e.counted for e in self.stack.entries)
-        return bool(self.credentials) and all(c.decision.accepted for c in self.credentials)
+            counted = [c for c, e in zip(self.credentials, self.stack.entries) if e.counted]
+            reached = self.stack.reached if self.stack.reached is not None else bool(counted)
+            if not reached:
+                return EXIT_NOT_RECOGNISED
+            return EXIT_ISSUER_NOT_TRUSTED if any(c.issuer_trust != TRUSTED for c in counted) else EXIT_ACCEPTED
+        codes = [c.exit_code for c in self.credentials if c.exit_code != EXIT_ACCEPTED]
+        if not self.credentials:
+            return EXIT_NOT_AUTHENTIC
+        return min(codes) if codes else EXIT_ACCEPTED
 
     @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
+    def ok(self) -> bool:
+        """Exit code 0: every credential authentic, issuer-trusted, complete and (with a policy) recognised."""
+        return self.exit_code == EXIT_ACCEPTED
+
+    @property
+    def result(self) -> str:
+        """The exit code in words ("accepted", "issuer not trusted", ...)."""
+        if self.stack is not None and self.exit_code == EXIT_NOT_RECOGNISED:
+            return "stack target not reached"
+        return EXIT_RESULTS[self.exit_code]
+
+    def summary(self) -> dict[str, Any]:
+        """The top line: how many credentials passed each stage, and the exit code."""
+        cs = self.credentials
+        trust = [c.issuer_trust for c in cs]
+        return {
+            "credentials": len(cs),
+            "authentic": sum(c.authentic for c in cs),
+            "issuerTrusted": trust.count(TRUSTED),
+            "issuerUntrusted": trust.count(UNTRUSTED),
+            "issuerUnchecked": trust.count(UNCHECKED),
+            "complete": sum(c.complete for c in cs),
+            "recognised": sum(c.recognition in (RECOGNISED, WITH_CONDITIONS) for c in cs) if self.policy else None,
+            "accepted": sum(c.accepted for c in cs),
+            "exitCode": self.exit_code,
+            "result": self.result,
+        }
+
+    def summary_line(self) -> str:
+        s = self.summary()
+        n = s["credentials"]
+        text = (f"result: {s['result']} (exit {s['exitCode']}): {n} credential(s); authentic {s['authentic']}/{n}; "
+                f"issuer trusted {s['issuerTrusted']}/{n}")
+        if s["issuerUntrusted"] or s["issuerUnchecked"]:
+            text += f" ({s['issuerUntrusted']} untrusted, {s['issuerUnchecked']} unchecked)"
+        text += f"; complete {s['complete']}/{n}"
+        if s["recognised"] is not None:
+            text += f"; recognised {s['recognised']}/{n}"
+        return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +265,7 @@ class RecognitionReport:
             "trustList": self.trust.summary() if self.trust else None,
             "outcome": self.outcome,
             "ok": self.ok,
+            "summary": self.summary(),
             "credentials": [c.to_dict() for c in self.credentials],
             "stack": self.stack.to_dict() if self.stack else None,
         }
@@ -145,7 +278,7 @@ class RecognitionReport:
     def to_text(self, *, verbose: bool = False) -> str:
         """A table for people: one row per credential, the failed reasons (all with verbose) below."""
         when = self.verified_at.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        lines = [f"Recognition report at {when}"]
+        lines = [f"Recognition report at {when}", self.summary_line()]
         if self.policy:
             lines.append(f"policy:     {self.policy.name}" + (f" [{self.policy.source}]" if self.policy.source else ""))
         else:
@@ -166,7 +299,7 @@ class RecognitionReport:
         elif self.stack.target is None:
             lines += ["", f"outcome: {self.outcome}; stack: {self.stack.total_ects:g} ECTS counted (no target)"]
         else:
-            lines += ["", f"outcome: {self.outcome}; stack target {'reached' if self.ok else 'not reached'}"]
+            lines += ["", f"outcome: {self.outcome}; stack target {'reached' if self.stack.reached else 'not reached'}"]
         return "\n".join(lines)
 
     def _rows(self, c: CredentialAssessment, verbose: bool) -> list[str]:
@@ -182,6 +315,8 @@ class RecognitionReport:
                f"{c.decision.outcome.upper() if not c.decision.accepted else c.decision.outcome}"]
         if e and e.title:
             out.append(f"    {_short(_label(e.title), 60)}")
+        out.append(f"    authentic: {'yes' if c.authentic else 'NO'}; issuer: {c.issuer_trust}; "
+                   f"complete: {'yes' if c.complete else 'NO'}")
         if verbose:
             out += [f"    [{'ok' if ch.passed else 'FAIL' if ch.details.get('state') != 'unchecked' else '--'}] "
                     f"check {ch.name}: {ch.reason}" for ch in c.checks]

@@ -53,12 +53,15 @@ def learner_identity(credential: dict[str, Any], elements: Elements) -> LearnerI
     learner = elements.learner
     names = learner.name if learner else {}
     hashes: list[tuple[str, str]] = []
-    subject = credential.get("credentialSubject")
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
     subject = subject[0] if isinstance(subject, list) and subject else subject
-    for ident in (subject.get("identifier") or []) if isinstance(subject, dict) else []:
-        if isinstance(ident, dict) and ident.get("identityType") == "emailAddress" and ident.get("hashed") \
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    identifiers = identifiers if isinstance(identifiers, list) else [identifiers]
+    for ident in identifiers:
+        if isinstance(ident, dict) and ident.get("identityType") == "emailAddress" and ident.get("hashed") is True \
                 and isinstance(ident.get("identityHash"), str):
-            hashes.append((ident["identityHash"], str(ident.get("salt") or "")))
+            salt = ident.get("salt")
+            hashes.append((ident["identityHash"], salt if isinstance(salt, str) else ""))
     emails = {learner.email.strip().lower()} if learner and learner.email else set()
     display = names.get("en") or next(iter(names.values()), None) or (learner.id if learner else None)
     return LearnerIdentity(id=learner.id if learner else None,

@@ -5,7 +5,8 @@ believes, by listing institutions with the identifiers, keys and seal certificat
 sign with, and their quality-assurance standing. The file is TOML (see docs/recognition.md):
 
     [trust_list]                      name, operator, updated
-    [[anchor]]                        CA certificates (PEM) trusted for JAdES seals
+    [[anchor]]                        CA certificates (PEM) trusted for JAdES seals, and
+                                      vouches_for: the organisations it may certify
     [[institution]]                   name, country, ids, legal_identifiers, keys,
                                       certificates, fingerprints, note
     [institution.qa]                  accredited, agency, agency_registered_in_eqar,
@@ -14,9 +15,13 @@ sign with, and their quality-assurance standing. The file is TOML (see docs/reco
 The issuer check asks two things: does the credential *name* an institution on the list
 (by id/DID, else eIDAS legal identifier), and was it *signed* with material the list holds
 for that institution (signing DID or public key for Data Integrity / JWT; seal certificate
-fingerprint or its eIDAS organizationIdentifier for JAdES). Partners (awarding bodies and
-delivering partners of joint and cooperative credentials) do not sign, so they are matched
-by identifier only. Both checks run as `VerifyOptions.extra_checks`.
+fingerprint or its eIDAS organizationIdentifier for JAdES). A seal certificate must chain to
+a trust anchor (`trust.chain`); its organizationIdentifier counts only when it chains to an
+anchor whose `vouches_for` names that identifier, because a CA can write any identifier
+into a certificate it issues: trusting a CA is trusting it *for these organisations*.
+Partners (awarding bodies and delivering partners of joint and cooperative credentials) do
+not sign, so they are matched by identifier only. Both checks run as
+`VerifyOptions.extra_checks`.
 """
 from __future__ import annotations
 
@@ -31,12 +36,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..checks import CheckId
 from ..crypto.keys import KeyPair
-from ..crypto.x509 import load_certificates, sha256_thumbprint
+from ..crypto.x509 import describe, load_certificates, sha256_thumbprint, verify_chain
 from ..errors import EdcIssuerError, InputError
 from ..mapping.extract import extract_elements
 from ..models.elements import Body, Elements
+from ..proofs.jades import read_envelope
+from ..proofs.jades.unsigned import xvals_certificates
 from ..results import CheckResult
 from ..securing import SignerIdentity
+from ..time import parse_xsd_datetime
 from ..verify import Parsed, VerifyOptions
 from .findings import (
     AWARDING_BODY,
@@ -82,15 +90,40 @@ class Institution:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A CA trusted for seals, and the organisations (legal identifiers) it may vouch for.
+
+    Why the binding: a CA writes whatever organizationIdentifier it likes into the seal
+    certificates it issues. Without `vouches_for`, one CA on the list (say, one's own) could
+    make a seal that passes for any university. An anchor with an empty `vouches_for` still
+    lets seals chain (authenticity of the certificate path), but vouches for nobody, so its
+    seals are trusted only where the list pins the seal certificate itself (fingerprint).
+    """
+
+    certificate: x509.Certificate
+    name: str | None = None
+    vouches_for: frozenset[str] = frozenset()            # normalised legal identifiers
+
+    @property
+    def label(self) -> str:
+        return self.name or describe(self.certificate)
+
+
+@dataclass(frozen=True)
 class TrustList:
     """The institutions a receiving institution trusts, and the CAs it trusts for seals."""
 
     name: str
     institutions: tuple[Institution, ...] = ()
-    anchors: tuple[x509.Certificate, ...] = ()
+    anchor_entries: tuple[Anchor, ...] = ()
     operator: str | None = None
     updated: str | None = None
     source: str | None = None
+
+    @property
+    def anchors(self) -> tuple[x509.Certificate, ...]:
+        """The anchor certificates, for `VerifyOptions.trust_anchors`."""
+        return tuple(a.certificate for a in self.anchor_entries)
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "operator": self.operator, "updated": self.updated, "source": self.source,
@@ -124,6 +157,7 @@ class _InstitutionFile(_Strict):
 class _AnchorFile(_Strict):
     name: str | None = None
     certificate: str
+    vouches_for: list[str] = Field(default_factory=list)
 
 
 class _MetaFile(_Strict):
@@ -191,17 +225,28 @@ def _institution(raw: _InstitutionFile, base: Path, index: int) -> Institution:
                        keys=frozenset(keys), fingerprints=frozenset(fingerprints), qa=qa, note=raw.note)
 
 
+def _anchors(raw: _AnchorFile, base: Path, index: int) -> list[Anchor]:
+    """Every certificate of one [[anchor]] file, each vouching for the same organisations.
+
+    `vouches_for` describes the CA's scope (whom it may certify), not whom the receiver
+    trusts: an identifier no listed institution has is allowed and simply never matches.
+    """
+    vouches = frozenset(normalise_legal_identifier(x) for x in raw.vouches_for if x.strip())
+    return [Anchor(certificate=c, name=raw.name, vouches_for=vouches)
+            for c in _cert_file(raw.certificate, base, f"anchor[{index}]")]
+
+
 def parse_trust_list(data: dict[str, Any], *, base: Path = Path("."), source: str | None = None) -> TrustList:
     """A TrustList from parsed TOML; file paths inside are relative to `base`."""
     try:
         raw = _TrustFile.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc, "trust list") from exc
-    anchors = tuple(c for i, a in enumerate(raw.anchor)
-                    for c in _cert_file(a.certificate, base, f"anchor[{i}]"))
     institutions = tuple(_institution(inst, base, i) for i, inst in enumerate(raw.institution))
+    anchors = tuple(_anchors(a, base, i) for i, a in enumerate(raw.anchor))
     updated = raw.trust_list.updated
-    return TrustList(name=raw.trust_list.name, institutions=institutions, anchors=anchors,
+    return TrustList(name=raw.trust_list.name, institutions=institutions,
+                     anchor_entries=tuple(a for entry in anchors for a in entry),
                      operator=raw.trust_list.operator,
                      updated=updated.isoformat() if isinstance(updated, date) else updated, source=source)
 
@@ -228,6 +273,62 @@ def signer_of(parsed: Parsed, options: VerifyOptions) -> Signer | None:
     return parsed.outcome.signer if parsed.outcome is not None else None
 
 
+@dataclass(frozen=True)
+class SealPath:
+    """How a seal certificate is anchored, as far as issuer trust needs to know.
+
+    `chained` is the verdict of the `trust.chain` check the seal verification ran (against
+    every configured anchor); `anchors` are the trust-list anchors the certificate chains to,
+    which decide whom its organizationIdentifier may name.
+    """
+
+    chained: bool
+    reason: str
+    anchors: tuple[Anchor, ...] = ()
+
+    def vouching_for(self, identifier: str) -> list[Anchor]:
+        return [a for a in self.anchors if identifier in a.vouches_for]
+
+
+def anchors_reached(raw: Any, certificate: x509.Certificate, anchors: tuple[Anchor, ...]) -> tuple[Anchor, ...]:
+    """The anchors `certificate` (the verified seal certificate) chains to at the signing time.
+
+    The leaf is the signer the seal check established; the artefact is read again only for
+    the untrusted path-building candidates (x5c[1:], xVals) and sigT, exactly what
+    `trust.chain` used. Each anchor is tried on its own, so a certificate that chains to a
+    CA vouching for nobody is not credited to another anchor on the list.
+    """
+    if not anchors:
+        return ()
+    try:
+        envelope = read_envelope(raw)
+        at = parse_xsd_datetime(envelope.header.get("sigT"))
+        intermediates = [*envelope.certificates[1:], *xvals_certificates(envelope)]
+    except (EdcIssuerError, ValueError, TypeError):
+        return ()
+    if at is None:
+        return ()
+    reached = []
+    for anchor in anchors:
+        try:
+            verify_chain(certificate, intermediates, [anchor.certificate], at=at)
+        except (EdcIssuerError, ValueError):
+            continue
+        reached.append(anchor)
+    return tuple(reached)
+
+
+def seal_path(parsed: Parsed, signer: Signer | None, trust: TrustList) -> SealPath | None:
+    """None unless the signer is a seal certificate; else its chain verdict and the anchors reached."""
+    if signer is None or signer.certificate is None:
+        return None
+    checks = parsed.outcome.checks if parsed.outcome is not None else ()
+    chain = next((c for c in checks if c.name == CheckId.TRUST_CHAIN), None)
+    if chain is None or not chain.passed:
+        return SealPath(False, chain.reason if chain is not None else "the seal chain was not checked")
+    return SealPath(True, chain.reason, anchors_reached(parsed.raw, signer.certificate, trust.anchor_entries))
+
+
 # --------------------------------------------------------------------------- matching
 
 
@@ -250,8 +351,17 @@ def candidates(trust: TrustList, body: Body) -> list[tuple[Institution, tuple[st
     return sorted([f for f in found if f[1]], key=lambda f: -len(f[1]))
 
 
-def signed_by(inst: Institution, signer: Signer) -> tuple[str, ...]:
-    """How `signer` is listed for `inst`: () when the list holds none of its material."""
+def _seal_org(signer: Signer) -> str | None:
+    return normalise_legal_identifier(signer.organization_identifier) if signer.organization_identifier else None
+
+
+def signed_by(inst: Institution, signer: Signer, seal: SealPath | None = None) -> tuple[str, ...]:
+    """How `signer` is listed for `inst`: () when the list holds none of its material.
+
+    A seal's organizationIdentifier counts only through an anchor that vouches for it
+    (`seal`); without `seal` it never counts. A pinned fingerprint counts on its own: the
+    list names that very certificate.
+    """
     how = []
     if any(d in inst.ids for d in signer.dids):
         how.append("signing DID")
@@ -259,10 +369,29 @@ def signed_by(inst: Institution, signer: Signer) -> tuple[str, ...]:
         how.append("public key")
     if signer.fingerprint and signer.fingerprint in inst.fingerprints:
         how.append("seal certificate fingerprint")
-    if signer.organization_identifier and \
-            normalise_legal_identifier(signer.organization_identifier) in inst.legal_identifiers:
+    org = _seal_org(signer)
+    if org and org in inst.legal_identifiers and seal is not None and seal.vouching_for(org):
         how.append("seal organizationIdentifier")
     return tuple(how)
+
+
+def _not_vouched(named: list[tuple[Institution, tuple[str, ...]]], signer: Signer,
+                 seal: SealPath | None) -> str | None:
+    """Why a seal naming a listed institution by organizationIdentifier is not credited, if so."""
+    org = _seal_org(signer)
+    if not org or seal is None or seal.vouching_for(org):
+        return None
+    inst = next((i for i, _ in named if org in i.legal_identifiers), None)
+    if inst is None:
+        return None
+    if seal.anchors:
+        via = ", ".join(f"'{a.label}'" for a in seal.anchors)
+        return (f"its seal certificate carries organizationIdentifier {signer.organization_identifier}, "
+                f"{inst.name}'s identifier, but chains to trust anchor {via}, which the trust list does not "
+                f"allow to vouch for {org} (add it to that anchor's vouches_for if it may)")
+    return (f"its seal certificate carries organizationIdentifier {signer.organization_identifier}, "
+            f"{inst.name}'s identifier, but chains to no anchor of the trust list (only to one given "
+            f"outside it), so no anchor vouches for {org}")
 
 
 def _trusted(role: str, body: Body, inst: Institution, how: tuple[str, ...], reason: str) -> PartyTrust:
@@ -282,14 +411,23 @@ def _who(body: Body) -> str:
     return f"{_name(body)} ({ids})" if ids else _name(body)
 
 
-def assess_issuer(trust: TrustList, issuer: Body, signer: Signer | None) -> PartyTrust:
-    """Is the named issuer on the list, and did material listed for it sign the credential?"""
+def assess_issuer(trust: TrustList, issuer: Body, signer: Signer | None, seal: SealPath | None = None) -> PartyTrust:
+    """Is the named issuer on the list, and did material listed for it sign the credential?
+
+    For a seal (`signer.certificate`), `seal` says whether the certificate chains to an
+    anchor and which trust-list anchors it reaches; an unanchored seal is never trusted.
+    """
     named = candidates(trust, issuer)
     if signer is None:
         return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)}: the signer could not be identified from the "
                                           "proof, so issuer trust cannot be established")
+    if signer.certificate is not None and (seal is None or not seal.chained):
+        why = seal.reason if seal is not None else "the seal chain was not checked"
+        return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)}: the seal certificate is not anchored "
+                                          f"(trust.chain: {why}), so issuer trust cannot be established",
+                          named[0][0] if named else None)
     for inst, how in named:
-        proof_how = signed_by(inst, signer)
+        proof_how = signed_by(inst, signer, seal)
         if proof_how:
             where = f" ({inst.country})" if inst.country else ""
             return _trusted(ISSUER, issuer, inst, how + proof_how,
@@ -298,10 +436,14 @@ def assess_issuer(trust: TrustList, issuer: Body, signer: Signer | None) -> Part
                             f"{' and '.join(proof_how)}; QA: {inst.qa.describe()}")
     if named:
         inst = named[0][0]
+        refused = _not_vouched(named, signer, seal)
+        if refused:
+            return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)} is on the trust list as {inst.name}, but "
+                                              f"{refused}", inst)
         return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)} is on the trust list as {inst.name}, but the "
                                           f"credential was signed with {signer.describe()}, which the list does "
                                           "not hold for it", inst)
-    listed_for = [i.name for i in trust.institutions if signed_by(i, signer)]
+    listed_for = [i.name for i in trust.institutions if signed_by(i, signer, seal)]
     hint = f"; its signer is listed for {', '.join(listed_for)}" if listed_for else ""
     return _untrusted(ISSUER, issuer, f"issuer {_who(issuer)} is not on the trust list{hint}")
 
@@ -334,6 +476,36 @@ def assess_partners(trust: TrustList, elements: Elements) -> tuple[PartyTrust, .
 # --------------------------------------------------------------------------- the checks
 
 
+def read_elements(credential: dict[str, Any]) -> tuple[Elements, str | None]:
+    """The credential's elements, or empty ones and why they could not be read.
+
+    Why not let it raise: the trust checks run inside verification as extra checks, and a
+    hostile credential (an issuer that is a list, an id that is an object) must become a
+    failed check with a reason, never a traceback that stops the other credentials.
+    """
+    try:
+        return extract_elements(credential), None
+    except EdcIssuerError as exc:
+        problem = str(exc)
+    except UNEXPECTED as exc:
+        problem = unexpected(exc)
+    return Elements(format="unknown"), problem
+
+
+#: what a reader raises on a value of the wrong type (pydantic's ValidationError is a ValueError)
+UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+def unexpected(exc: BaseException) -> str:
+    """A one-line reason for a value of an unexpected type, naming the field when pydantic knows it."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        return f"{exc.title}{'.' + where if where else ''}: {first.get('msg', 'invalid value')}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 @dataclass
 class Seen:
     """What the trust checks saw of one credential, for the recognition pipeline."""
@@ -341,6 +513,7 @@ class Seen:
     credential: dict[str, Any]
     elements: Elements
     findings: TrustFindings
+    problem: str | None = None          # why the elements could not be read, if so
 
 
 class TrustProbe:
@@ -360,14 +533,19 @@ class TrustProbe:
         return (self.issuer_check, self.partners_check)
 
     def issuer_check(self, parsed: Parsed, options: VerifyOptions) -> CheckResult:
-        credential = parsed.credential or {}
-        elements = extract_elements(credential)
+        credential = parsed.credential if isinstance(parsed.credential, dict) else {}
+        elements, problem = read_elements(credential)
         if self.trust is None:
             self.seen.append(Seen(credential, elements, TrustFindings(checked=False)))
             return CheckResult(CheckId.TRUST_ISSUER, False, "not checked: no trust list given", {"state": "unchecked"})
-        issuer = elements.issuer or (elements.awarding_bodies[0] if elements.awarding_bodies else Body())
-        party = assess_issuer(self.trust, issuer, signer_of(parsed, options))
-        self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party)))
+        if problem is not None:
+            party = _untrusted(ISSUER, Body(), f"the issuer could not be read from the credential ({problem}), "
+                                               "so issuer trust cannot be established")
+        else:
+            issuer = elements.issuer or (elements.awarding_bodies[0] if elements.awarding_bodies else Body())
+            signer = signer_of(parsed, options)
+            party = assess_issuer(self.trust, issuer, signer, seal_path(parsed, signer, self.trust))
+        self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party), problem))
         return CheckResult(CheckId.TRUST_ISSUER, party.trusted, party.reason,
                            {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()})
 
@@ -375,6 +553,9 @@ class TrustProbe:
         seen = self.seen[-1]
         if self.trust is None:
             return CheckResult(CheckId.TRUST_PARTNERS, False, "not checked: no trust list given", {"state": "unchecked"})
+        if seen.problem is not None:
+            return CheckResult(CheckId.TRUST_PARTNERS, False, f"the partners could not be read from the credential "
+                                                              f"({seen.problem})", {"state": "untrusted", "partners": []})
         partners = assess_partners(self.trust, seen.elements)
         seen.findings = TrustFindings(checked=True, issuer=seen.findings.issuer, partners=partners)
         details = {"state": "trusted", "partners": [p.to_dict() for p in partners]}
