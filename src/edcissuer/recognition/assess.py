@@ -65,10 +65,12 @@ def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
     for i, result in enumerate(results):
         source = str(path) if len(results) == 1 else f"{path}#{i + 1}"
         s = next(seen) if any(c.name == "trust.issuer" for c in result.checks) else None
+        # shown only when the signature holds (the verifier then reports elements too)
+        shown = s if s is not None and result.elements is not None else None
         entry = CredentialAssessment(source, invalid(result.checks, with_policy=policy is not None),
                                      result.checks, result.format, result.proof_type,
-                                     s.elements if s else None, s.findings if s else None,
-                                     learner_identity(s.credential, s.elements) if s else None)
+                                     shown.elements if shown else None, s.findings if s else None,
+                                     learner_identity(shown.credential, shown.elements) if shown else None)
         if entry.valid and s is not None:
             now = options.at()
             entry.decision = evaluate(policy, s.elements, s.findings, now) if policy else \
