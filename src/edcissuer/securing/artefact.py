@@ -25,6 +25,10 @@ from .registry import detect
 MAX_ARTEFACT_BYTES = DEFAULT_MAX_BYTES
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
     """JSON object, compact JWT string, or the credential baked into an Open Badges PNG/SVG.
 
@@ -47,7 +51,7 @@ def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
     text = text.strip().lstrip("\ufeff")
     if text.startswith("{"):
         try:
-            return json.loads(text)
+            return json.loads(text, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
                              field="json") from exc
