@@ -221,3 +221,18 @@ def test_json_text_with_nan_or_infinity_is_not_a_credential():
     for literal in ("NaN", "Infinity", "-Infinity"):
         result = verify_document('{"a": %s}' % literal, VerifyOptions(now=NOW))
         assert result.checks[0].name == "input" and literal in result.checks[0].reason
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022", "Ed25519Signature2020"])
+def test_every_data_integrity_suite_refuses_unprocessable_json_by_name(records, demo_keys, suite):
+    from edcissuer.issue import issue
+
+    issued = issue(records["model1-single"], fmt="ob3", signer=demo_keys.issuer, proof=suite, now=NOW)
+    deep: Any = "x"
+    for _ in range(100_000):
+        deep = {"a": deep}
+    for bad in ({**issued.artefact, "n": 10 ** 5000}, {**issued.artefact, "id": "urn:\ud800"},
+                {**issued.artefact, "credentialSubject": deep}):
+        result = verify_document(bad, VerifyOptions(now=NOW))
+        proof = next(c for c in result.checks if c.name == "proof")
+        assert not result.verified and not proof.passed and "cannot canonicalize" in proof.reason

@@ -204,11 +204,11 @@ def check_json_limits(doc: Any) -> None:
             raise ContextError(f"document has more than {MAX_VALUES} JSON values: too large to process",
                                field="document")
         if depth > MAX_DEPTH:
-            raise ContextError(f"{path or '(root)'}: nested deeper than {MAX_DEPTH} levels", field=path or "document")
+            raise ContextError(f"nested deeper than {MAX_DEPTH} levels", field=path or "document")
         if isinstance(node, dict):
             for key, value in node.items():
                 if not isinstance(key, str):
-                    raise ContextError(f"{path or '(root)'}: member name {key!r} is not a string", field=path)
+                    raise ContextError(f"member name {key!r} is not a string", field=path or "document")
                 _check_text(key, f"{path}/{_printable(key)}")
                 stack.append((value, f"{path}/{_printable(key)}", depth + 1))
         elif isinstance(node, list):
@@ -216,15 +216,15 @@ def check_json_limits(doc: Any) -> None:
         elif isinstance(node, str):
             _check_text(node, path)
         elif isinstance(node, float) and not math.isfinite(node):
-            raise ContextError(f"{path}: {node!r} is not a JSON number", field=path)
+            raise ContextError(f"{node!r} is not a JSON number", field=path)
         elif isinstance(node, int) and not isinstance(node, bool):
             try:
                 float(node)
             except OverflowError:
-                raise ContextError(f"{path}: a {node.bit_length()}-bit integer is too large for a JSON-LD number",
+                raise ContextError(f"a {node.bit_length()}-bit integer is too large for a JSON-LD number",
                                    field=path) from None
         elif node is not None and not isinstance(node, (bool, float)):
-            raise ContextError(f"{path}: a {type(node).__name__} is not a JSON value", field=path)
+            raise ContextError(f"a {type(node).__name__} is not a JSON value", field=path)
 
 
 def _check_text(text: str, path: str) -> None:
@@ -232,8 +232,7 @@ def _check_text(text: str, path: str) -> None:
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise ContextError(f"{path or '(root)'}: text contains a lone surrogate (not Unicode text)",
-                               field=path) from None
+            raise ContextError("text contains a lone surrogate (not Unicode text)", field=path or "document") from None
 
 
 def _printable(key: str) -> str:
