@@ -13,6 +13,8 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped,unused-ignore]
 
 from .checks import CheckId
+from .errors import EdcIssuerError
+from .ld.expand import check_json_limits
 from .results import CheckResult
 
 _DATETIME_Z = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
@@ -112,8 +114,13 @@ def _elm_problems(cred: dict[str, Any]) -> list[str]:
 
 def check_conformance(credential: dict[str, Any], fmt: str) -> CheckResult:
     """The format's mandatory structure, each problem named by its JSON path."""
+    try:
+        # jsonschema writes repr() of offending values (a 5000-digit integer cannot be) and recurses
+        check_json_limits(credential)
+    except EdcIssuerError as exc:
+        return CheckResult(CheckId.CONFORMANCE, False, f"cannot be checked: {exc}", {"field": exc.field})
     if fmt == "ob3":
-        errors = sorted(_OB3_VALIDATOR.iter_errors(credential), key=lambda e: list(e.absolute_path))
+        errors = sorted(_OB3_VALIDATOR.iter_errors(credential), key=lambda e: [str(p) for p in e.absolute_path])
         problems = [f"{_path(e)}: {e.message}" for e in errors]
         label = "Open Badges 3.0 required structure"
     else:

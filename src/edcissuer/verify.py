@@ -108,7 +108,8 @@ def check_validity(credential: dict[str, Any], options: VerifyOptions) -> CheckR
         moment = parse_xsd_datetime(value, assume_utc=True)
         details[name] = value
         if moment is None:
-            problems.append(f"{name} {value!r} is not an xsd:dateTime")
+            shown = repr(value) if isinstance(value, str) else f"(a JSON {type(value).__name__})"  # no 5000-digit repr
+            problems.append(f"{name} {shown} is not an xsd:dateTime")
         elif rule == "not-after-now" and moment > now + skew:
             problems.append(f"{name} {value} lies in the future")
         elif rule == "not-before-now" and moment < now - skew:

@@ -13,6 +13,7 @@ per loader, which makes expansion of an OB 3.0 credential about 2-4x faster.
 """
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections import OrderedDict
@@ -160,11 +161,14 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
     """
     if not isinstance(doc, dict):
         raise ContextError("a JSON-LD document must be a JSON object", field="document")
+    check_json_limits(doc)
     proc = processor or new_processor(loader)
     try:
         expanded: list[dict[str, Any]] = proc.expand(doc, proc.options())
     except JsonLdError as exc:
         raise context_error_from(exc) from exc
+    except (ValueError, TypeError, KeyError) as exc:  # pyld's own checks, e.g. '"@context": "x"' (relative IRI)
+        raise ContextError(f"@context: not processable JSON-LD: {exc}", field="@context") from exc
     problems = [(t, f"undefined term {t!r}") for t in proc.dropped]
     _walk(expanded, problems, allow_issuer_dependent)
     if problems:
@@ -174,6 +178,65 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
         raise ContextError("; ".join(texts[:20]) + more, field="@context",
                            value=list(dict.fromkeys(name for name, _ in unique)))
     return expanded
+
+
+#: far beyond any credential (an EDC is about 15 levels deep and 2 000 values), far below
+#: what makes pyld recurse past Python's stack or RDFC-1.0 run for seconds
+MAX_DEPTH = 64
+MAX_VALUES = 20_000
+
+
+def check_json_limits(doc: Any) -> None:
+    """Refuse (ContextError naming the path) what JSON-LD processing cannot take safely.
+
+    Walked iteratively before pyld sees the document: nesting deeper than MAX_DEPTH or more
+    than MAX_VALUES values (pyld recurses and copies; RDFC-1.0 cost grows with nodes),
+    keys that are not strings, strings that are not Unicode scalar values (a lone surrogate
+    such as "\\ud800" cannot be UTF-8 encoded for hashing), NaN/Infinity, and integers no
+    double can hold (pyld converts numbers with float()).
+    """
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    count = 0
+    while stack:
+        node, path, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise ContextError(f"document has more than {MAX_VALUES} JSON values: too large to process",
+                               field="document")
+        if depth > MAX_DEPTH:
+            raise ContextError(f"nested deeper than {MAX_DEPTH} levels", field=path or "document")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise ContextError(f"member name {key!r} is not a string", field=path or "document")
+                _check_text(key, f"{path}/{_printable(key)}")
+                stack.append((value, f"{path}/{_printable(key)}", depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}/{i}", depth + 1) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            _check_text(node, path)
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ContextError(f"{node!r} is not a JSON number", field=path)
+        elif isinstance(node, int) and not isinstance(node, bool):
+            try:
+                float(node)
+            except OverflowError:
+                raise ContextError(f"a {node.bit_length()}-bit integer is too large for a JSON-LD number",
+                                   field=path) from None
+        elif node is not None and not isinstance(node, (bool, float)):
+            raise ContextError(f"a {type(node).__name__} is not a JSON value", field=path)
+
+
+def _check_text(text: str, path: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ContextError("text contains a lone surrogate (not Unicode text)", field=path or "document") from None
+
+
+def _printable(key: str) -> str:
+    return key if key.isascii() else key.encode("ascii", "backslashreplace").decode("ascii")
 
 
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*\Z")

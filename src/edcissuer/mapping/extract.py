@@ -8,6 +8,7 @@ explicit values.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import InputError
@@ -34,10 +35,45 @@ _PARTICIPATION_BY_LABEL = {"online": "online", "presential": "onsite", "onsite":
 _NOTE_BY_URI = {c.uri: key for key, c in NOTE_SUBJECTS.items()}
 
 
+# Reading is defensive by rule: a credential is untrusted input (its proof may not even hold),
+# so wherever an object is expected anything else counts as absent, and only values of the
+# expected JSON type reach `Elements`. Nothing here may raise for a strange shape.
+
 def _list(value: Any) -> list[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """The object at `value` (or the first object of a list); {} for anything else."""
+    return next((v for v in _list(value) if isinstance(v, dict)), {})
+
+
+def _str(value: Any) -> str | None:
+    """A string, also as JSON-LD's equivalent one-element array (["x"] is the same RDF as "x")."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else None
+
+
+def _strs(value: Any) -> list[str]:
+    return [v for v in _list(value) if isinstance(v, str)]
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | None:
+    """A finite JSON number (not a boolean, not beyond float range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _lang(value: Any, default_lang: str = "en") -> dict[str, str] | None:
@@ -47,9 +83,10 @@ def _lang(value: Any, default_lang: str = "en") -> dict[str, str] | None:
     if isinstance(value, str):
         return {default_lang: value}
     if isinstance(value, dict) and "@value" in value:
-        return {value.get("@language", default_lang): value["@value"]}
+        text, language = value.get("@value"), value.get("@language", default_lang)
+        return {language: text} if isinstance(text, str) and isinstance(language, str) else None
     if isinstance(value, dict):
-        return {k: v for k, v in value.items() if isinstance(v, str)} or None
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)} or None
     if isinstance(value, list):
         out: dict[str, str] = {}
         for item in value:
@@ -59,9 +96,10 @@ def _lang(value: Any, default_lang: str = "en") -> dict[str, str] | None:
 
 
 def _id(node: Any) -> str | None:
+    """The id of a node given as an IRI string or an object; None unless it is a string."""
     if isinstance(node, str):
         return node
-    return node.get("id") if isinstance(node, dict) else None
+    return _str(node.get("id")) if isinstance(node, dict) else None
 
 
 def _country_code(uri: str | None) -> str | None:
@@ -72,7 +110,7 @@ def _country_code(uri: str | None) -> str | None:
 
 def detect_format(credential: dict[str, Any]) -> str:
     """'elm' for a European Digital Credential, 'ob3' for an Open Badge, else InputError."""
-    types = set(_list(credential.get("type")))
+    types = set(_strs(credential.get("type")))
     if "EuropeanDigitalCredential" in types:
         return "elm"
     if types & {"OpenBadgeCredential", "AchievementCredential"}:
@@ -98,8 +136,8 @@ def _elm_body(org: Any) -> Body:
                  if (c := _country_code(_id(a.get("countryCode"))))]
     legal = next((x.get("notation") for key in ("eIDASIdentifier", "registration", "vatIdentifier")
                   for x in _list(org.get(key)) if isinstance(x, dict)), None)
-    return Body(id=org.get("id"), name=_lang(org.get("legalName")) or {},
-                country=next((c for c in countries if c), None), legal_identifier=legal)
+    return Body(id=_str(org.get("id")), name=_lang(org.get("legalName")) or {},
+                country=next((c for c in countries if c), None), legal_identifier=_str(legal))
 
 
 def _elm_notes(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -124,10 +162,10 @@ def _coded(concept: Any, by_uri: dict[str, str], by_label: dict[str, str] | None
 
 
 def _from_elm(cred: dict[str, Any]) -> Elements:
-    subject = cred.get("credentialSubject") or {}
-    claim: dict[str, Any] = next(iter(_list(subject.get("hasClaim"))), {}) or {}
-    spec: dict[str, Any] = next(iter(_list(claim.get("specifiedBy"))), {}) or {}
-    awarding: dict[str, Any] = next(iter(_list(claim.get("awardedBy"))), {}) or {}
+    subject = _obj(cred.get("credentialSubject"))
+    claim = _obj(subject.get("hasClaim"))
+    spec = _obj(claim.get("specifiedBy"))
+    awarding = _obj(claim.get("awardedBy"))
     notes = _elm_notes(spec)
     sources: dict[str, str] = {}
     inferred: list[str] = []
@@ -138,7 +176,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     if not name and (subject.get("givenName") or subject.get("familyName")):
         g, f = _lang(subject.get("givenName")) or {}, _lang(subject.get("familyName")) or {}
         name = {k: f"{g.get(k, '')} {f.get(k, '')}".strip() for k in {*g, *f}}
-    learner = Learner(id=subject.get("id"), name=name or {},
+    learner = Learner(id=_str(subject.get("id")), name=name or {},
                       email=email.removeprefix("mailto:") if email else None,
                       identifiers=[str(x["notation"]) for x in _list(subject.get("identifier"))
                                    if isinstance(x, dict) and x.get("notation")])
@@ -169,10 +207,10 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
                                                *(b.country for b in delivering)]) if c]
         sources["countries"] = "awardedBy.location / awarding bodies' addresses"
 
-    issued = cred.get("issued") or cred.get("issuanceDate")
+    issued = _str(cred.get("issued")) or _str(cred.get("issuanceDate"))
     sources["issued"] = "issued"
     if not issued:
-        issued = awarding.get("awardingDate") or cred.get("validFrom")
+        issued = _str(awarding.get("awardingDate")) or _str(cred.get("validFrom"))
         sources["issued"] = "awardingDate/validFrom"
         if issued:
             inferred.append("issued")
@@ -188,7 +226,9 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
             if isinstance(cp, dict) and _id(cp.get("framework")) == vocab.ECTS.uri:
                 try:
                     ects = float(str(cp.get("point")).replace(",", "."))
-                except ValueError:
+                except (ValueError, OverflowError):
+                    ects = None
+                if ects is not None and not math.isfinite(ects):
                     ects = None
                 sources["ects"] = f"specifiedBy.{key}" if key == "creditPoint" else key
                 break
@@ -207,7 +247,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     supervision = None
     grade = None
     if isinstance(assessment_node, dict):
-        a_spec: dict[str, Any] = next(iter(_list(assessment_node.get("specifiedBy"))), {}) or {}
+        a_spec = _obj(assessment_node.get("specifiedBy"))
         labels = {code: code for code in vocab.ASSESSMENT}
         assessment = _coded(a_spec.get("dcType"), _ASSESSMENT_BY_URI, labels)
         if assessment is None and a_spec.get("title"):
@@ -237,8 +277,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
             type=_coded(accreditation.get("dcType"), _QA_BY_URI),
             external=(ext_note or {}).get("en") == "external" if ext_note else None,
             agency=_elm_body(agent) if agent else None,
-            report=_id(accreditation.get("report")) and
-            (accreditation["report"].get("contentURL") if isinstance(accreditation["report"], dict) else None),
+            report=_str(_obj(accreditation.get("report")).get("contentURL")),
         )
         sources["quality_assurance"] = "specifiedBy.accreditation"
     elif spec.get("nqfLevel"):
@@ -253,7 +292,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     prerequisites = spec.get("entryRequirement")
     return Elements(
         format="elm",
-        credential_id=cred.get("id"),
+        credential_id=_str(cred.get("id")),
         learner=learner,
         title=_lang(claim.get("title")) or _lang(spec.get("title")),
         countries=countries,
@@ -287,17 +326,17 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
 def _ob3_body(profile: Any) -> Body:
     if not isinstance(profile, dict):
         return Body(id=_id(profile))
-    address: dict[str, Any] = next(iter(_list(profile.get("address"))), {}) or {}
+    address = _obj(profile.get("address"))
     legal = next((e.get("identifier") for e in _list(profile.get("otherIdentifier"))
                   if isinstance(e, dict) and e.get("identifierType") == "ext:legalIdentifier"), None)
-    return Body(id=profile.get("id"), name=_lang(profile.get("name")) or {},
-                country=address.get("addressCountryCode"), legal_identifier=legal)
+    return Body(id=_str(profile.get("id")), name=_lang(profile.get("name")) or {},
+                country=_str(address.get("addressCountryCode")), legal_identifier=_str(legal))
 
 
 def _from_ob3(cred: dict[str, Any]) -> Elements:
-    subject: dict[str, Any] = next(iter(_list(cred.get("credentialSubject"))), {}) or {}
-    ach = subject.get("achievement") or {}
-    lang = ach.get("inLanguage") or "en"
+    subject = _obj(cred.get("credentialSubject"))
+    ach = _obj(subject.get("achievement"))
+    lang = _str(ach.get("inLanguage")) or "en"
     inferred: list[str] = []
     sources: dict[str, str] = {}
 
@@ -311,79 +350,79 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         if kind == "name" and not ident.get("hashed"):
             name = name or ({lang: value} if isinstance(value, str) else None)
         elif kind == "emailAddress":
-            email_hash = value
-        elif value and not ident.get("hashed"):
+            email_hash = _str(value)
+        elif isinstance(value, str) and value and not ident.get("hashed"):
             identifiers.append(value)
-    learner = Learner(id=subject.get("id"), name=name or {}, email_hash=email_hash, identifiers=identifiers)
+    learner = Learner(id=_str(subject.get("id")), name=name or {}, email_hash=email_hash, identifiers=identifiers)
 
     issuer = _ob3_body(cred.get("issuer"))
-    profiles = {p.get("id"): p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
-                if isinstance(p, dict)}
+    profiles = {p["id"]: p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
+                if isinstance(p, dict) and isinstance(p.get("id"), str)}
     bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b)
               for b in _list(cred.get("awardingBody"))]
     if not bodies:
         bodies = [issuer]
         sources["awarding_bodies"] = "issuer"
     delivering = [_ob3_body(p) for p in _list(cred.get("deliveringPartner"))]
-    model = cred.get("awardingModel")
+    model = _str(cred.get("awardingModel"))
     if model not in {"single", "cooperative", "joint"}:
         model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
         inferred.append("awarding_model")
-    countries = list(_list(cred.get("issuerCountry")))
+    countries = _strs(cred.get("issuerCountry"))
     if not countries:
         countries = [c for c in dict.fromkeys(b.country for b in [*bodies, *delivering]) if c]
         inferred.append("countries")
 
-    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=list(_list(lo.get("escoSkill"))))
+    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=_strs(lo.get("escoSkill")))
                 for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
     if not outcomes:
         # A plain OB3 badge: alignments and criteria stand in for the learning outcomes.
-        outcomes = [Outcome(title={lang: a.get("targetName", "")}, esco=[a["targetUrl"]])
-                    for a in _list(ach.get("alignment")) if isinstance(a, dict) and a.get("targetUrl")]
+        outcomes = [Outcome(title={lang: _str(a.get("targetName")) or ""}, esco=[a["targetUrl"]])
+                    for a in _list(ach.get("alignment")) if isinstance(a, dict) and _str(a.get("targetUrl"))]
         if outcomes:
             inferred.append("learning_outcomes")
 
     credits = ach.get("creditsAvailable", subject.get("creditsEarned"))
-    eqf = _EQF_BY_URI.get(ach.get("eqfLevel") or "")
-    qf = _QF_BY_URI.get(ach.get("qfEheaCycle") or "")
+    eqf = _EQF_BY_URI.get(_str(ach.get("eqfLevel")) or "")
+    qf = _QF_BY_URI.get(_str(ach.get("qfEheaCycle")) or "")
     if qf is None and eqf in vocab.CYCLE_FOR_EQF:
         qf = vocab.CYCLE_FOR_EQF[eqf]
         inferred.append("qf_ehea")
-    a_uri = ach.get("assessmentType")
+    a_uri = _str(ach.get("assessmentType"))
     assessment = (CodedValue(code=_ASSESSMENT_BY_URI.get(a_uri), uri=a_uri,
                              label=vocab.ASSESSMENT[_ASSESSMENT_BY_URI[a_uri]].label
                              if a_uri in _ASSESSMENT_BY_URI else None) if a_uri else None)
-    p_uri = ach.get("participationForm")
+    p_uri = _str(ach.get("participationForm"))
     participation = (CodedValue(code=_PARTICIPATION_BY_URI.get(p_uri), uri=p_uri,
                                 label=vocab.PARTICIPATION[_PARTICIPATION_BY_URI[p_uri]].label
                                 if p_uri in _PARTICIPATION_BY_URI else None) if p_uri else None)
     qa_node = ach.get("qualityAssurance")
     qa = None
     if isinstance(qa_node, dict):
-        q_uri = qa_node.get("qaType")
+        q_uri = _str(qa_node.get("qaType"))
         qa = QualityAssuranceInfo(
             type=CodedValue(code=_QA_BY_URI.get(q_uri or ""), uri=q_uri,
                             label=vocab.QA_TYPE[_QA_BY_URI[q_uri]].label if q_uri in _QA_BY_URI else None),
-            external=qa_node.get("external"),
+            external=_bool(qa_node.get("external")),
             agency=_ob3_body(qa_node["agency"]) if qa_node.get("agency") else None,
-            report=qa_node.get("report"),
+            report=_str(qa_node.get("report")),
         )
     sup_node = subject.get("supervision")
     supervision = None
     if isinstance(sup_node, dict):
-        s_uri = sup_node.get("supervisionMethod")
+        s_uri = _str(sup_node.get("supervisionMethod"))
         supervision = SupervisionInfo(code=_SUPERVISION_BY_URI.get(s_uri or ""), uri=s_uri,
-                                      supervised=sup_node.get("supervised"),
-                                      identity_verified=sup_node.get("identityVerified"))
+                                      supervised=_bool(sup_node.get("supervised")),
+                                      identity_verified=_bool(sup_node.get("identityVerified")))
     grade = _lang(subject.get("gradeTranslations"))
     if grade is None:
         value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)), None)
-        grade = {lang: value} if value else None
+        grade = {lang: value} if isinstance(value, str) and value else None
     stack_node = ach.get("stackability")
     alliance_node = cred.get("alliance")
     return Elements(
         format="ob3",
-        credential_id=cred.get("id"),
+        credential_id=_str(cred.get("id")),
         learner=learner,
         title=_lang(ach.get("titleTranslations")) or _lang(ach.get("name"), lang) or _lang(cred.get("name"), lang),
         countries=countries,
@@ -392,9 +431,9 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         awarding_bodies=bodies,
         delivering_partners=delivering,
         alliance=_lang(alliance_node.get("name"), lang) if isinstance(alliance_node, dict) else None,
-        issued=cred.get("awardedDate") or cred.get("validFrom") or cred.get("issuanceDate"),
+        issued=_str(cred.get("awardedDate")) or _str(cred.get("validFrom")) or _str(cred.get("issuanceDate")),
         learning_outcomes=outcomes,
-        ects=float(credits) if isinstance(credits, (int, float)) else None,
+        ects=_number(credits),
         eqf=eqf,
         qf_ehea=qf,
         assessment=assessment,

@@ -36,7 +36,7 @@ from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
 from ..identifiers import controller_of, issuer_id
-from ..ld.expand import expand_strict
+from ..ld.expand import check_json_limits, expand_strict
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
 from ..suites.base import DI_CONTEXTS, Cryptosuite, get_suite, match_suite
@@ -274,6 +274,9 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
         proof_config["@context"] = doc["@context"]
 
     try:
+        # every suite, JCS ones too: deep nesting, lone surrogates, huge integers get a named refusal
+        check_json_limits(unsecured)
+        check_json_limits(proof_config)
         data = suite.verify_data(unsecured, proof_config, key.algorithm, loader)
     except EdcIssuerError as exc:
         raise _Failed(f"cannot canonicalize: {exc}", **details) from exc

@@ -31,6 +31,14 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+
 def loads_strict(text: str | bytes) -> Any:
-    """json.loads that refuses repeated member names (ValueError)."""
-    return json.loads(text, object_pairs_hook=_no_duplicates)
+    """json.loads that refuses repeated member names and NaN/Infinity literals (ValueError).
+
+    Python's json reads NaN/Infinity by default; another verifier would refuse the text, so
+    the same signed bytes would mean different things to different readers.
+    """
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)

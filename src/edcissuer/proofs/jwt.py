@@ -429,8 +429,8 @@ def _check_identity_claims(payload: dict[str, Any], credential: dict[str, Any], 
     sub = payload.get("sub")
     if sub is not None:
         subjects = credential.get("credentialSubject")
-        ids = {s["id"] for s in (subjects if isinstance(subjects, list) else [subjects])
-               if isinstance(s, dict) and "id" in s}
+        ids = [s["id"] for s in (subjects if isinstance(subjects, list) else [subjects])
+               if isinstance(s, dict) and "id" in s]   # a list: an id may be any JSON value, hashable or not
         if ids and sub not in ids:
             raise VerificationError(f"sub claim {sub!r} is not the id of any credentialSubject", field="sub",
                                     value=sub)

@@ -171,6 +171,9 @@ class _List:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_DECIMAL = re.compile(r"[0-9]{1,12}")
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if value is not None else []
 
@@ -317,7 +320,8 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
         if purpose not in PURPOSES:
             raise _Unchecked(f"statusPurpose {purpose!r} is not supported (only revocation and suspension)")
         raw_index, url = entry.get("statusListIndex"), entry.get("statusListCredential")
-        if not isinstance(raw_index, str) or not raw_index.isdigit() or len(raw_index) > 12:
+        # ASCII decimal digits only: str.isdigit() also admits "²" (int() fails) and "٤٢" (int() reads 42)
+        if not isinstance(raw_index, str) or not _DECIMAL.fullmatch(raw_index):
             raise _Unchecked(f"statusListIndex {raw_index!r} is not a non-negative integer string "
                              f"(MALFORMED_VALUE_ERROR)")
         if entry.get("statusSize", 1) != 1:

@@ -119,6 +119,10 @@ def _read(obj: Any) -> _Reading:
     entries = _signature_entries(doc)
     if entries is None:
         return fail("not a JWS JSON serialization (needs a 'payload' string and 'signatures')", "input")
+    if "signatures" in doc and any(k in doc for k in ("protected", "header", "signature")):
+        # RFC 7515 section 7.2.1: the general form carries these only inside `signatures`
+        return fail("JWS JSON is both general ('signatures') and flattened (top-level 'protected'/'header'/"
+                    "'signature'): refusing to guess which signature counts", "signatures")
     if len(entries) != 1:
         return fail(f"expected exactly one signature, found {len(entries)}", "signatures")
     entry = entries[0]
