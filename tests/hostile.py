@@ -709,10 +709,12 @@ def status_attacks(samples: list[Sample], keys: Any, now: datetime, workdir: Pat
                        options={"status_checker": checker})
         for label, status, reasons in (("entry-string", "x", ("not a JSON object",)),
                                        ("entry-number", 5, ("not a JSON object",)),
-                                       ("entry-list-of-null", [None], ("not a JSON object",)),
                                        ("type-missing", [{"statusListIndex": "1"}], ("not supported",))):
             yield Case("status", f"{sample.name}:{label}", _with_status(sample, status, keys, now), "status",
                        reasons, options={"status_checker": checker})
+        # a null entry never reaches the signed graph: the JSON-LD guard refuses it first
+        yield Case("status", f"{sample.name}:entry-list-of-null", _with_status(sample, [None], keys, now), "contexts",
+                   ("null values are refused",), options={"status_checker": checker})
         yield Case("status", f"{sample.name}:no-status-source", _with_status(sample, [{
             "type": "BitstringStatusListEntry", "statusPurpose": "revocation", "statusListIndex": "1",
             "statusListCredential": f"{STATUS_BASE}/ab12-revocation"}], keys, now), "status",
@@ -951,7 +953,7 @@ def baked_images(samples: list[Sample]) -> Iterator[Case]:
 
         yield case("png-no-credential", plain, "input", "carries no Open Badges 3.0 credential")
         yield case("png-two-credentials", _join_png([*chunks[:itxt], chunks[itxt], *chunks[itxt:]]), "input",
-                   "chunks; the spec allows one")
+                   "chunks; the spec allows one", "could be read two ways")
         yield case("png-truncated", png[: len(png) // 2], "input", "truncated", "runs past the end")
         yield case("png-truncated-in-header", png[:12], "input", "truncated", "runs past")
         ctype, body = chunks[itxt]
@@ -1001,14 +1003,16 @@ def baked_images(samples: list[Sample]) -> Iterator[Case]:
 
 # --- JSON-LD tricks ---------------------------------------------------------------------------
 
-INLINE_CONTEXT_CASES = ("inline-context-object", "nested-context", "index-key", "protected-redefinition",
-                        "json-literal", "graph-key", "included-key")
+#: tricks the JSON-LD guard (ld/guard.py) refuses by name, whatever the proof says
+INLINE_CONTEXT_CASES = ("inline-context-object", "nested-context", "index-key", "json-literal", "graph-key",
+                        "included-key")
 
 
 def jsonld_tricks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[Case]:
     """Inline and nested contexts, @index, @graph, aliasing: re-signed, so the JSON-LD rules must refuse them.
 
-    The ones in INLINE_CONTEXT_CASES wait for the lead's JSON-LD guard (ld/guard.py).
+    The ones in INLINE_CONTEXT_CASES fail the guard's `contexts` check; the others fail the
+    proof (RDFC canonicalization expands strictly) or the `contexts` check (JWT).
     """
     for sample in _resignable(samples, ("eddsa-rdfc-2022", "jwt")):
         cred = sample.credential
@@ -1028,9 +1032,9 @@ def jsonld_tricks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[C
         }
         for label, credential in tricks.items():
             yield Case("JSON-LD tricks", f"{sample.name}:{label}", resign(sample, credential, keys, now),
-                       "proof" if sample.proof in DI else "contexts",
+                       "contexts" if label in INLINE_CONTEXT_CASES or sample.proof not in DI else "proof",
                        ("context", "not defined", "undefined", "@index", "@graph", "@reverse", "@included",
-                        "canonicaliz", "@context", "protected", "@json"))
+                        "canonicaliz", "@context", "protected", "@json", "keyword"))
 
 
 # --- the corpus --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ PATTERN = "https://verify.example.edu/c/{id}"
 
 
 def decode(png: bytes) -> str:
-    [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    [found] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
     return str(found.text)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import NOW
-from hostile import CATEGORIES, INLINE_CONTEXT_CASES, Case, Sample, corpus, signed_samples
+from hostile import CATEGORIES, Case, Sample, corpus, signed_samples
 from edcissuer.results import VerificationResult
 from edcissuer.verify import VerifyOptions, verify_all, verify_document, verify_file
 
@@ -121,28 +121,17 @@ def problems_of(case: Case, options: VerifyOptions) -> list[str]:
 def test_every_hostile_case_fails_by_name_without_crash_or_hang(category, samples, demo_keys, workdir):
     options = VerifyOptions(now=NOW, trust_anchors=demo_keys.trust_anchors)
     failures: list[str] = []
-    xfailed: list[str] = []
-    known: list[str] = []
     count = 0
     for case in corpus(category, samples, demo_keys, NOW, workdir):
         count += 1
         problems = problems_of(case, options)
-        if problems and case.known:
-            known.append(f"{case.name}: {' | '.join(problems)} [known: {case.known}]")
-        elif problems:
-            entry = f"{case.name}: {' | '.join(problems)}"
-            waits_for_guard = category == "JSON-LD tricks" and case.name.rsplit(":", 1)[-1] in INLINE_CONTEXT_CASES
-            (xfailed if waits_for_guard and not any(p.startswith(("RAISED", "HANG")) for p in problems)
-             else failures).append(entry)
+        if problems:
+            failures.append(f"{case.name}: {' | '.join(problems)}" + (f" [was known: {case.known}]" if case.known
+                                                                          else ""))
     COUNTS[category] = count
-    print(f"\n{category}: {count} cases, {len(failures)} failing, {len(xfailed)} waiting for the JSON-LD guard, "
-          f"{len(known)} known open")
-    for line in known:
-        print("  known:", line[:300])
+    print(f"\n{category}: {count} cases, {len(failures)} failing")
     assert count > 0
     assert not failures, f"{len(failures)} of {count} {category} cases misbehave:\n" + "\n".join(failures[:60])
-    if xfailed:
-        pytest.xfail(f"lead's JSON-LD guard: {len(xfailed)} case(s) accepted: " + "; ".join(xfailed[:10]))
 
 
 def test_the_corpus_covers_every_category():

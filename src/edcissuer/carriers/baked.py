@@ -105,8 +105,8 @@ def is_credential_chunk(ctype: bytes, body: bytes) -> bool:
 
 
 def _itxt_text(body: bytes) -> str:
-    keyword, rest = body.split(b"\x00", 1)
-    if len(rest) < 2:
+    _, separator, rest = body.partition(b"\x00")
+    if not separator or len(rest) < 2:
         raise ExportError("iTXt chunk 'openbadgecredential' is truncated", field="openbadgecredential")
     flag, method, rest = rest[0], rest[1], rest[2:]
     parts = rest.split(b"\x00", 2)

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: keyword keys that carry their value into the graph; every other "@..." key is refused
-ALLOWED_KEYWORDS = frozenset({"@id", "@type", "@value", "@language", "@direction", "@list", "@set", "@graph",
-                              "@included", "@json"})
+ALLOWED_KEYWORDS = frozenset({"@id", "@type", "@value", "@language", "@direction", "@list", "@set"})
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -91,6 +90,9 @@ def guard_problem(document: Any) -> GuardProblem | None:
             return GuardProblem("", f"more than {MAX_NODES} JSON values: too large to be a credential")
         if depth > MAX_DEPTH:
             return GuardProblem(path, f"nested more than {MAX_DEPTH} levels deep")
+        if value is None:
+            return GuardProblem(path, "null values are refused: JSON-LD drops them from the signed graph, so "
+                                      "they could hide what another copy of the node states")
         if isinstance(value, str):
             problem = _text_problem(value, path, "the value")
             if problem:
@@ -107,7 +109,9 @@ def guard_problem(document: Any) -> GuardProblem | None:
     return None
 
 
-def _key_problem(key: str, where: str) -> GuardProblem | None:
+def _key_problem(key: Any, where: str) -> GuardProblem | None:
+    if not isinstance(key, str):
+        return GuardProblem(where, f"member names must be strings, not {type(key).__name__}")
     problem = _text_problem(key, where, "the member name")
     if problem:
         return problem

@@ -121,9 +121,72 @@ def detect_format(credential: dict[str, Any]) -> str:
 
 
 def extract_elements(credential: dict[str, Any]) -> Elements:
-    """Read the eleven elements (and the optional ones) out of a credential."""
+    """Read the eleven elements (and the optional ones) out of a credential.
+
+    Copies of one node (the same `id` in several places) are read as one, with every
+    property any copy states: the signed graph merges them, so leaving a property out of
+    one copy (or nulling it) must not hide what another copy says.
+    """
+    credential = merge_node_copies(credential)
     fmt = detect_format(credential)
     return _from_elm(credential) if fmt == "elm" else _from_ob3(credential)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == [] or value == {} or value == ""
+
+
+def merge_node_copies(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with every copy of a node replaced by the union of all its copies.
+
+    JSON-LD merges node objects that share an `id` into one node of the graph; reading a
+    single copy would show less than was signed. A property present in several copies
+    keeps the first non-empty value (in the graph they are all statements of that node).
+    """
+    merged: dict[str, dict[str, Any]] = {}
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ident = node.get("id")
+            if isinstance(ident, str) and node is not document:
+                union = merged.setdefault(ident, {})
+                for key, value in node.items():
+                    if key not in union or (_empty(union[key]) and not _empty(value)):
+                        union[key] = value
+            stack.extend(v for k, v in node.items() if k != "proof")
+        elif isinstance(node, list):
+            stack.extend(node)
+    repeated = {i for i, u in merged.items() if _copies(document, i) > 1}
+    if not repeated:
+        return document
+
+    def rebuild(node: Any, inside: frozenset[str]) -> Any:
+        if isinstance(node, list):
+            return [rebuild(item, inside) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ident = node.get("id")
+        if isinstance(ident, str) and ident in repeated and ident not in inside and node is not document:
+            return {k: rebuild(v, inside | {ident}) for k, v in merged[ident].items()}
+        return {k: (v if k == "proof" else rebuild(v, inside)) for k, v in node.items()}
+
+    result: dict[str, Any] = rebuild(document, frozenset())
+    return result
+
+
+def _copies(document: dict[str, Any], ident: str) -> int:
+    count = 0
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("id") == ident and node is not document:
+                count += 1
+            stack.extend(v for k, v in node.items() if k != "proof")
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
 
 
 # --- ELM v3 ---------------------------------------------------------------------------
