@@ -7,6 +7,7 @@ import json
 import pytest
 
 from conftest import NOW, SAMPLES
+from hostile import leaf_paths
 from edcissuer.issue import issue
 from edcissuer.verify import VerifyOptions, verify
 
@@ -35,17 +36,6 @@ def test_issued_credential_verifies_with_every_check_passing(records, demo_keys,
     names = {c.name for c in result.checks}
     assert {"format", "validity", "conformance", "elements"} <= names
     assert result.format == fmt
-
-
-def leaf_paths(node, path=()):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from leaf_paths(v, (*path, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield from leaf_paths(v, (*path, i))
-    else:
-        yield path
 
 
 def tampered(doc, path):

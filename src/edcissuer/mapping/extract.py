@@ -142,14 +142,17 @@ def merge_node_copies(document: dict[str, Any]) -> dict[str, Any]:
     JSON-LD merges node objects that share an `id` into one node of the graph; reading a
     single copy would show less than was signed. A property present in several copies
     keeps the first non-empty value (in the graph they are all statements of that node).
+    One walk to collect, one to rebuild: linear in the document.
     """
     merged: dict[str, dict[str, Any]] = {}
+    copies: dict[str, int] = {}
     stack: list[Any] = [document]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             ident = node.get("id")
             if isinstance(ident, str) and node is not document:
+                copies[ident] = copies.get(ident, 0) + 1
                 union = merged.setdefault(ident, {})
                 for key, value in node.items():
                     if key not in union or (_empty(union[key]) and not _empty(value)):
@@ -157,7 +160,7 @@ def merge_node_copies(document: dict[str, Any]) -> dict[str, Any]:
             stack.extend(v for k, v in node.items() if k != "proof")
         elif isinstance(node, list):
             stack.extend(node)
-    repeated = {i for i, u in merged.items() if _copies(document, i) > 1}
+    repeated = {ident for ident, count in copies.items() if count > 1}
     if not repeated:
         return document
 
@@ -173,20 +176,6 @@ def merge_node_copies(document: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = rebuild(document, frozenset())
     return result
-
-
-def _copies(document: dict[str, Any], ident: str) -> int:
-    count = 0
-    stack: list[Any] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if node.get("id") == ident and node is not document:
-                count += 1
-            stack.extend(v for k, v in node.items() if k != "proof")
-        elif isinstance(node, list):
-            stack.extend(node)
-    return count
 
 
 # --- ELM v3 ---------------------------------------------------------------------------
