@@ -205,7 +205,7 @@ def test_deep_nesting_is_refused_without_recursion():
         node["x"] = {}
         node = node["x"]
     problem = guard_problem(doc)
-    assert problem is not None and "nested more than" in problem.reason
+    assert problem is not None and "nested deeper than" in problem.reason
 
 
 def test_no_bundled_context_aliases_a_term_to_a_keyword_that_hides_data():
