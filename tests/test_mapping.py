@@ -10,16 +10,30 @@ from edcissuer.ld.expand import expand_strict
 from edcissuer.ld.loader import default_loader
 from edcissuer.mapping.elm import to_elm
 from edcissuer.mapping.extract import extract_elements
+from edcissuer.mapping.common import text
 from edcissuer.mapping.ob3 import to_ob3
 from edcissuer.models import vocab
 
 NAMES = [p.stem for p in SAMPLES]
-MAPPERS = {"elm": to_elm, "ob3": to_ob3}
+MAPPERS = {"elm": to_elm, "ob3": to_ob3, "ob3-extended": lambda record: to_ob3(record, form="extended")}
 
 
-def comparable(elements) -> dict:
-    """The elements both formats must agree on (OB3 strings carry the primary language only)."""
+def shown(fmt, value, lang):
+    """What a format carries of a language map: OB3's standard form, the record's language only
+    (OB 3.0's schema types these texts as plain strings); the others, every language."""
+    if fmt != "ob3" or value is None:
+        return value
+    return {lang: text(value, lang)}
+
+
+def comparable(elements, lang=None) -> dict:
+    """The elements both formats must agree on (with `lang`: texts in that language only)."""
     d = elements.model_dump()
+    if lang:
+        for key in ("prerequisites", "grade", "further_information"):
+            d[key] = shown("ob3", d[key], lang)
+        for outcome in d["learning_outcomes"]:
+            outcome["title"] = shown("ob3", outcome["title"], lang)
     return {
         "learner_id": d["learner"]["id"],
         "learner_name": d["learner"]["name"]["en"],
@@ -52,15 +66,16 @@ def test_record_maps_and_reads_back_with_every_element(records, name, fmt):
     assert [a[0] for a in got["awarding"]] == [o.id for o in record.awarding.awarding_bodies]
     assert [d[0] for d in got["delivering"]] == [o.id for o in record.awarding.delivering_partners]
     assert got["issued"] == record.issued.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert got["outcomes"] == [(lo.title, lo.esco) for lo in record.learning_outcomes]
+    lang = record.language
+    assert got["outcomes"] == [(shown(fmt, lo.title, lang), lo.esco) for lo in record.learning_outcomes]
     assert got["ects"] == record.workload.ects
     assert (got["eqf"], got["qf_ehea"]) == (record.level.eqf, record.level.qf_ehea)
     assert got["assessment"] == record.assessment.type
     assert got["participation"] == record.participation
     assert got["qa"][:2] == (record.quality_assurance.type, record.quality_assurance.external)
-    assert got["prerequisites"] == record.prerequisites
-    assert got["grade"] == record.grade.value
-    assert got["further"] == record.further_information
+    assert got["prerequisites"] == shown(fmt, record.prerequisites, lang)
+    assert got["grade"] == shown(fmt, record.grade.value, lang)
+    assert got["further"] == shown(fmt, record.further_information, lang)
     assert got["supervision"]["identity_verified"] == record.supervision.identity_verified
     assert not elements.inferred
 
@@ -68,7 +83,35 @@ def test_record_maps_and_reads_back_with_every_element(records, name, fmt):
 @pytest.mark.parametrize("name", NAMES)
 def test_elm_and_ob3_give_the_same_elements(records, name):
     record = records[name]
-    assert comparable(extract_elements(to_elm(record))) == comparable(extract_elements(to_ob3(record)))
+    elm = extract_elements(to_elm(record))
+    assert comparable(elm) == comparable(extract_elements(to_ob3(record, form="extended")))
+    assert comparable(elm, record.language) == comparable(extract_elements(to_ob3(record)), record.language)
+
+
+def alignments(ob3):
+    grouped = {}
+    for a in ob3["credentialSubject"]["achievement"]["alignment"]:
+        grouped.setdefault(a["targetType"], []).append(a)
+    return grouped
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_standard_ob3_uses_only_the_contexts_every_verifier_bundles(records, name):
+    assert to_ob3(records[name])["@context"] == ["https://www.w3.org/ns/credentials/v2",
+                                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_standard_ob3_states_controlled_values_as_alignments_to_eu_concepts(records, name):
+    record = records[name]
+    aligned = alignments(to_ob3(record))
+    assert [a["targetUrl"] for a in aligned["ext:EQFLevel"]] == [vocab.EQF[record.level.eqf].uri]
+    assert [a["targetUrl"] for a in aligned["ext:AssessmentType"]] == [vocab.ASSESSMENT[record.assessment.type].uri]
+    assert [a["targetUrl"] for a in aligned["ext:ParticipationForm"]] == [vocab.PARTICIPATION[record.participation].uri]
+    assert [a["targetCode"] for a in aligned["ext:QualityAssuranceType"]] == [record.quality_assurance.type]
+    assert len(aligned["ext:LearningOutcome"]) == len(record.learning_outcomes)
+    assert sorted(a["targetUrl"] for a in aligned.get("ext:ESCOSkill", [])) == sorted(
+        uri for lo in record.learning_outcomes for uri in lo.esco)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -91,21 +134,27 @@ def test_joint_model_lists_every_partner_as_awarding_body(records):
     elm = to_elm(records["model3-joint"])
     bodies = elm["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"]
     assert len(bodies) == 3
-    ob3 = to_ob3(records["model3-joint"])
-    assert len(ob3["awardingBody"]) == 3 and ob3["awardingModel"] == "joint"
+    extended = to_ob3(records["model3-joint"], form="extended")
+    assert len(extended["awardingBody"]) == 3 and extended["awardingModel"] == "joint"
+    aligned = alignments(to_ob3(records["model3-joint"]))
+    assert len(aligned["ext:AwardingBody"]) == 2       # the partners; the lead is the issuer
+    assert [a["targetCode"] for a in aligned["ext:AwardingModel"]] == ["joint"]
 
 
 def test_cooperative_model_states_delivering_partners(records):
     elm = to_elm(records["model2-cooperative"])
     activity = elm["credentialSubject"]["hasClaim"]["influencedBy"]
     assert len(activity["directedBy"]) == 2
-    assert len(to_ob3(records["model2-cooperative"])["deliveringPartner"]) == 2
+    assert len(to_ob3(records["model2-cooperative"], form="extended")["deliveringPartner"]) == 2
+    aligned = alignments(to_ob3(records["model2-cooperative"]))
+    assert [a["targetDescription"] for a in aligned["ext:DeliveringPartner"]] == ["Country: PL", "Country: FR"]
+    assert "ext:AwardingBody" not in aligned
 
 
 def test_alliance_is_referenced_with_name_and_logo(records):
     ob3 = to_ob3(records["model3-joint"])
-    assert ob3["alliance"]["name"] == "NEXUS European University Alliance"
-    assert ob3["alliance"]["image"]["id"].endswith("logo.png")
+    assert ob3["issuer"]["parentOrg"]["name"] == "NEXUS European University Alliance"
+    assert ob3["issuer"]["parentOrg"]["image"]["id"].endswith("logo.png")
     org = to_elm(records["model3-joint"])["issuer"]
     assert org["groupMemberOf"]["logo"]["contentURL"].endswith("logo.png")
 
@@ -147,8 +196,9 @@ def test_ob3_output_validates_against_official_json_schema(records, name):
     import jsonschema
 
     schema = json.loads(need_reference("ob3", "schema", "ob_v3p0_achievementcredential_schema.json").read_text())
-    errors = list(jsonschema.Draft201909Validator(schema).iter_errors(to_ob3(records[name])))
-    assert not errors, [e.message for e in errors]
+    for form in ("standard", "extended"):
+        errors = list(jsonschema.Draft201909Validator(schema).iter_errors(to_ob3(records[name], form=form)))
+        assert not errors, [e.message for e in errors]
 
 
 def test_official_eu_micro_credential_sample_yields_all_eleven_elements():

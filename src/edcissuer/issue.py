@@ -61,12 +61,12 @@ class IssuedCredential:
         return json.dumps(self.artefact, ensure_ascii=False, indent=2) + "\n"
 
 
-def map_record(record: MicroCredentialRecord, fmt: str) -> dict[str, Any]:
-    """The unsigned credential of a record in the given format."""
+def map_record(record: MicroCredentialRecord, fmt: str, *, ob3_form: str = "standard") -> dict[str, Any]:
+    """The unsigned credential of a record in the given format (`ob3_form`: see mapping.ob3)."""
     if fmt == "elm":
         return to_elm(record)
     if fmt == "ob3":
-        return to_ob3(record)
+        return to_ob3(record, form=ob3_form)
     raise SigningError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", field="format", value=fmt)
 
 
@@ -104,13 +104,16 @@ def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCreden
 def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, now: datetime,
           proof: str | None = None, loader: DocumentLoader = default_loader,
           issuer_did: str | None = None,
-          status: dict[str, Any] | list[dict[str, Any]] | None = None) -> IssuedCredential:
+          status: dict[str, Any] | list[dict[str, Any]] | None = None,
+          ob3_form: str = "standard") -> IssuedCredential:
     """Map a validated record to `fmt` and secure it.
 
     For key-based proofs the issuer must be the DID that controls the key, or no verifier
     can bind proof and issuer: the Lead Partner is identified by `issuer_did` (an
     institution's did:web whose DID document lists the key) or else by the key's did:key.
     A JAdES seal identifies the issuer by its certificate, so the record's id is kept.
+    `ob3_form` "extended" adds edcissuer's extension context to OB3 (every language as typed
+    terms), which only verifiers that bundle that context can verify.
     """
     proof = proof or default_proof(fmt, signer)
     vm = None
@@ -118,7 +121,7 @@ def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIden
         record = with_issuer_id(record, issuer_did or signer.did_key)
         if issuer_did and issuer_did.startswith("did:web:"):
             vm = did_web_verification_method(issuer_did, signer)
-    credential = map_record(record, fmt)
+    credential = map_record(record, fmt, ob3_form=ob3_form)
     return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader, status=status,
                   verification_method=vm)
 

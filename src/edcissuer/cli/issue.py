@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..issue import FORMATS, PROOFS, issue, load_signer
+from ..mapping.ob3 import FORMS as OB3_FORMS
 from ..models.records import load_record
 
 
@@ -35,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("issue", help="issue one signed credential from a record (JSON or YAML)")
     p.add_argument("record", type=Path)
     p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("--ob3-form", choices=OB3_FORMS, default="standard",
+                   help="OB3 only: 'standard' (default) uses only the VC 2.0 and OB 3.0 contexts and verifies in "
+                        "every OB3 verifier; 'extended' adds edcissuer's extension context with every language, "
+                        "which verifiers without that context refuse")
     add_signer_arguments(p)
     p.add_argument("-o", "--out", type=Path, help="output file (default: stdout)")
     p.set_defaults(handler=cmd_issue)
@@ -44,7 +49,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     record = load_record(args.record)
     signer = signer_from_args(args)
     issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did,
-                   now=datetime.now(timezone.utc))
+                   ob3_form=args.ob3_form, now=datetime.now(timezone.utc))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(issued.serialize(), encoding="utf-8")

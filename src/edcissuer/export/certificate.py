@@ -84,8 +84,10 @@ def _body(b: Body, lang: str | None) -> str:
 
 
 def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
-    """The alliance logo URL as the credential states it (OB3 alliance.image / ELM groupMemberOf.logo)."""
-    alliance = credential.get("alliance")
+    """The alliance logo URL as the credential states it (OB3 issuer.parentOrg.image or the
+    extension's alliance.image / ELM groupMemberOf.logo)."""
+    issuer = credential.get("issuer")
+    alliance = credential.get("alliance") or (issuer.get("parentOrg") if isinstance(issuer, dict) else None)
     if isinstance(alliance, dict):
         image = alliance.get("image")
         url = image.get("id") if isinstance(image, dict) else image

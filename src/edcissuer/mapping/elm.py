@@ -33,19 +33,7 @@ from .common import (
     volume_of_learning,
 )
 
-# Subjects of the ELM notes that carry elements ELM has no dedicated property for.
-NOTE_SUBJECT_SCHEME = f"{vocab.OWN}/note-subject"
-NOTE_SUBJECTS: dict[str, vocab.Concept] = {
-    key: vocab.Concept(f"{vocab.OWN}/note-subject/{key}", NOTE_SUBJECT_SCHEME, label)
-    for key, label in {
-        "qf-ehea": "QF-EHEA cycle",
-        "issuer-countries": "Countries of the issuer (ISO 3166-1 alpha-2)",
-        "stackability": "Integration / stackability options",
-        "further-information": "Further information",
-        "awarding-model": "Awarding model",
-        "quality-assurance": "Type of quality assurance",
-    }.items()
-}
+NOTE_SUBJECTS = vocab.NOTE_SUBJECTS
 
 
 def concept(c: vocab.Concept, lang: str = "en") -> dict[str, Any]:

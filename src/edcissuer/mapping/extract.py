@@ -9,6 +9,7 @@ explicit values.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from ..errors import InputError
@@ -22,7 +23,7 @@ from ..models.elements import (
     QualityAssuranceInfo,
     SupervisionInfo,
 )
-from .elm import NOTE_SUBJECTS
+from .ob3 import EXTERNAL_QA, TARGET_TYPE
 
 _ASSESSMENT_BY_URI = vocab.reverse(vocab.ASSESSMENT)
 _PARTICIPATION_BY_URI = vocab.reverse(vocab.PARTICIPATION)
@@ -32,7 +33,7 @@ _QF_BY_URI = vocab.reverse(vocab.QF_EHEA)
 _EQF_BY_URI = {c.uri: n for n, c in vocab.EQF.items()}
 _PARTICIPATION_BY_LABEL = {"online": "online", "presential": "onsite", "onsite": "onsite",
                            "blended": "blended", "on-site": "onsite"}
-_NOTE_BY_URI = {c.uri: key for key, c in NOTE_SUBJECTS.items()}
+_NOTE_BY_URI = {c.uri: key for key, c in vocab.NOTE_SUBJECTS.items()}
 
 
 # Reading is defensive by rule: a credential is untrusted input (its proof may not even hold),
@@ -323,7 +324,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     if isinstance(accreditation, dict):
         ext_note = next((_lang(n.get("noteLiteral")) for n in _list(accreditation.get("additionalNote"))
                          if isinstance(n, dict)
-                         and _id(n.get("subject")) == NOTE_SUBJECTS["quality-assurance"].uri), None)
+                         and _id(n.get("subject")) == vocab.NOTE_SUBJECTS["quality-assurance"].uri), None)
         agent = accreditation.get("accreditingAgent")
         qa = QualityAssuranceInfo(
             type=_coded(accreditation.get("dcType"), _QA_BY_URI),
@@ -374,6 +375,12 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
 
 
 # --- Open Badges 3.0 -------------------------------------------------------------------
+# Read from the standard OB 3.0 properties and the achievement's element alignments
+# (mapping/ob3.py); the extension-context terms, where a credential has them, take
+# precedence (they carry every language).
+
+_PLACE = re.compile(r"Country: ([A-Z]{2})(?:; region: (.+))?")
+
 
 def _ob3_body(profile: Any) -> Body:
     if not isinstance(profile, dict):
@@ -385,13 +392,138 @@ def _ob3_body(profile: Any) -> Body:
                 country=_str(address.get("addressCountryCode")), legal_identifier=_str(legal))
 
 
-def _from_ob3(cred: dict[str, Any]) -> Elements:
-    subject = _obj(cred.get("credentialSubject"))
-    ach = _obj(subject.get("achievement"))
-    lang = _str(ach.get("inLanguage")) or "en"
-    inferred: list[str] = []
-    sources: dict[str, str] = {}
+def _aligned_body(a: dict[str, Any], lang: str) -> Body:
+    """An organisation stated as an alignment: id, name, legal identifier, 'Country: XX'."""
+    place = _PLACE.search(_str(a.get("targetDescription")) or "")
+    name = _str(a.get("targetName"))
+    return Body(id=_str(a.get("targetUrl")), name={lang: name} if name else {},
+                country=place.group(1) if place else None, legal_identifier=_str(a.get("targetCode")))
 
+
+def _alignments_by_type(ach: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The achievement's alignments grouped by element (the key of ob3.TARGET_TYPE)."""
+    key_of = {target: key for key, target in TARGET_TYPE.items()}
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for a in _list(ach.get("alignment")):
+        if isinstance(a, dict) and (key := key_of.get(_str(a.get("targetType")) or "")):
+            grouped.setdefault(key, []).append(a)
+    return grouped
+
+
+def _aligned_code(aligned: dict[str, list[dict[str, Any]]], key: str, by_uri: dict[str, str],
+                  table: dict[str, vocab.Concept]) -> CodedValue | None:
+    """The controlled value of element `key` from its alignment (concept URI first, code second)."""
+    a = next(iter(aligned.get(key, [])), None)
+    if a is None:
+        return None
+    uri = _str(a.get("targetUrl"))
+    code = by_uri.get(uri or "")
+    return CodedValue(code=code, uri=uri,
+                      label=table[code].label if code in table else _str(a.get("targetName")))
+
+
+def _coded_uri(uri: str | None, by_uri: dict[str, str], table: dict[str, vocab.Concept]) -> CodedValue | None:
+    if not uri:
+        return None
+    code = by_uri.get(uri)
+    return CodedValue(code=code, uri=uri, label=table[code].label if code in table else None)
+
+
+def _note_text(aligned: dict[str, list[dict[str, Any]]], key: str, lang: str) -> dict[str, str] | None:
+    a = next(iter(aligned.get(key, [])), None)
+    value = _str(a.get("targetDescription")) if a else None
+    return {lang: value} if value else None
+
+
+def _ob3_outcomes(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]], lang: str,
+                  inferred: list[str]) -> list[Outcome]:
+    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=_strs(lo.get("escoSkill")))
+                for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
+    if outcomes:
+        return outcomes
+    esco = aligned.get("esco", [])
+    outcomes = [Outcome(title={lang: name} if (name := _str(a.get("targetName"))) else {},
+                        esco=[u for e in esco if _str(e.get("targetName")) == name
+                              if (u := _str(e.get("targetUrl")))])
+                for a in aligned.get("learning_outcome", [])]
+    if outcomes:
+        return outcomes
+    # A plain OB3 badge: its alignments stand in for the learning outcomes.
+    outcomes = [Outcome(title={lang: _str(a.get("targetName")) or ""}, esco=[a["targetUrl"]])
+                for a in _list(ach.get("alignment")) if isinstance(a, dict) and _str(a.get("targetUrl"))
+                and _str(a.get("targetType")) not in TARGET_TYPE.values()]
+    if outcomes:
+        inferred.append("learning_outcomes")
+    return outcomes
+
+
+def _ob3_title(cred: dict[str, Any], ach: dict[str, Any], lang: str) -> dict[str, str] | None:
+    """The title in every language: the extension's map, else the name and its `related` editions."""
+    translations = _lang(ach.get("titleTranslations"))
+    if translations:
+        return translations
+    title = _lang(ach.get("name"), lang) or _lang(cred.get("name"), lang)
+    if title:
+        for edition in _list(ach.get("related")):
+            if isinstance(edition, dict) and (other := _str(edition.get("inLanguage"))) \
+                    and (name := _str(edition.get("name"))) and other not in title:
+                title[other] = name
+    return title
+
+
+def _ob3_quality_assurance(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
+                           lang: str) -> QualityAssuranceInfo | None:
+    qa_node = ach.get("qualityAssurance")
+    if isinstance(qa_node, dict):
+        return QualityAssuranceInfo(
+            type=_coded_uri(_str(qa_node.get("qaType")), _QA_BY_URI, vocab.QA_TYPE),
+            external=_bool(qa_node.get("external")),
+            agency=_ob3_body(qa_node["agency"]) if qa_node.get("agency") else None,
+            report=_str(qa_node.get("report")),
+        )
+    qa_type = _aligned_code(aligned, "quality_assurance", _QA_BY_URI, vocab.QA_TYPE)
+    if qa_type is None:
+        return None
+    agency = next(iter(aligned.get("qa_agency", [])), None)
+    report = next(iter(aligned.get("qa_report", [])), None)
+    return QualityAssuranceInfo(
+        type=qa_type,
+        external=(_str(agency.get("targetDescription")) or "").startswith(EXTERNAL_QA) if agency else False,
+        agency=_aligned_body(agency, lang) if agency else None,
+        report=_str(report.get("targetUrl")) if report else None,
+    )
+
+
+def _ob3_supervision(subject: dict[str, Any], aligned: dict[str, list[dict[str, Any]]]) -> SupervisionInfo | None:
+    sup_node = subject.get("supervision")
+    if isinstance(sup_node, dict):
+        s_uri = _str(sup_node.get("supervisionMethod"))
+        return SupervisionInfo(code=_SUPERVISION_BY_URI.get(s_uri or ""), uri=s_uri,
+                               supervised=_bool(sup_node.get("supervised")),
+                               identity_verified=_bool(sup_node.get("identityVerified")))
+    coded = _aligned_code(aligned, "supervision", _SUPERVISION_BY_URI, vocab.SUPERVISION)
+    if coded is None:
+        return None
+    code = coded.code
+    return SupervisionInfo(code=code, uri=coded.uri,
+                           supervised=(code != "unsupervised") if code else None,
+                           identity_verified=(code in vocab.ID_VERIFIED_SUPERVISION) if code else None)
+
+
+def _ob3_stackability(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
+                      lang: str) -> dict[str, str] | None:
+    stack_node = ach.get("stackability")
+    if isinstance(stack_node, dict):
+        return (_lang(stack_node.get("stackabilityNote"))
+                or {"en": "Stackable" if stack_node.get("stackable") else "Not stackable"})
+    a = next(iter(aligned.get("stackability", [])), None)
+    if a is None:
+        return None
+    note = _str(a.get("targetDescription")) or _str(a.get("targetName"))
+    return {lang: note} if note else None
+
+
+def _ob3_learner(subject: dict[str, Any], lang: str) -> Learner:
     name = _lang(subject.get("learnerName"))
     email_hash = None
     identifiers: list[str] = []
@@ -405,78 +537,62 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
             email_hash = _str(value)
         elif isinstance(value, str) and value and not ident.get("hashed"):
             identifiers.append(value)
-    learner = Learner(id=_str(subject.get("id")), name=name or {}, email_hash=email_hash, identifiers=identifiers)
+    return Learner(id=_str(subject.get("id")), name=name or {}, email_hash=email_hash, identifiers=identifiers)
+
+
+def _from_ob3(cred: dict[str, Any]) -> Elements:
+    subject = _obj(cred.get("credentialSubject"))
+    ach = _obj(subject.get("achievement"))
+    lang = _str(ach.get("inLanguage")) or "en"
+    aligned = _alignments_by_type(ach)
+    inferred: list[str] = []
+    sources: dict[str, str] = {}
 
     issuer = _ob3_body(cred.get("issuer"))
-    profiles = {p["id"]: p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
-                if isinstance(p, dict) and isinstance(p.get("id"), str)}
-    bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b)
-              for b in _list(cred.get("awardingBody"))]
-    if not bodies:
-        bodies = [issuer]
-        sources["awarding_bodies"] = "issuer"
-    delivering = [_ob3_body(p) for p in _list(cred.get("deliveringPartner"))]
-    model = _str(cred.get("awardingModel"))
+    if cred.get("awardingBody") is not None:
+        profiles = {p["id"]: p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
+                    if isinstance(p, dict) and isinstance(p.get("id"), str)}
+        bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b)
+                  for b in _list(cred.get("awardingBody"))]
+        delivering = [_ob3_body(p) for p in _list(cred.get("deliveringPartner"))]
+    else:
+        bodies = [issuer, *(_aligned_body(a, lang) for a in aligned.get("awarding_body", []))]
+        delivering = [_aligned_body(a, lang) for a in aligned.get("delivering_partner", [])]
+        sources["awarding_bodies"] = "issuer" + (" + alignment[ext:AwardingBody]" if len(bodies) > 1 else "")
+    model = _str(cred.get("awardingModel")) \
+        or next((_str(a.get("targetCode")) for a in aligned.get("awarding_model", [])), None)
     if model not in {"single", "cooperative", "joint"}:
         model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
         inferred.append("awarding_model")
-    countries = _strs(cred.get("issuerCountry"))
+    countries = _strs(cred.get("issuerCountry")) \
+        or [c for a in aligned.get("country", []) if (c := _str(a.get("targetCode")))]
     if not countries:
-        countries = [c for c in dict.fromkeys(b.country for b in [*bodies, *delivering]) if c]
+        countries = [c for c in dict.fromkeys(b.country for b in bodies) if c]
         inferred.append("countries")
 
-    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=_strs(lo.get("escoSkill")))
-                for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
-    if not outcomes:
-        # A plain OB3 badge: alignments and criteria stand in for the learning outcomes.
-        outcomes = [Outcome(title={lang: _str(a.get("targetName")) or ""}, esco=[a["targetUrl"]])
-                    for a in _list(ach.get("alignment")) if isinstance(a, dict) and _str(a.get("targetUrl"))]
-        if outcomes:
-            inferred.append("learning_outcomes")
-
-    credits = ach.get("creditsAvailable", subject.get("creditsEarned"))
     eqf = _EQF_BY_URI.get(_str(ach.get("eqfLevel")) or "")
+    if eqf is None and (level := _aligned_code(aligned, "eqf", {c.uri: str(n) for n, c in vocab.EQF.items()}, {})):
+        eqf = int(level.code) if level.code else None
     qf = _QF_BY_URI.get(_str(ach.get("qfEheaCycle")) or "")
+    if qf is None and (cycle := _aligned_code(aligned, "qf_ehea", _QF_BY_URI, vocab.QF_EHEA)):
+        qf = cycle.code
     if qf is None and eqf in vocab.CYCLE_FOR_EQF:
         qf = vocab.CYCLE_FOR_EQF[eqf]
         inferred.append("qf_ehea")
-    a_uri = _str(ach.get("assessmentType"))
-    assessment = (CodedValue(code=_ASSESSMENT_BY_URI.get(a_uri), uri=a_uri,
-                             label=vocab.ASSESSMENT[_ASSESSMENT_BY_URI[a_uri]].label
-                             if a_uri in _ASSESSMENT_BY_URI else None) if a_uri else None)
-    p_uri = _str(ach.get("participationForm"))
-    participation = (CodedValue(code=_PARTICIPATION_BY_URI.get(p_uri), uri=p_uri,
-                                label=vocab.PARTICIPATION[_PARTICIPATION_BY_URI[p_uri]].label
-                                if p_uri in _PARTICIPATION_BY_URI else None) if p_uri else None)
-    qa_node = ach.get("qualityAssurance")
-    qa = None
-    if isinstance(qa_node, dict):
-        q_uri = _str(qa_node.get("qaType"))
-        qa = QualityAssuranceInfo(
-            type=CodedValue(code=_QA_BY_URI.get(q_uri or ""), uri=q_uri,
-                            label=vocab.QA_TYPE[_QA_BY_URI[q_uri]].label if q_uri in _QA_BY_URI else None),
-            external=_bool(qa_node.get("external")),
-            agency=_ob3_body(qa_node["agency"]) if qa_node.get("agency") else None,
-            report=_str(qa_node.get("report")),
-        )
-    sup_node = subject.get("supervision")
-    supervision = None
-    if isinstance(sup_node, dict):
-        s_uri = _str(sup_node.get("supervisionMethod"))
-        supervision = SupervisionInfo(code=_SUPERVISION_BY_URI.get(s_uri or ""), uri=s_uri,
-                                      supervised=_bool(sup_node.get("supervised")),
-                                      identity_verified=_bool(sup_node.get("identityVerified")))
+    assessment = (_coded_uri(_str(ach.get("assessmentType")), _ASSESSMENT_BY_URI, vocab.ASSESSMENT)
+                  or _aligned_code(aligned, "assessment", _ASSESSMENT_BY_URI, vocab.ASSESSMENT))
+    participation = (_coded_uri(_str(ach.get("participationForm")), _PARTICIPATION_BY_URI, vocab.PARTICIPATION)
+                     or _aligned_code(aligned, "participation", _PARTICIPATION_BY_URI, vocab.PARTICIPATION))
     grade = _lang(subject.get("gradeTranslations"))
     if grade is None:
         value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)), None)
         grade = {lang: value} if isinstance(value, str) and value else None
-    stack_node = ach.get("stackability")
-    alliance_node = cred.get("alliance")
+    alliance_node = cred.get("alliance") or _obj(cred.get("issuer")).get("parentOrg")
     return Elements(
         format="ob3",
         credential_id=_str(cred.get("id")),
-        learner=learner,
-        title=_lang(ach.get("titleTranslations")) or _lang(ach.get("name"), lang) or _lang(cred.get("name"), lang),
+        learner=_ob3_learner(subject, lang),
+        title=_ob3_title(cred, ach, lang),
         countries=countries,
         awarding_model=model,
         issuer=issuer,
@@ -484,20 +600,18 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         delivering_partners=delivering,
         alliance=_lang(alliance_node.get("name"), lang) if isinstance(alliance_node, dict) else None,
         issued=_str(cred.get("awardedDate")) or _str(cred.get("validFrom")) or _str(cred.get("issuanceDate")),
-        learning_outcomes=outcomes,
-        ects=_number(credits),
+        learning_outcomes=_ob3_outcomes(ach, aligned, lang, inferred),
+        ects=_number(ach.get("creditsAvailable", subject.get("creditsEarned"))),
         eqf=eqf,
         qf_ehea=qf,
         assessment=assessment,
         participation=participation,
-        quality_assurance=qa,
-        prerequisites=_lang(ach.get("prerequisites")),
-        supervision=supervision,
+        quality_assurance=_ob3_quality_assurance(ach, aligned, lang),
+        prerequisites=_lang(ach.get("prerequisites")) or _note_text(aligned, "prerequisites", lang),
+        supervision=_ob3_supervision(subject, aligned),
         grade=grade,
-        stackability=(_lang(stack_node.get("stackabilityNote"))
-                      or {"en": "Stackable" if stack_node.get("stackable") else "Not stackable"})
-        if isinstance(stack_node, dict) else None,
-        further_information=_lang(ach.get("furtherInformation")),
+        stackability=_ob3_stackability(ach, aligned, lang),
+        further_information=_lang(ach.get("furtherInformation")) or _note_text(aligned, "further_information", lang),
         sources=sources,
         inferred=inferred,
     )

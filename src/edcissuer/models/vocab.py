@@ -100,6 +100,35 @@ LEARNING_SETTING: dict[str, Concept] = _scheme({
     "non-formal": (f"{SNB}/learning-setting/e207a81fc7", "non-formal learning"),
 }, LEARNING_SETTING_SCHEME)
 
+# Awarding models of European University Alliances (element d): edcissuer's own vocabulary.
+AWARDING_MODEL_SCHEME = f"{OWN}/awarding-model"
+AWARDING_MODEL: dict[str, Concept] = _scheme({
+    "single": (f"{OWN}/awarding-model/single", "Single institution"),
+    "cooperative": (f"{OWN}/awarding-model/cooperative", "Cooperative: the Lead Partner awards"),
+    "joint": (f"{OWN}/awarding-model/joint", "Joint: the partners award together"),
+}, AWARDING_MODEL_SCHEME)
+
+# Subjects of notes and statements that carry elements neither ELM nor OB 3.0 has a
+# dedicated property for (ELM additionalNote subjects, OB3 alignment targets).
+NOTE_SUBJECT_SCHEME = f"{OWN}/note-subject"
+NOTE_SUBJECTS: dict[str, Concept] = {
+    key: Concept(f"{OWN}/note-subject/{key}", NOTE_SUBJECT_SCHEME, label)
+    for key, label in {
+        "qf-ehea": "QF-EHEA cycle",
+        "issuer-countries": "Countries of the issuer (ISO 3166-1 alpha-2)",
+        "stackability": "Integration / stackability options",
+        "further-information": "Further information",
+        "awarding-model": "Awarding model",
+        "quality-assurance": "Type of quality assurance",
+        "prerequisites": "Prerequisites needed to enrol",
+        "learning-outcome": "Learning outcome",
+        "awarding-body": "Awarding body",
+        "delivering-partner": "Delivering partner",
+        "qa-agency": "Quality assurance agency",
+        "qa-report": "Quality assurance report",
+    }.items()
+}
+
 ECTS = Concept(f"{SNB}/education-credit/6fcec5c5af", f"{SNB}/education-credit/25831c2",
                "European Credit Transfer System")
 CREDENTIAL_PROFILE_GENERIC = Concept(f"{SNB}/credential/e34929035b", f"{SNB}/credential/25831c2",
