@@ -55,7 +55,7 @@ def get(name: str) -> SecuringMechanism:
 
 def proof_names() -> tuple[str, ...]:
     """Every `proof=` choice, in a stable order (Data Integrity suites, then JWT forms, JAdES)."""
-    order = ("data-integrity", "vc-jose", "vc-jwt-legacy", "jades")
+    order = ("data-integrity", "jwt", "vc-jose", "ob3-jwt", "vc-jwt-legacy", "jades")
     ranked = sorted(mechanisms(), key=lambda m: order.index(m.name) if m.name in order else len(order))
     return tuple(p for m in ranked for p in m.proof_names())
 
