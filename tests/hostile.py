@@ -641,7 +641,7 @@ def date_attacks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[Ca
             data, signed = resign_checked(sample, credential, keys, now)
             expect = "validity"
             reasons: tuple[str, ...] = (reason or "validFrom",)
-            if sample.proof == "jwt-legacy" and label in _LEGACY_CLAIM_DATES:
+            if _dates_are_claims(sample) and label in _LEGACY_CLAIM_DATES:
                 expect, reasons = "proof", ("(nbf)", "(exp)")   # the dates are JWT claims there, checked first
             if label == "list":   # ["x"] is the same RDF as "x": the proof may hold, validity refuses it
                 reasons = ("is not an xsd:dateTime",)
@@ -653,6 +653,11 @@ def date_attacks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[Ca
 
 
 _LEGACY_CLAIM_DATES = ("future", "past-until", "year-9999", "year-9999-minus-14h", "year-1-plus-14h")
+
+
+def _dates_are_claims(sample: Sample) -> bool:
+    """Legacy VC-JWT and the OB 3.0 JWT (proof "jwt" for OB3) mirror validFrom/validUntil in nbf/exp."""
+    return sample.proof == "jwt-legacy" or (sample.proof == "jwt" and sample.fmt == "ob3")
 
 
 # --- status ------------------------------------------------------------------------------------

@@ -87,6 +87,8 @@ _VC_JOSE_TYPS = frozenset({"vc+jwt", "vc+ld+jwt"})  # vc+ld+jwt: 2023 drafts
 _JOSE_TYPS = _VC_JOSE_TYPS | {"jwt"}                 # jwt: a claim-less token with typ JWT
 _LEGACY_TYPS = frozenset({"jwt"})
 _OB3_TYPS = frozenset({"jwt"})
+#: members that make a top-level object a credential (VC DM: @context, type, credentialSubject)
+_CREDENTIAL_MEMBERS = frozenset({"@context", "type", "credentialSubject"})
 _CREDENTIAL_CTYS = frozenset({"vc", "vc+ld+json", "credential+ld+json"})
 _SEGMENT = re.compile(r"^[A-Za-z0-9_-]*$")
 _HMAC = frozenset({"HS256", "HS384", "HS512"})
@@ -278,6 +280,10 @@ def decode_jwt(token: Any) -> DecodedJwt:
     if "vp" in payload:
         raise VerificationError("the JWT carries a presentation (vp claim), not a credential", field="vp")
     if "vc" in payload:
+        stray = sorted(_CREDENTIAL_MEMBERS & payload.keys())
+        if stray:  # two credentials in one payload: what is shown must be the one and only signed one
+            raise VerificationError(f"the payload carries a vc claim and credential member(s) {stray} at its top "
+                                    "level: which one is the credential is ambiguous", field="vc")
         return DecodedJwt(header, payload, signature_b64, FORM_LEGACY, _legacy_credential(payload))
     credential = {k: v for k, v in payload.items() if k not in REGISTERED_CLAIMS}
     return DecodedJwt(header, payload, signature_b64, _top_level_form(header, payload), credential)
@@ -424,7 +430,7 @@ def _key_members(header: dict[str, Any]) -> tuple[str | None, dict[str, Any] | N
     """The header's kid and/or public jwk (OB 3.0 #joseheader: kid, else jwk; a jwk never holds "d")."""
     kid, jwk = header.get("kid"), header.get("jwk")
     if kid is None and jwk is None:
-        raise VerificationError("the JWT header has neither kid nor jwk: the issuer's key cannot be identified",
+        raise VerificationError("the JWT header has no kid and no jwk: the issuer's key cannot be identified",
                                 field="kid")
     if kid is not None and (not isinstance(kid, str) or not kid):
         raise VerificationError("the JWT header kid must be a non-empty string", field="kid", value=kid)
