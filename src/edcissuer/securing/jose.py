@@ -94,6 +94,7 @@ class Ob3Jwt(_CompactJws):
 
     form = jwt.FORM_OB3
     proof = "jwt-ob3"
+    description = "signed as an Open Badges 3.0 JWT"
 
     def media_type(self, envelope: Envelope) -> str:
         return "application/jwt"
