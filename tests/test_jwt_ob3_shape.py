@@ -208,6 +208,19 @@ def test_claims_contradicting_the_credential_are_refused(good, claim, value, exp
     assert expected in refused_proof(raw_token(header, {**payload, claim: value}, key), claim)
 
 
+@pytest.mark.parametrize("claim, member", [("jti", "id"), ("sub", "credentialSubject.id")])
+def test_a_claim_naming_an_id_the_credential_does_not_state_is_refused(good, claim, member):
+    """The claim is left out of the credential shown, so it may only repeat what the credential says."""
+    key, header, payload = good
+    if member == "id":
+        payload = {k: v for k, v in payload.items() if k != "id"}
+    else:
+        payload = {**payload, "credentialSubject": {k: v for k, v in payload["credentialSubject"].items()
+                                                    if k != "id"}}
+    reason = refused_proof(raw_token(header, payload, key), claim)
+    assert f"{claim} claim" in reason
+
+
 @pytest.mark.parametrize("claim", ["iss", "jti", "sub", "nbf"])
 def test_a_missing_required_claim_is_refused(good, claim):
     key, header, payload = good

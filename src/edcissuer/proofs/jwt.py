@@ -611,21 +611,25 @@ def _legacy_credential(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_identity_claims(payload: dict[str, Any], credential: dict[str, Any], issuer: str) -> None:
-    """iss/jti/sub must not contradict issuer/id/credentialSubject.id (VC-JOSE-COSE §3.1.3 and #key_discovery)."""
+    """iss/jti/sub must equal issuer/id/credentialSubject.id (VC-JOSE-COSE §3.1.3, OB 3.0 #jwt-verify-credential).
+
+    A jti or sub the credential does not state is refused too: the claim is left out of the
+    credential shown, so it must say nothing the credential does not (signed means shown).
+    """
     iss = payload.get("iss")
     if iss is not None and iss != issuer:
         raise VerificationError(f"iss claim {iss!r} does not match the credential issuer {issuer!r}",
                                 field="iss", value=iss)
     jti = payload.get("jti")
-    if jti is not None and "id" in credential and jti != credential["id"]:
-        raise VerificationError(f"jti claim {jti!r} does not match the credential id {credential['id']!r}",
-                                field="jti", value=jti)
+    if jti is not None and jti != credential.get("id"):
+        stated = f"the credential id {credential['id']!r}" if "id" in credential else "the credential, which has no id"
+        raise VerificationError(f"jti claim {jti!r} does not match {stated}", field="jti", value=jti)
     sub = payload.get("sub")
     if sub is not None:
         subjects = credential.get("credentialSubject")
         ids = [s["id"] for s in (subjects if isinstance(subjects, list) else [subjects])
                if isinstance(s, dict) and "id" in s]   # a list: an id may be any JSON value, hashable or not
-        if ids and sub not in ids:
+        if sub not in ids:
             raise VerificationError(f"sub claim {sub!r} is not the id of any credentialSubject", field="sub",
                                     value=sub)
 
