@@ -456,6 +456,20 @@ def jwt_attacks(samples: list[Sample], keys: Any) -> Iterator[Case]:
                    "kid must be a non-empty string")
         yield case("kid-unresolvable", jwt_join({**header, "kid": "did:web:evil.example#k"}, payload, sig), "proof",
                    "kid", "mismatch")
+        keyless = {k: v for k, v in header.items() if k != "kid"}   # OB 3.0: a jwk instead of the kid
+        yield case("jwk-of-a-learner", sign_jwt_raw({**keyless, "jwk": learner.to_jwk()}, payload, learner),
+                   "proof", "the header jwk is not the key of the issuer")
+        yield case("jwk-with-private-key", sign_jwt_raw({**keyless, "jwk": keys.issuer.to_jwk(private=True)}, payload,
+                                                        keys.issuer), "proof", "private key member")
+        yield case("jwk-symmetric", sign_jwt_raw({**keyless, "jwk": {"kty": "oct", "k": "c2VjcmV0"}}, payload,
+                                                 keys.issuer), "proof", "private key member")
+        yield case("jwk-beside-kid-of-another-key", sign_jwt_raw({**header, "jwk": learner.to_jwk()}, payload,
+                                                                 keys.issuer), "proof", "not the key the kid")
+        yield case("jwk-not-an-object", sign_jwt_raw({**keyless, "jwk": "x"}, payload, keys.issuer), "proof",
+                   "must be a JSON object")
+        for rsa_alg in ("RS256", "PS256"):
+            yield case(f"{rsa_alg}-on-ed25519-key", sign_jwt_raw({**header, "alg": rsa_alg}, payload, keys.issuer),
+                       "proof", "does not match")
         spaced = b64url_encode(json.dumps(payload, indent=1).encode("utf-8"))
         yield case("payload-re-encoded", f"{head_b64}.{spaced}.{sig}", "proof", "signature does not verify")
         padded = body_b64 + "=" * (-len(body_b64) % 4) if len(body_b64) % 4 else body_b64 + "===="
@@ -641,7 +655,7 @@ def date_attacks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[Ca
             data, signed = resign_checked(sample, credential, keys, now)
             expect = "validity"
             reasons: tuple[str, ...] = (reason or "validFrom",)
-            if sample.proof == "jwt-legacy" and label in _LEGACY_CLAIM_DATES:
+            if _dates_are_claims(sample) and label in _LEGACY_CLAIM_DATES:
                 expect, reasons = "proof", ("(nbf)", "(exp)")   # the dates are JWT claims there, checked first
             if label == "list":   # ["x"] is the same RDF as "x": the proof may hold, validity refuses it
                 reasons = ("is not an xsd:dateTime",)
@@ -653,6 +667,11 @@ def date_attacks(samples: list[Sample], keys: Any, now: datetime) -> Iterator[Ca
 
 
 _LEGACY_CLAIM_DATES = ("future", "past-until", "year-9999", "year-9999-minus-14h", "year-1-plus-14h")
+
+
+def _dates_are_claims(sample: Sample) -> bool:
+    """Legacy VC-JWT and the OB 3.0 JWT (proof "jwt" for OB3) mirror validFrom/validUntil in nbf/exp."""
+    return sample.proof == "jwt-legacy" or (sample.proof == "jwt" and sample.fmt == "ob3")
 
 
 # --- status ------------------------------------------------------------------------------------

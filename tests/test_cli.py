@@ -1,6 +1,7 @@
 """The CLI: exit codes 0/1/2, elements named on refusal, never a traceback for a user error."""
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -29,6 +30,17 @@ def test_keys_new_writes_a_0600_key_and_prints_only_public_data(tmp_path):
     info = json.loads(proc.stdout)
     assert info["did"].startswith("did:key:z6Mk")
     assert "PRIVATE" not in proc.stdout and "d" not in info
+
+
+def test_an_rsa_key_issues_an_rs256_open_badge_jwt_that_verifies(tmp_path):
+    key, out = tmp_path / "rsa.pem", tmp_path / "c.jwt"
+    proc = run("keys", "new", "--alg", "RSA", "-o", key)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["algorithm"] == "RSA"
+    assert run("issue", SAMPLES[0], "--format", "ob3", "--key", key, "-o", out).returncode == 0  # default: jwt
+    header = json.loads(base64.urlsafe_b64decode(out.read_text().split(".")[0] + "=="))
+    assert header["alg"] == "RS256" and header["typ"] == "JWT"
+    report = json.loads(run("verify", out, "--json").stdout)
+    assert report["credentials"][0]["outcome"]["authentic"] is True
 
 
 def test_keys_new_refuses_to_overwrite(tmp_path):

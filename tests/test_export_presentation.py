@@ -26,7 +26,7 @@ CHALLENGE, DOMAIN = "c-2f9d1e", "admissions.example.org"
 
 @pytest.fixture(scope="module")
 def ana_credentials(records, demo_keys):
-    """Ana's credential (model 1) as OB3 DI, ELM JAdES, ELM DI and OB3 VC-JWT."""
+    """Ana's credential (model 1) as OB3 DI, ELM JAdES, ELM DI and the OB 3.0 JWT."""
     record = records["model1-single"]
     return {
         "ob3-di": issue(record, fmt="ob3", signer=demo_keys.issuer, proof="eddsa-rdfc-2022", now=NOW),
@@ -50,7 +50,8 @@ def test_presentation_of_every_kind_round_trips_through_a_file(ana_credentials, 
     assert entries[0] == ana_credentials["ob3-di"].artefact          # DI: embedded as signed
     assert entries[1]["type"] == "EnvelopedVerifiableCredential"
     assert entries[1]["id"].startswith("data:application/jose+json;base64,")
-    assert entries[3]["id"] == f"data:application/vc+jwt,{ana_credentials['ob3-jwt'].artefact}"
+    # the OB 3.0 JWT (typ JWT) is enveloped as application/jwt; VC-JOSE would be application/vc+jwt
+    assert entries[3]["id"] == f"data:application/jwt,{ana_credentials['ob3-jwt'].artefact}"
 
     path = tmp_path / "vp.json"
     path.write_text(json.dumps(vp), encoding="utf-8")

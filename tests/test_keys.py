@@ -79,9 +79,10 @@ def test_ecdsa_is_deterministic_rfc6979(alg: str) -> None:
     assert key.sign(b"same input") == key.sign(b"same input")
 
 
-def test_unknown_algorithm() -> None:
-    with pytest.raises(KeyMaterialError):
-        KeyPair.generate("RSA")
+@pytest.mark.parametrize("algorithm", ["DSA", "secp256k1", "rsa", "X25519"])
+def test_unknown_algorithm(algorithm: str) -> None:
+    with pytest.raises(KeyMaterialError, match="unsupported key algorithm"):
+        KeyPair.generate(algorithm)
 
 
 def test_public_only_pair_cannot_sign() -> None:

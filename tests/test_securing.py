@@ -16,8 +16,8 @@ from edcissuer.securing.artefact import load_artefact
 from edcissuer.suites.base import supported_suites
 from edcissuer.verify import Parsed, VerifyOptions, verify_document
 
-CASES = [("ob3", "eddsa-rdfc-2022"), ("ob3", "ecdsa-rdfc-2019"), ("ob3", "jwt"), ("ob3", "jwt-legacy"),
-         ("elm", "jades")]
+CASES = [("ob3", "eddsa-rdfc-2022"), ("ob3", "ecdsa-rdfc-2019"), ("ob3", "jwt"), ("ob3", "vc-jose"),
+         ("ob3", "jwt-ob3"), ("ob3", "jwt-legacy"), ("elm", "jades")]
 
 
 def _signer(proof, keys):
@@ -33,9 +33,9 @@ def issued(records, demo_keys):
 def test_every_proof_choice_comes_from_a_registered_mechanism():
     assert PROOFS == proof_names()
     assert set(supported_suites()) <= set(PROOFS)
-    assert {"jwt", "jwt-legacy", "jades"} <= set(PROOFS)
+    assert {"jwt", "vc-jose", "jwt-ob3", "jwt-legacy", "jades"} <= set(PROOFS)
     names = {m.name for m in mechanisms()}
-    assert names == {"data-integrity", "vc-jose", "vc-jwt-legacy", "jades"}
+    assert names == {"data-integrity", "jwt", "vc-jose", "ob3-jwt", "vc-jwt-legacy", "jades"}
     for proof in PROOFS:
         assert proof in for_proof(proof).proof_names()
 
@@ -47,13 +47,21 @@ def test_an_unknown_proof_is_refused_naming_the_choices():
 
 
 @pytest.mark.parametrize("proof,kind,suffix", [("eddsa-rdfc-2022", "data-integrity", ".jsonld"),
-                                               ("jwt", "jwt", ".jwt"), ("jwt-legacy", "jwt", ".jwt"),
-                                               ("jades", "jades", ".jades.json")])
+                                               ("vc-jose", "jwt", ".jwt"), ("jwt-ob3", "jwt", ".jwt"),
+                                               ("jwt-legacy", "jwt", ".jwt"), ("jades", "jades", ".jades.json")])
 def test_each_artefact_is_detected_by_the_mechanism_that_made_it(issued, proof, kind, suffix):
     artefact = issued[proof]
     mechanism = detect(artefact.artefact)
     assert mechanism is not None and proof in mechanism.proof_names()
     assert mechanism.kind == kind and artefact.suffix == suffix == mechanism.suffix
+
+
+def test_the_default_jwt_of_an_open_badge_is_the_ob3_shape_and_detected_as_such(issued):
+    mechanism = detect(issued["jwt"].artefact)
+    assert mechanism is not None and mechanism.name == "ob3-jwt"
+    assert issued["jwt"].artefact.split(".")[0] == issued["jwt-ob3"].artefact.split(".")[0]
+    assert issued["jwt"].suffix == ".jwt" and for_proof("jwt").name == "jwt"
+    assert not for_proof("jwt").detect(issued["jwt"].artefact)  # the alias never claims an artefact
 
 
 def test_unsecured_input_has_no_mechanism(records):

@@ -25,6 +25,7 @@ from .carriers.baked import sniff_image
 from .checks import CheckId
 from .conformance import check_conformance
 from .crypto.did import did_resolver
+from .crypto.issuer_keys import issuer_key_lister
 from .errors import EdcIssuerError, InputError, VerificationError
 from .identifiers import issuer_id
 from .ld.expand import expand_strict
@@ -79,7 +80,7 @@ class VerifyOptions:
         """What a securing mechanism needs, with the default resolver filled in."""
         resolver = self.resolver or did_resolver(did_web_dir=self.did_web_dir, purpose="assertionMethod")
         return VerifyContext(now=self.at(), clock_skew=self.clock_skew, loader=self.loader, resolver=resolver,
-                             trust_anchors=self.trust_anchors)
+                             trust_anchors=self.trust_anchors, issuer_keys=issuer_key_lister(did_web_dir=self.did_web_dir))
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..crypto.demo_pki import generate_demo_pki
 from ..crypto.did import did_web_document
-from ..crypto.keys import ALGORITHMS, KeyPair
+from ..crypto.keys import ALGORITHMS, RSA, KeyPair
 from ..crypto.x509 import certificates_pem, save_seal
 
 
@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     new = ksub.add_parser("new", help="generate a signing key (private key file written 0600)")
     new.add_argument("-o", "--out", required=True, type=Path, help="private key file (PEM)")
-    new.add_argument("--alg", choices=ALGORITHMS, default="Ed25519")
+    new.add_argument("--alg", choices=(*ALGORITHMS, RSA), default="Ed25519",
+                     help="RSA (3072 bits) signs JWTs only (RS256, the Open Badges 3.0 minimum)")
     new.add_argument("--force", action="store_true", help="overwrite an existing key file")
     new.set_defaults(handler=cmd_new)
     web = ksub.add_parser("did-web", help="write the did.json an institution publishes for did:web")

@@ -1,8 +1,13 @@
-"""Signing keys: one `KeyPair` type for Ed25519, P-256 and P-384.
+"""Signing keys: one `KeyPair` type for Ed25519, P-256, P-384 (and RSA for JOSE).
 
 Why a wrapper over `cryptography`: proofs need the same key in four spellings
 (PEM file, JWK, Multikey, did:key) and need ECDSA signatures in the raw r||s form
 Data Integrity uses, not DER. Doing those conversions here keeps them in one place.
+
+RSA (2048 bits or more) is here because Open Badges 3.0 names RS256 as its JWT minimum
+and issuers publish RSA keys; it is not in `ALGORITHMS` (no Data Integrity suite or
+`keys new` choice uses it). Its Multikey/did:key spelling is multicodec `rsa-pub` over the
+DER RSAPublicKey, as the did:key method defines.
 
 Private key material never appears in `repr`/`str`; key files are written 0600 and
 never overwritten by accident.
@@ -18,7 +23,7 @@ from typing import Any, Literal, Union
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -34,10 +39,13 @@ from . import multibase as mb
 
 Algorithm = Literal["Ed25519", "P-256", "P-384"]
 ALGORITHMS: tuple[str, ...] = ("Ed25519", "P-256", "P-384")
+RSA = "RSA"
+#: below this an RSA key is refused (NIST SP 800-57: 2048 bits is the floor after 2013)
+RSA_MIN_BITS = 2048
 
 #: keys allowed to sign (P11: only the types this job admits)
-SigningKey = Union[Ed25519PrivateKey, ec.EllipticCurvePrivateKey]
-VerifyingKey = Union[Ed25519PublicKey, ec.EllipticCurvePublicKey]
+SigningKey = Union[Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey]
+VerifyingKey = Union[Ed25519PublicKey, ec.EllipticCurvePublicKey, rsa.RSAPublicKey]
 
 _CURVES: dict[str, type[ec.EllipticCurve]] = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1}
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
@@ -46,6 +54,8 @@ _SIZES = {"P-256": 32, "P-384": 48, "Ed25519": 32}
 _PUB_CODES = {"Ed25519": mb.ED25519_PUB, "P-256": mb.P256_PUB, "P-384": mb.P384_PUB}
 _PRIV_CODES = {"Ed25519": mb.ED25519_PRIV, "P-256": mb.P256_PRIV, "P-384": mb.P384_PRIV}
 _ALG_BY_PUB_CODE = {v: k for k, v in _PUB_CODES.items()}
+_ALG_BY_PUB_CODE[mb.RSA_PUB] = RSA
+_RSA_PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi")
 _ALG_BY_PRIV_CODE = {v: k for k, v in _PRIV_CODES.items()}
 _MAX_KEY_FILE = 64 * 1024
 
@@ -66,6 +76,11 @@ def _algorithm_of(key: SigningKey | VerifyingKey) -> str:
         if name:
             return name
         raise KeyMaterialError(f"unsupported elliptic curve {key.curve.name}", field="key")
+    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
+        if key.key_size < RSA_MIN_BITS:
+            raise KeyMaterialError(f"RSA key of {key.key_size} bits refused: at least {RSA_MIN_BITS} bits are "
+                                   "required", field="key", value=key.key_size)
+        return RSA
     raise KeyMaterialError(f"unsupported key type {type(key).__name__}", field="key")
 
 
@@ -87,15 +102,17 @@ class KeyPair:
     def from_key(cls, key: SigningKey | VerifyingKey) -> KeyPair:
         """Wrap a `cryptography` private or public key object."""
         alg = _algorithm_of(key)
-        if isinstance(key, (Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
+        if isinstance(key, (Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
             return cls(alg, key.public_key(), key)
         return cls(alg, key)
 
     @classmethod
     def generate(cls, algorithm: str = "Ed25519") -> KeyPair:
-        """A fresh key pair for `algorithm` (Ed25519, P-256 or P-384)."""
+        """A fresh key pair for `algorithm` (Ed25519, P-256, P-384; "RSA" gives 3072 bits, JOSE only)."""
         if algorithm == "Ed25519":
             return cls.from_key(Ed25519PrivateKey.generate())
+        if algorithm == RSA:
+            return cls.from_key(rsa.generate_private_key(public_exponent=65537, key_size=3072))
         if algorithm in _CURVES:
             return cls.from_key(ec.generate_private_key(_CURVES[algorithm]()))
         raise KeyMaterialError(f"unsupported key algorithm {algorithm!r}; use one of {ALGORITHMS}",
@@ -144,6 +161,8 @@ class KeyPair:
         if alg is None:
             raise KeyMaterialError(f"unsupported multicodec 0x{code:x} in public key",
                                    field="publicKeyMultibase", value=public_multibase)
+        if alg == RSA:
+            return cls.from_key(_rsa_public_from_der(pub))
         return cls.from_key(_public_from_bytes(alg, pub))
 
     @classmethod
@@ -159,6 +178,8 @@ class KeyPair:
         if not isinstance(jwk, dict):
             raise KeyMaterialError("JWK must be a JSON object", field="jwk")
         kty, crv = jwk.get("kty"), jwk.get("crv")
+        if kty == "RSA":
+            return cls.from_key(_rsa_from_jwk(jwk))
         alg = "Ed25519" if (kty, crv) == ("OKP", "Ed25519") else crv if kty == "EC" else None
         if alg not in ALGORITHMS:
             raise KeyMaterialError(f"unsupported JWK kty={kty!r} crv={crv!r}", field="jwk")
@@ -245,9 +266,11 @@ class KeyPair:
 
     @property
     def public_bytes(self) -> bytes:
-        """Raw public key: 32 bytes (Ed25519) or the compressed EC point."""
+        """Raw public key: 32 bytes (Ed25519), the compressed EC point, or DER RSAPublicKey (RSA)."""
         if isinstance(self.public_key, Ed25519PublicKey):
             return self.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if isinstance(self.public_key, rsa.RSAPublicKey):
+            return self.public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
         return self.public_key.public_bytes(serialization.Encoding.X962,
                                             serialization.PublicFormat.CompressedPoint)
 
@@ -257,7 +280,7 @@ class KeyPair:
 
         Cached: every proof and JWT names it (via did_key), and base58 is not free.
         """
-        return mb.encode_multikey(_PUB_CODES[self.algorithm], self.public_bytes)
+        return mb.encode_multikey(_PUB_CODES.get(self.algorithm, mb.RSA_PUB), self.public_bytes)
 
     def secret_multibase(self) -> str:
         """Multikey `secretKeyMultibase`; a method, not a property, so it is never shown by accident."""
@@ -265,8 +288,10 @@ class KeyPair:
         if isinstance(key, Ed25519PrivateKey):
             raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                     serialization.NoEncryption())
-        else:
+        elif isinstance(key, ec.EllipticCurvePrivateKey):
             raw = key.private_numbers().private_value.to_bytes(_SIZES[self.algorithm], "big")
+        else:
+            raise KeyMaterialError("RSA keys have no Multikey secret form; save them as PEM", field="key")
         return mb.encode_multikey(_PRIV_CODES[self.algorithm], raw)
 
     @property
@@ -280,6 +305,8 @@ class KeyPair:
 
     def to_jwk(self, private: bool = False) -> dict[str, str]:
         """JWK dict (RFC 7517 / RFC 8037); includes `d` only when `private` is asked for."""
+        if isinstance(self.public_key, rsa.RSAPublicKey):
+            return _rsa_jwk(self.public_key, self._require_private() if private else None)
         if isinstance(self.public_key, Ed25519PublicKey):
             jwk = {"kty": "OKP", "crv": "Ed25519", "x": mb.b64url_encode(self.public_bytes)}
         else:
@@ -293,6 +320,7 @@ class KeyPair:
                 d = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                       serialization.NoEncryption())
             else:
+                assert isinstance(key, ec.EllipticCurvePrivateKey)  # RSA returned above
                 d = key.private_numbers().private_value.to_bytes(_SIZES[self.algorithm], "big")
             jwk["d"] = mb.b64url_encode(d)
         return jwk
@@ -306,10 +334,15 @@ class KeyPair:
     # --- signatures -------------------------------------------------------------------
 
     def sign(self, data: bytes) -> bytes:
-        """Ed25519 signature, or ECDSA raw r||s (IEEE P1363) with the curve's hash, RFC 6979."""
+        """Ed25519 signature, ECDSA raw r||s (IEEE P1363) with the curve's hash (RFC 6979), or RSA RS256.
+
+        RSA signs RSASSA-PKCS1-v1_5 with SHA-256 (JOSE RS256, the Open Badges 3.0 minimum).
+        """
         key = self._require_private()
         if isinstance(key, Ed25519PrivateKey):
             return key.sign(data)
+        if isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
         r, s = decode_dss_signature(key.sign(data, _ecdsa(self.algorithm)))
         size = _SIZES[self.algorithm]
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
@@ -321,6 +354,9 @@ class KeyPair:
                 if len(signature) != 64:
                     return False
                 self.public_key.verify(signature, data)
+                return True
+            if isinstance(self.public_key, rsa.RSAPublicKey):
+                self.public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
                 return True
             size = _SIZES[self.algorithm]
             if len(signature) != 2 * size:
@@ -359,6 +395,54 @@ class KeyPair:
 def _public_members(jwk: dict[str, Any]) -> dict[str, Any]:
     keep = ("kty", "crv", "x") if jwk.get("kty") == "OKP" else ("kty", "crv", "x", "y")
     return {k: jwk.get(k) for k in keep}
+
+
+def _rsa_public_from_der(der: bytes) -> rsa.RSAPublicKey:
+    try:
+        key = serialization.load_der_public_key(der)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise KeyMaterialError(f"invalid RSA public key: {exc}", field="publicKey") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise KeyMaterialError("rsa-pub multikey does not hold an RSA key", field="publicKey")
+    return key
+
+
+def _b64_int(jwk: dict[str, Any], name: str) -> int:
+    value = jwk.get(name)
+    if not isinstance(value, str) or not value:
+        raise KeyMaterialError(f"RSA JWK member {name!r} is missing or not a string", field="jwk")
+    try:
+        return int.from_bytes(mb.b64url_decode(value), "big")
+    except ValueError as exc:
+        raise KeyMaterialError(f"RSA JWK member {name!r} is not base64url", field="jwk") from exc
+
+
+def _rsa_from_jwk(jwk: dict[str, Any]) -> rsa.RSAPrivateKey | rsa.RSAPublicKey:
+    """RFC 7518 section 6.3: n/e, plus d/p/q/dp/dq/qi for a private key (all or none)."""
+    public = rsa.RSAPublicNumbers(_b64_int(jwk, "e"), _b64_int(jwk, "n"))
+    present = [m for m in _RSA_PRIVATE_MEMBERS if m in jwk]
+    try:
+        if not present:
+            return public.public_key()
+        if len(present) != len(_RSA_PRIVATE_MEMBERS):
+            raise KeyMaterialError("RSA JWK has only some private members (need d, p, q, dp, dq, qi)", field="jwk")
+        p, q, d, dp, dq, qi = (_b64_int(jwk, m) for m in ("p", "q", "d", "dp", "dq", "qi"))
+        return rsa.RSAPrivateNumbers(p, q, d, dp, dq, qi, public).private_key()
+    except ValueError as exc:
+        raise KeyMaterialError(f"invalid RSA JWK: {exc}", field="jwk") from exc
+
+
+def _rsa_jwk(public: rsa.RSAPublicKey, private: SigningKey | None) -> dict[str, str]:
+    def enc(value: int) -> str:
+        return mb.b64url_encode(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
+
+    nums = public.public_numbers()
+    jwk = {"kty": "RSA", "n": enc(nums.n), "e": enc(nums.e)}
+    if isinstance(private, rsa.RSAPrivateKey):
+        priv = private.private_numbers()
+        jwk.update(d=enc(priv.d), p=enc(priv.p), q=enc(priv.q), dp=enc(priv.dmp1), dq=enc(priv.dmq1),
+                   qi=enc(priv.iqmp))
+    return jwk
 
 
 def _private_from_bytes(alg: str, secret: bytes) -> SigningKey:

@@ -22,6 +22,7 @@ P256_PUB = 0x1200
 P384_PUB = 0x1201
 P256_PRIV = 0x1306
 P384_PRIV = 0x1307
+RSA_PUB = 0x1205   # DER RSAPublicKey (PKCS#1), as did:key uses for RSA
 
 #: the varint-encoded headers, as they appear in front of the key bytes
 HEADERS: dict[int, bytes] = {}
@@ -57,7 +58,7 @@ def decode_varint(data: bytes) -> tuple[int, int]:
     raise ValueError("truncated or over-long varint")
 
 
-for _code in (ED25519_PUB, ED25519_PRIV, P256_PUB, P384_PUB, P256_PRIV, P384_PRIV):
+for _code in (ED25519_PUB, ED25519_PRIV, P256_PUB, P384_PUB, P256_PRIV, P384_PRIV, RSA_PUB):
     HEADERS[_code] = encode_varint(_code)
 
 

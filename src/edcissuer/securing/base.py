@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from cryptography import x509
 
+from ..crypto.issuer_keys import IssuerKeys
 from ..crypto.keys import KeyPair
 from ..crypto.x509 import SealIdentity
 from ..ld.loader import DocumentLoader, default_loader
@@ -73,13 +74,18 @@ class ProofOutcome:
 
 @dataclass(frozen=True)
 class VerifyContext:
-    """What a mechanism needs to verify: time, skew, loader, key resolution, seal anchors."""
+    """What a mechanism needs to verify: time, skew, loader, key resolution, seal anchors.
+
+    `issuer_keys` lists the assertion keys an issuer DID vouches for: it binds a key a JWT
+    carries in its `jwk` header to a did:web issuer (None: such a key is reported unbound).
+    """
 
     now: datetime
     clock_skew: timedelta = CLOCK_SKEW
     loader: DocumentLoader = default_loader
     resolver: KeyResolver | None = None
     trust_anchors: tuple[x509.Certificate, ...] = ()
+    issuer_keys: IssuerKeys | None = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pkgutil
 from pathlib import Path
 from typing import Any
 
-from ..crypto.keys import KeyPair
+from ..crypto.keys import RSA, KeyPair
 from ..errors import InputError, SigningError
 from ..suites.base import suite_for_key
 from .base import SecuringMechanism, Signer
@@ -55,7 +55,7 @@ def get(name: str) -> SecuringMechanism:
 
 def proof_names() -> tuple[str, ...]:
     """Every `proof=` choice, in a stable order (Data Integrity suites, then JWT forms, JAdES)."""
-    order = ("data-integrity", "vc-jose", "vc-jwt-legacy", "jades")
+    order = ("data-integrity", "jwt", "vc-jose", "ob3-jwt", "vc-jwt-legacy", "jades")
     ranked = sorted(mechanisms(), key=lambda m: order.index(m.name) if m.name in order else len(order))
     return tuple(p for m in ranked for p in m.proof_names())
 
@@ -91,7 +91,10 @@ def detect(raw: Any) -> SecuringMechanism | None:
 
 
 def default_proof(signer: Signer) -> str:
-    """JAdES for a seal certificate (as the EU issuer seals), else the Data Integrity suite of the key."""
+    """JAdES for a seal certificate (as the EU issuer seals), else the Data Integrity suite of the key.
+
+    An RSA key has no Data Integrity suite here; it signs the format's JWT (RS256).
+    """
     if isinstance(signer, KeyPair):
-        return suite_for_key(signer.algorithm).name
+        return "jwt" if signer.algorithm == RSA else suite_for_key(signer.algorithm).name
     return "jades"
