@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, demo, export, issue, keys, status, verify
+from . import batch, demo, export, issue, keys, status, trust, verify
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (keys, issue, verify, batch, status, export, demo)
+COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

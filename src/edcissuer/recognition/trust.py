@@ -11,6 +11,8 @@ sign with, and their quality-assurance standing. The file is TOML (see docs/reco
                                       certificates, fingerprints, note
     [institution.qa]                  accredited, agency, agency_registered_in_eqar,
                                       accreditation, deqar_id
+    [trusted_lists]                   stores: anchor stores of EU trusted lists
+                                      (`edcissuer trust import-tl`, docs/trusted-lists.md)
 
 The issuer check asks two things: does the credential *name* an institution on the list
 (by id/DID, else eIDAS legal identifier), and was it *signed* with material the list holds
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,7 @@ from .findings import (
     normalise_legal_identifier,
 )
 from .tomlfile import read_toml, validation_error
+from .trustlists import QualifiedSeal, TrustedService, load_anchor_store, qualified_verdict
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -103,6 +106,7 @@ class Anchor:
     certificate: x509.Certificate
     name: str | None = None
     vouches_for: frozenset[str] = frozenset()            # normalised legal identifiers
+    service: TrustedService | None = None                # set when it comes from an EU trusted list
 
     @property
     def label(self) -> str:
@@ -167,10 +171,15 @@ class _MetaFile(_Strict):
     note: str | None = None
 
 
+class _TrustedListsFile(_Strict):
+    stores: list[str] = Field(min_length=1)
+
+
 class _TrustFile(_Strict):
     trust_list: _MetaFile
     anchor: list[_AnchorFile] = Field(default_factory=list)
     institution: list[_InstitutionFile] = Field(default_factory=list)
+    trusted_lists: _TrustedListsFile | None = None
 
 
 def _key_multibase(spec: str | dict[str, str], base: Path, where: str) -> str:
@@ -244,6 +253,8 @@ def parse_trust_list(data: dict[str, Any], *, base: Path = Path("."), source: st
         raise validation_error(exc, "trust list") from exc
     institutions = tuple(_institution(inst, base, i) for i, inst in enumerate(raw.institution))
     anchors = tuple(_anchors(a, base, i) for i, a in enumerate(raw.anchor))
+    if raw.trusted_lists is not None:
+        anchors += tuple(store_anchors(base / s) for s in raw.trusted_lists.stores)
     updated = raw.trust_list.updated
     return TrustList(name=raw.trust_list.name, institutions=institutions,
                      anchor_entries=tuple(a for entry in anchors for a in entry),
@@ -252,9 +263,24 @@ def parse_trust_list(data: dict[str, Any], *, base: Path = Path("."), source: st
 
 
 def load_trust_list(path: str | Path) -> TrustList:
-    """Read a trust-list TOML file (paths inside it are relative to the file)."""
+    """Read a trust-list TOML file (paths inside it are relative to the file).
+
+    A `.json` file is read as an anchor store of EU trusted lists alone: seals are then
+    anchored and judged qualified, but no institution is listed.
+    """
     p = Path(path)
+    if p.suffix.lower() == ".json":
+        return TrustList(name=f"EU trusted lists ({p.name})", anchor_entries=tuple(store_anchors(p)), source=str(p))
     return parse_trust_list(read_toml(p, what="trust list"), base=p.parent, source=str(p))
+
+
+def store_anchors(path: Path) -> list[Anchor]:
+    """One anchor per service certificate of an EU trusted-list anchor store.
+
+    Such an anchor vouches for any organisation while its service is granted: a qualified
+    TSP is bound by eIDAS to verify the identity it writes into a qualified certificate.
+    """
+    return [Anchor(certificate=c, name=s.label(), service=s) for s in load_anchor_store(path) for c in s.certificates]
 
 
 # --------------------------------------------------------------------------- who signed
@@ -285,9 +311,10 @@ class SealPath:
     chained: bool
     reason: str
     anchors: tuple[Anchor, ...] = ()
+    qualified: QualifiedSeal | None = None      # set when the trust list holds EU trusted-list services
 
     def vouching_for(self, identifier: str) -> list[Anchor]:
-        return [a for a in self.anchors if identifier in a.vouches_for]
+        return [a for a in self.anchors if identifier in a.vouches_for or a.service is not None]
 
 
 def anchors_reached(raw: Any, certificate: x509.Certificate, anchors: tuple[Anchor, ...]) -> tuple[Anchor, ...]:
@@ -318,15 +345,40 @@ def anchors_reached(raw: Any, certificate: x509.Certificate, anchors: tuple[Anch
     return tuple(reached)
 
 
-def seal_path(parsed: Parsed, signer: Signer | None, trust: TrustList) -> SealPath | None:
-    """None unless the signer is a seal certificate; else its chain verdict and the anchors reached."""
+def seal_path(parsed: Parsed, signer: Signer | None, trust: TrustList, now: datetime | None = None) -> SealPath | None:
+    """None unless the signer is a seal certificate; else its chain verdict and the anchors reached.
+
+    With EU trusted-list anchors on the list, `qualified` says whether the seal is a qualified
+    e-seal; a trusted-list service counts as an anchor only while granted at the signing
+    time (and its list is current at `now`), so a seal reaching only a withdrawn one is not
+    anchored.
+    """
     if signer is None or signer.certificate is None:
         return None
     checks = parsed.outcome.checks if parsed.outcome is not None else ()
     chain = next((c for c in checks if c.name == CheckId.TRUST_CHAIN), None)
+    listed = any(a.service is not None for a in trust.anchor_entries)
+    at = _sig_t(parsed.raw)
     if chain is None or not chain.passed:
-        return SealPath(False, chain.reason if chain is not None else "the seal chain was not checked")
-    return SealPath(True, chain.reason, anchors_reached(parsed.raw, signer.certificate, trust.anchor_entries))
+        why = chain.reason if chain is not None else "the seal chain was not checked"
+        verdict = qualified_verdict((), at=at, now=now or at) if listed and at is not None else None
+        return SealPath(False, why, qualified=verdict)
+    reached = anchors_reached(parsed.raw, signer.certificate, trust.anchor_entries)
+    if not listed or at is None:
+        return SealPath(True, chain.reason, reached)
+    services = tuple(dict.fromkeys(a.service for a in reached if a.service is not None))
+    verdict = qualified_verdict(services, at=at, now=now or at)
+    kept = tuple(a for a in reached if a.service is None or a.service in verdict.granted)
+    if services and not kept:
+        return SealPath(False, verdict.reason, qualified=verdict)
+    return SealPath(True, chain.reason, kept, verdict)
+
+
+def _sig_t(raw: Any) -> datetime | None:
+    try:
+        return parse_xsd_datetime(read_envelope(raw).header.get("sigT"))
+    except (EdcIssuerError, ValueError, TypeError):
+        return None
 
 
 # --------------------------------------------------------------------------- matching
@@ -544,7 +596,13 @@ class TrustProbe:
         else:
             issuer = elements.issuer or (elements.awarding_bodies[0] if elements.awarding_bodies else Body())
             signer = signer_of(parsed, options)
-            party = assess_issuer(self.trust, issuer, signer, seal_path(parsed, signer, self.trust))
+            seal = seal_path(parsed, signer, self.trust, options.at())
+            party = assess_issuer(self.trust, issuer, signer, seal)
+            if seal is not None and seal.qualified is not None:  # EU trusted lists: say what they say
+                self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party), problem))
+                return CheckResult(CheckId.TRUST_ISSUER, party.trusted, f"{party.reason}; {seal.qualified.reason}",
+                                   {"state": "trusted" if party.trusted else "untrusted", **party.to_dict(),
+                                    "qualifiedSeal": seal.qualified.to_dict()})
         self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party), problem))
         return CheckResult(CheckId.TRUST_ISSUER, party.trusted, party.reason,
                            {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()})
