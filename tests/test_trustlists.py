@@ -308,6 +308,25 @@ def test_a_service_added_after_signing_is_refused(world):
     assert "Digest mismatch" in error.message
 
 
+def test_a_signed_list_wrapped_in_a_forged_one_yields_only_what_was_signed(world):
+    """Signature wrapping: a forged list around the genuine one, the signature moved to the forgery.
+
+    The reference still finds the genuine list by Id and verifies, so only the element the
+    signature covers may be read: the forged service never becomes an anchor.
+    """
+    genuine = etree.fromstring(world.national())
+    signature = genuine.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    genuine.remove(signature)
+    forged = build_national("ES", {"Forger": [Service("Forged eSeal CA", [_ca("Forged CA").certificate])]})
+    forged.set("Id", "forged")
+    forged.append(genuine)
+    forged.append(signature)
+    result = import_trusted_lists([("lotl.xml", world.lotl()), ("es.xml", etree.tostring(forged))],
+                                  lotl_signers=[world.lotl_signer.certificate], now=NOW)
+    names = {s.name for s in result.services}
+    assert "Forged eSeal CA" not in names and "Qualified eSeal CA" in names
+
+
 def test_a_list_signed_by_a_key_the_lotl_does_not_name_is_refused(world):
     stranger = Signer.make("ES trusted list signer (STRANGER)")
     error = _refusal(world, [("lotl.xml", world.lotl()), ("es.xml", world.national(signer=stranger))])
@@ -364,8 +383,9 @@ def test_malformed_xml_and_foreign_roots_are_named(world):
 def test_an_entity_expansion_bomb_is_not_expanded(world):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
             b'<TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#">&b;</TrustServiceStatusList>')
-    error = _refusal(world, [("bomb.xml", bomb)])
-    assert error.field in {"TSLType", "file"}
+    from edcissuer.recognition.trustlists import _parse
+    assert "aaaaaaaaaa" not in "".join(_parse(bomb, "bomb.xml").itertext())
+    assert _refusal(world, [("bomb.xml", bomb)]).field == "TSLType"  # read, not expanded, and not a LOTL
 
 
 # --------------------------------------------------------------------------- verifying seals
@@ -506,7 +526,8 @@ def test_cli_import_tl_writes_the_store_and_verify_trust_uses_it(world, records,
     (tmp_path / "lotl-signer.pem").write_bytes(world.lotl_signer.pem)
     out = tmp_path / "anchors.json"
     code = main(["trust", "import-tl", str(tmp_path / "lotl.xml"), str(tmp_path / "es.xml"),
-                 "--lotl-signer", str(tmp_path / "lotl-signer.pem"), "--out", str(out), "--now", "2026-11-24T12:00:00Z"])
+                 "--lotl-signer", str(tmp_path / "lotl-signer.pem"), "--out", str(out),
+                 "--now", "2026-11-24T12:00:00Z"])
     printed = capsys.readouterr().out
     assert code == 0 and "trusted list of ES (sequence 42, issued 2026-01-05T00:00:00Z): signature valid" in printed
     assert "skipped: ES Qualified Seals TSP S.A. / Qualified eSignature CA: not qualified for e-seals" in printed
@@ -530,3 +551,14 @@ def test_cli_refuses_a_tampered_list_by_name_without_a_traceback(world, tmp_path
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: Signature: ") and "list signature invalid" in err
     assert "Traceback" not in err and not (tmp_path / "a.json").exists()
+
+
+def test_cli_names_an_unwritable_store_and_an_unreadable_signer(world, tmp_path, capsys):
+    (tmp_path / "lotl.xml").write_bytes(world.lotl())
+    (tmp_path / "lotl-signer.pem").write_bytes(world.lotl_signer.pem)
+    args = ["trust", "import-tl", str(tmp_path / "lotl.xml"), "--now", "2026-11-24T12:00:00Z"]
+    signer = str(tmp_path / "lotl-signer.pem")
+    assert main([*args, "--lotl-signer", signer, "--out", str(tmp_path / "no" / "a.json")]) == 1
+    assert capsys.readouterr().err.startswith("error: out: cannot write the anchor store")
+    assert main([*args, "--lotl-signer", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "a.json")]) == 1
+    assert capsys.readouterr().err.startswith("error: lotl_signer: --lotl-signer")

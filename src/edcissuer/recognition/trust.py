@@ -590,6 +590,7 @@ class TrustProbe:
         if self.trust is None:
             self.seen.append(Seen(credential, elements, TrustFindings(checked=False)))
             return CheckResult(CheckId.TRUST_ISSUER, False, "not checked: no trust list given", {"state": "unchecked"})
+        qualified: QualifiedSeal | None = None          # the EU trusted lists' word on a seal, if any
         if problem is not None:
             party = _untrusted(ISSUER, Body(), f"the issuer could not be read from the credential ({problem}), "
                                                "so issuer trust cannot be established")
@@ -598,14 +599,13 @@ class TrustProbe:
             signer = signer_of(parsed, options)
             seal = seal_path(parsed, signer, self.trust, options.at())
             party = assess_issuer(self.trust, issuer, signer, seal)
-            if seal is not None and seal.qualified is not None:  # EU trusted lists: say what they say
-                self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party), problem))
-                return CheckResult(CheckId.TRUST_ISSUER, party.trusted, f"{party.reason}; {seal.qualified.reason}",
-                                   {"state": "trusted" if party.trusted else "untrusted", **party.to_dict(),
-                                    "qualifiedSeal": seal.qualified.to_dict()})
+            qualified = seal.qualified if seal is not None else None
         self.seen.append(Seen(credential, elements, TrustFindings(checked=True, issuer=party), problem))
-        return CheckResult(CheckId.TRUST_ISSUER, party.trusted, party.reason,
-                           {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()})
+        details = {"state": "trusted" if party.trusted else "untrusted", **party.to_dict()}
+        if qualified is None:
+            return CheckResult(CheckId.TRUST_ISSUER, party.trusted, party.reason, details)
+        return CheckResult(CheckId.TRUST_ISSUER, party.trusted, f"{party.reason}; {qualified.reason}",
+                           {**details, "qualifiedSeal": qualified.to_dict()})
 
     def partners_check(self, parsed: Parsed, options: VerifyOptions) -> CheckResult:
         seen = self.seen[-1]

@@ -476,8 +476,12 @@ def import_files(paths: Sequence[str | Path], *, lotl_signer: str | Path, now: d
 
 
 def write_store(result: ImportResult, path: str | Path, *, imported_at: datetime) -> None:
-    Path(path).write_text(json.dumps(result.to_store(imported_at=imported_at), indent=2, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+    """Write the anchor store as JSON (a named error, never a traceback, when it cannot be written)."""
+    text = json.dumps(result.to_store(imported_at=imported_at), indent=2, ensure_ascii=False) + "\n"
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the anchor store {path}: {exc.strerror}", field="out") from exc
 
 
 # --------------------------------------------------------------------------- the store
