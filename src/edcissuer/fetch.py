@@ -19,8 +19,13 @@ Policy, in order:
 - JSON callers get a Content-Type check and a named error for malformed JSON.
 
 The allow-list governs the *network*. The cache (in memory by default; anything with
-`get`/`put`, so a directory cache can be plugged in later) serves what it holds:
-documents fetched earlier under the same policy, or documents the caller preloaded.
+`get`/`put`, e.g. `fetch_cache.DiskCache`) serves what it holds: documents fetched earlier
+under the same policy, or documents the caller preloaded. A cache shared between runs
+(`shared = True`, the disk cache) answers only for URLs the current allow-list admits:
+what an earlier run fetched under another policy is not this run's to trust. An entry the
+cache marks stale is fetched again, except in cache-only mode, which never connects and
+refuses a miss by name (`FetchNotCached`). `Fetcher.records` says what was read and how
+(network, cache, refused), so a report can show every remote lookup.
 """
 from __future__ import annotations
 
@@ -53,6 +58,10 @@ class FetchError(InputError):
 
 class FetchNotAllowed(FetchError):
     """The policy refuses the URL (offline, not allow-listed, http, redirect elsewhere, not cached)."""
+
+
+class FetchNotCached(FetchNotAllowed):
+    """Cache-only mode and the document is not in the cache (a miss is refused, never fetched)."""
 
 
 class FetchTimeout(FetchError):
@@ -207,10 +216,34 @@ class AllowRule:
 
 @dataclass(frozen=True)
 class Cached:
-    """A body and the Content-Type it came with (None for documents the caller preloaded)."""
+    """A body and the Content-Type it came with (None for documents the caller preloaded).
+
+    `cache_control` is the server's Cache-Control header (a persistent cache reads its
+    max-age); `stale` is set by a cache whose entry outlived it; `stored_at` says when a
+    persistent cache stored it (ISO 8601), for the fetch records.
+    """
 
     body: bytes
     content_type: str | None = None
+    cache_control: str | None = None
+    stale: bool = False
+    stored_at: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One remote lookup: the URL, where its answer came from, and a few words on it.
+
+    `source` is "network", "cache", "cache-stale" (cache-only mode served an old entry) or
+    "refused" (the policy said no, or the fetch failed: `detail` says why).
+    """
+
+    url: str
+    source: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.url}" + (f" ({self.detail})" if self.detail else "")
 
 
 @runtime_checkable
@@ -244,7 +277,8 @@ class MemoryCache:
 def is_json_media_type(content_type: str | None) -> bool:
     """application/json, any `+json` type (ld+json, did+json, vc+ld+json) and VC 2.0's application/vc."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media in ("application/json", "application/vc", "application/vp") or (
+    # application/cid: W3C Controlled Identifiers 1.0 (controller documents)
+    return media in ("application/json", "application/vc", "application/vp", "application/cid") or (
         media.startswith("application/") and media.endswith("+json"))
 
 
@@ -278,10 +312,20 @@ class Fetcher:
         self._cache: FetchCache = cache if isinstance(cache, FetchCache) else MemoryCache(cache)
         self._cache_only = cache_only
         self._ssl = ssl_context
+        self._records: list[FetchRecord] = []
 
     @property
     def allow(self) -> tuple[AllowRule, ...]:
         return self._allow
+
+    @property
+    def cache_only(self) -> bool:
+        return self._cache_only
+
+    @property
+    def records(self) -> tuple[FetchRecord, ...]:
+        """Every lookup this Fetcher answered or refused, in order (for reports)."""
+        return tuple(self._records)
 
     @property
     def offline(self) -> bool:
@@ -304,18 +348,27 @@ class Fetcher:
 
     def require_allowed(self, url: str) -> Target:
         """The parsed `url` if the policy lets it be fetched; FetchNotAllowed saying how to allow it otherwise."""
+        target = self._admitted(url)
+        if self._cache_only:
+            raise FetchNotCached(f"{url} is not in the cache and the fetcher is cache-only (--cache-only): a "
+                                 f"miss is refused, never fetched; fill the cache by verifying once without "
+                                 f"--cache-only", field=url, value=url)
+        return target
+
+    def _admitted(self, url: str) -> Target:
+        """The allow-list rule alone (scheme and entries), whatever the cache mode."""
         target = parse_url(url)
         if target.scheme == "http" and not (self._loopback_http and target.loopback):
             raise FetchNotAllowed(f"{url} is not allow-listed: only https is fetched (http only for loopback "
                                   f"hosts in tests)", field=url, value=url)
-        if self._cache_only:
-            raise FetchNotAllowed(f"{url} is not cached and the fetcher is cache-only: add the document to "
-                                  f"the cache to use it", field=url, value=url)
         if not any(rule.matches(target) for rule in self._allow):
             state = ("network access is off by default" if not self._allow else
                      f"the allow-list is {[str(r) for r in self._allow]}")
-            raise FetchNotAllowed(f"{url} is not allow-listed ({state}); allow it with an allow-list entry "
-                                  f"such as {target.origin!r}", field=url, value=url)
+            host = target.origin.removeprefix("https://")
+            raise FetchNotAllowed(f"{url} is not allow-listed: host {host} is not allowed ({state}); allow it "
+                                  f"with an allow-list entry such as {host!r} (edcissuer verify --allow-host "
+                                  f"{host}, or allow_hosts in the trust list's [remote] table)",
+                                  field=url, value=url)
         return target
 
     # reading -----------------------------------------------------------------------------------
@@ -324,14 +377,30 @@ class Fetcher:
                     expect_json: bool = False) -> bytes:
         """The body of `url` (from the cache, else over the network under the policy)."""
         cap = self._max_bytes if max_bytes is None else max_bytes
-        cached = self._cache.get(url)
-        if cached is None:
-            cached = self._download(url, accept=accept, cap=cap)
-            self._check(url, cached, cap, expect_json)
-            self._cache.put(url, cached)
-        else:
-            self._check(url, cached, cap, expect_json)
+        try:
+            cached = self._from_cache(url)
+            if cached is None:
+                cached = self._download(url, accept=accept, cap=cap)
+                self._check(url, cached, cap, expect_json)
+                self._cache.put(url, cached)
+                self._records.append(FetchRecord(url, "network", f"{len(cached.body)} bytes"))
+            else:
+                self._check(url, cached, cap, expect_json)
+                when = f"stored {cached.stored_at}" if cached.stored_at else "held in memory"
+                self._records.append(FetchRecord(url, "cache-stale" if cached.stale else "cache", when))
+        except FetchError as exc:
+            self._records.append(FetchRecord(url, "refused", exc.message))
+            raise
         return cached.body
+
+    def _from_cache(self, url: str) -> Cached | None:
+        """The cache's entry for `url`, if this run may use it (see the module docstring)."""
+        if getattr(self._cache, "shared", False):
+            self._admitted(url)      # a shared cache answers for allow-listed URLs only
+        cached = self._cache.get(url)
+        if cached is not None and cached.stale and not self._cache_only:
+            return None              # outlived its max-age: fetch again
+        return cached
 
     def fetch_json(self, url: str, *, accept: str = "application/json", max_bytes: int | None = None) -> Any:
         """The parsed JSON of `url`; FetchBadContent for a non-JSON Content-Type or malformed JSON."""
@@ -408,7 +477,8 @@ class Fetcher:
                 body += chunk
             if len(body) > cap:
                 raise FetchTooLarge(f"{url} is larger than {cap} bytes", field=url, value=url)
-            return 200, None, Cached(bytes(body), resp.getheader("Content-Type") or "")
+            return 200, None, Cached(bytes(body), resp.getheader("Content-Type") or "",
+                                     resp.getheader("Cache-Control"))
         except FetchError:
             raise
         except TimeoutError:
