@@ -78,8 +78,11 @@ class DiskCache:
     def _prepare(self) -> None:
         where = str(self.folder)
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.folder.is_dir():
+                self.folder.mkdir(mode=0o700, parents=True)
             info = self.folder.lstat()
+        except FileExistsError:
+            raise InputError(f"fetch cache {where} is not a folder", field="fetch_cache", value=where) from None
         except OSError as exc:
             raise InputError(f"fetch cache {where}: cannot create the folder: {exc.strerror}",
                              field="fetch_cache", value=where) from exc

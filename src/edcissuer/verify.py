@@ -158,7 +158,7 @@ def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckRes
         return None
     if options.status_checker is None:
         return CheckResult(CheckId.STATUS, False, "credential has a credentialStatus entry but no status list "
-                           "source was configured (pass --status-dir or allow a status URL)",
+                           "source was configured (pass --status-dir, or allow the list's host with --allow-host)",
                            {"credentialStatus": credential["credentialStatus"]})
     return options.status_checker(credential, options.at(), clock_skew=options.clock_skew)
 
