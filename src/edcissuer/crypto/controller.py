@@ -75,7 +75,10 @@ def document_url(vm_id: str) -> str:
 
 def controller_document_path(url: str, root: Path | str) -> Path:
     """Where a mirror holds the document of `url`: <root>/<host[:port]>/<path> (index.json for a folder URL)."""
-    target = parse_url(url, field="verificationMethod")
+    try:
+        target = parse_url(url, field="verificationMethod")
+    except FetchNotAllowed as exc:
+        raise _refuse(url, exc.message) from exc
     if target.query:
         raise _refuse(url, "a controller document URL with a query has no place in a mirror")
     host = target.origin.split("://", 1)[1].strip("[]")
