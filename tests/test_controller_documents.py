@@ -192,3 +192,17 @@ def test_1edtech_sample_verifies_with_a_weaker_key_in_fragment_binding() -> None
     proof, binding = check(result, "proof"), check(result, "issuer.binding")
     assert proof.passed, proof.reason
     assert binding.passed and binding.details["weaker"] is True
+
+
+def test_an_allowed_host_that_fails_to_serve_its_document_never_falls_back_to_the_fragment(
+        records: dict[str, Any], tls_site: Site, tls: Tls) -> None:
+    key = KeyPair.generate()
+    issuer = f"{tls_site.origin}/issuers/1"
+    vm = f"{issuer}#{key.public_multibase}"
+    fetcher = Fetcher([tls_site.origin], ssl_context=tls.client, timeout=5)
+    missing = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=fetcher))
+    assert not check(missing, "proof").passed and "HTTP 404" in check(missing, "proof").reason
+    tls_site.redirect("/issuers/1", "https://evil.example/doc")
+    moved = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=Fetcher(
+        [tls_site.origin], ssl_context=tls.client, timeout=5)))
+    assert not check(moved, "proof").passed and "redirects to https://evil.example/doc" in check(moved, "proof").reason

@@ -331,3 +331,16 @@ def test_the_cli_never_fetches_plain_http_not_even_from_loopback(tmp_path: Path,
     assert code == 2 and "http is allowed only for loopback hosts and only with allow_loopback_http" in err
     with pytest.raises(FetchNotAllowed, match="only https"):
         Fetcher(["127.0.0.1:8080"]).require_allowed("http://127.0.0.1:8080/x")
+
+
+def test_an_allowed_name_that_resolves_to_loopback_is_refused_without_the_test_flag(tls_site: Site,
+                                                                                   tls: Tls) -> None:
+    url = tls_site.json("/doc", {"inside": True})
+    named = url.replace("127.0.0.1", "localhost")
+    with pytest.raises(FetchNotAllowed, match="resolves to .*internal address"):
+        Fetcher([f"localhost:{tls_site.port}"], ssl_context=tls.client, timeout=5).fetch_json(named)
+    assert tls_site.total_hits == 0
+    flagged = Fetcher([f"localhost:{tls_site.port}"], ssl_context=tls.client, timeout=5, allow_loopback_http=True)
+    assert flagged.fetch_json(named) == {"inside": True}     # tests only: the flag admits loopback
+    literal = Fetcher([f"127.0.0.1:{tls_site.port}"], ssl_context=tls.client, timeout=5)
+    assert literal.fetch_json(url) == {"inside": True}       # an address the operator wrote is taken as meant

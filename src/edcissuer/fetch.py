@@ -13,6 +13,10 @@ Policy, in order:
   compared with the allow-list by origin (scheme, lower-cased host, normalised port) and
   optionally a path prefix on whole segments;
 - https only; http only for loopback hosts when built with `allow_loopback_http=True`;
+- a host *name* must resolve to public addresses only (no loopback, private, link-local,
+  ...: an allowed name whose DNS points inside is SSRF / DNS rebinding), and the connection
+  goes to the address that was checked; an IP literal the allow-list names itself is the
+  operator's choice and is connected to as written (loopback names only with the test flag);
 - a redirect is followed only when its target passes the same rule, at most 3 times;
 - bodies are capped (never more than cap+1 bytes are read), never decompressed
   (`Accept-Encoding: identity`, an encoded body is refused), bounded in total time;
@@ -33,6 +37,7 @@ import http.client
 import ipaddress
 import json
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
@@ -272,6 +277,35 @@ class MemoryCache:
         return url in self._items
 
 
+# --- connecting ---------------------------------------------------------------------------------
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """An HTTP connection to the address that was checked, not to whatever DNS answers next."""
+
+    pinned: tuple[str, ...] = ()
+
+    def connect(self) -> None:
+        error: OSError = OSError(f"no address for {self.host}")
+        for address in self.pinned:
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+                return
+            except OSError as exc:
+                error = exc
+        raise error
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection, _PinnedConnection):
+    """TLS over the pinned socket; the certificate is still checked against the host name."""
+
+
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
 # --- the fetcher -------------------------------------------------------------------------------
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -337,6 +371,14 @@ class Fetcher:
         return f"Fetcher({mode}, timeout={self._timeout}, max_bytes={self._max_bytes})"
 
     # the policy --------------------------------------------------------------------------------
+
+    def admits(self, url: str) -> bool:
+        """Whether the allow-list names `url`, whatever the cache mode (never raises)."""
+        try:
+            self._admitted(url)
+        except FetchError:
+            return False
+        return True
 
     def allowed(self, url: str) -> bool:
         """Whether the policy would connect to `url` (never raises)."""
@@ -437,6 +479,29 @@ class Fetcher:
             raise FetchError(f"{current} answered HTTP {status}", field=url, value=url)
         raise FetchNotAllowed(f"{url}: more than {self._max_redirects} redirects", field=url, value=url)
 
+    def _addresses(self, url: str, target: Target) -> tuple[str, ...]:
+        """The addresses to connect to: the literal itself, or the resolved ones if all are public."""
+        try:
+            ipaddress.ip_address(target.host)
+            return (target.host,)   # a literal the allow-list names: the operator's choice
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot fetch {url}: the host {target.host} does not resolve ({exc})",
+                             field=url, value=url) from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        inside = [a for a in addresses if _internal(a)]
+        if not addresses:
+            raise FetchError(f"cannot fetch {url}: the host {target.host} has no address", field=url, value=url)
+        if inside and not (self._loopback_http and all(ipaddress.ip_address(a).is_loopback for a in inside)):
+            raise FetchNotAllowed(f"{url}: the host {target.host} resolves to {', '.join(inside)}, an internal "
+                                  f"address (loopback, private or link-local): refused, an allowed name must "
+                                  f"not lead inside the network (allow the address itself if it is meant)",
+                                  field=url, value=url)
+        return tuple(addresses)
+
     def _get_once(self, url: str, target: Target, accept: str, cap: int,
                   deadline: float) -> tuple[int, str | None, Cached]:
         """One GET without following anything; every transport error becomes a FetchError."""
@@ -444,11 +509,13 @@ class Fetcher:
         remaining = deadline - time.monotonic()
         if remaining <= 0:   # a redirect chain used the whole budget
             raise FetchTimeout(f"{url} timed out after {self._timeout:g} s", field=url, value=url)
+        addresses = self._addresses(url, target)
         if target.scheme == "https":
             context = self._ssl or ssl.create_default_context()
-            conn = http.client.HTTPSConnection(target.host, target.port, timeout=remaining, context=context)
+            conn = _PinnedHTTPSConnection(target.host, target.port, timeout=remaining, context=context)
         else:
-            conn = http.client.HTTPConnection(target.host, target.port, timeout=remaining)
+            conn = _PinnedConnection(target.host, target.port, timeout=remaining)
+        conn.pinned = addresses
         try:
             conn.request("GET", target.request_target, headers={
                 "Accept": accept, "Accept-Encoding": "identity", "User-Agent": "edcissuer",

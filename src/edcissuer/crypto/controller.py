@@ -95,8 +95,9 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
     """(document, where it came from), or None when no document is available at all.
 
     "Not available" means: not in the mirror and the fetcher may not fetch it (offline, host
-    not allowed, not cached in cache-only mode). A document that is available but broken
-    (not JSON, HTTP error, too large) is an error, never "unavailable".
+    not allowed, not cached in cache-only mode). A document of an allowed host that cannot be
+    read (HTTP error, redirect off the allow-list, an internal address, not JSON, too large)
+    is an error, never "unavailable", so it never leads to the key-in-fragment fallback.
     """
     raw: bytes | None = None
     source = url
@@ -107,12 +108,14 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
                 raise _refuse(url, f"{path}: controller document larger than {MAX_CONTROLLER_DOC} bytes")
             raw, source = path.read_bytes(), str(path)
     if raw is None:
+        remote = did_fetcher((), fetcher)
         try:
-            raw = did_fetcher((), fetcher).fetch_bytes(url, accept=CONTROLLER_ACCEPT, max_bytes=MAX_CONTROLLER_DOC,
-                                                       expect_json=True)
+            raw = remote.fetch_bytes(url, accept=CONTROLLER_ACCEPT, max_bytes=MAX_CONTROLLER_DOC, expect_json=True)
         except FetchNotCached:
             return None
-        except FetchNotAllowed:
+        except FetchNotAllowed as exc:
+            if remote.admits(url):   # an allowed host that redirected elsewhere or resolved inside: no fallback
+                raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
             return None
         except FetchError as exc:
             raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
