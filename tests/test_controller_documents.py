@@ -206,3 +206,11 @@ def test_an_allowed_host_that_fails_to_serve_its_document_never_falls_back_to_th
     moved = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=Fetcher(
         [tls_site.origin], ssl_context=tls.client, timeout=5)))
     assert not check(moved, "proof").passed and "redirects to https://evil.example/doc" in check(moved, "proof").reason
+
+
+def test_a_caller_that_cannot_report_the_binding_never_gets_the_fragment_fallback() -> None:
+    key = KeyPair.generate()
+    resolver = VerifyOptions(now=NOW).context().resolver     # e.g. exports checking authenticity
+    assert resolver is not None
+    with pytest.raises(KeyMaterialError, match="fragment is not accepted"):
+        resolver(f"{ISSUER}#{key.public_multibase}")

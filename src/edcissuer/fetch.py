@@ -55,6 +55,8 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 _CHUNK = 64 * 1024
+#: records kept per Fetcher (a long batch repeats the same lookups; memory stays bounded)
+MAX_RECORDS = 10_000
 
 
 class FetchError(InputError):
@@ -347,6 +349,7 @@ class Fetcher:
         self._cache_only = cache_only
         self._ssl = ssl_context
         self._records: list[FetchRecord] = []
+        self.records_dropped = 0
 
     @property
     def allow(self) -> tuple[AllowRule, ...]:
@@ -415,6 +418,12 @@ class Fetcher:
 
     # reading -----------------------------------------------------------------------------------
 
+    def _record(self, record: FetchRecord) -> None:
+        if len(self._records) < MAX_RECORDS:
+            self._records.append(record)
+        else:
+            self.records_dropped += 1
+
     def fetch_bytes(self, url: str, *, accept: str = "*/*", max_bytes: int | None = None,
                     expect_json: bool = False) -> bytes:
         """The body of `url` (from the cache, else over the network under the policy)."""
@@ -425,13 +434,13 @@ class Fetcher:
                 cached = self._download(url, accept=accept, cap=cap)
                 self._check(url, cached, cap, expect_json)
                 self._cache.put(url, cached)
-                self._records.append(FetchRecord(url, "network", f"{len(cached.body)} bytes"))
+                self._record(FetchRecord(url, "network", f"{len(cached.body)} bytes"))
             else:
                 self._check(url, cached, cap, expect_json)
                 when = f"stored {cached.stored_at}" if cached.stored_at else "held in memory"
-                self._records.append(FetchRecord(url, "cache-stale" if cached.stale else "cache", when))
+                self._record(FetchRecord(url, "cache-stale" if cached.stale else "cache", when))
         except FetchError as exc:
-            self._records.append(FetchRecord(url, "refused", exc.message))
+            self._record(FetchRecord(url, "refused", exc.message))
             raise
         return cached.body
 

@@ -106,8 +106,13 @@ class VerifyOptions:
                               purpose=purpose, allow_key_in_fragment=fragment)
 
     def context(self, resolver: KeyResolver | None = None) -> VerifyContext:
-        """What a securing mechanism needs, with the default resolver filled in."""
-        resolver = resolver or self.resolver or self.method_resolver()
+        """What a securing mechanism needs, with the default resolver filled in.
+
+        Without `resolver`, the default one never uses the key-in-fragment fallback: only a
+        caller that reports how each key was bound (`verify`, through `_check_proof`) may
+        accept a weaker binding, because only it can say so.
+        """
+        resolver = resolver or self.resolver or self.method_resolver(allow_key_in_fragment=False)
         return VerifyContext(now=self.at(), clock_skew=self.clock_skew, loader=self.loader, resolver=resolver,
                              trust_anchors=self.trust_anchors,
                              issuer_keys=issuer_key_lister(did_web_dir=self.did_web_dir, fetcher=self.fetcher))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..crypto.x509 import load_certificates
 from ..errors import EdcIssuerError
-from ..fetch import AllowRule, Fetcher
+from ..fetch import AllowRule, Fetcher, FetchRecord
 from ..fetch_cache import DiskCache
 from ..recognition import TrustList, assess, load_policy, load_trust_list
 from ..recognition.report import EXIT_USAGE
@@ -128,8 +128,13 @@ def _lookups(fetcher: Fetcher | None) -> str | None:
     if fetcher is None:
         return None
     mode = "cache only" if fetcher.cache_only else f"allowed: {', '.join(str(r) for r in fetcher.allow) or 'none'}"
+    seen: dict[tuple[str, str], list[FetchRecord]] = {}
+    for record in fetcher.records:
+        seen.setdefault((record.source, record.url), []).append(record)
     lines = [f"remote lookups ({mode}):"]
-    lines += [f"  {record}" for record in fetcher.records] or ["  none"]
+    lines += [f"  {same[0]}" + (f" x{len(same)}" if len(same) > 1 else "") for same in seen.values()] or ["  none"]
+    if fetcher.records_dropped:
+        lines.append(f"  ... and {fetcher.records_dropped} more lookups not recorded")
     return "\n".join(lines)
 
 
