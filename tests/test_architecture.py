@@ -24,7 +24,8 @@ import pytest
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "time", "checks", "results",   # vocabulary every layer uses
      "identifiers", "files"),                 # identifier spellings; the one bounded file reader
-    ("crypto", "ld", "fetch", "carriers"),    # keys/DIDs/X.509, JSON-LD, the one network door, badge readers
+    ("crypto", "ld", "fetch", "fetch_cache",  # keys/DIDs/X.509, JSON-LD, the one network door (+ its disk cache),
+     "carriers"),                             # badge readers
     ("suites",),                              # cryptosuites (Data Integrity strategy objects)
     ("proofs",),                              # proof engines: Data Integrity, JWT, JAdES
     ("models", "mapping"),                    # record -> elements -> ELM / OB3 documents

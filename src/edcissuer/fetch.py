@@ -13,14 +13,23 @@ Policy, in order:
   compared with the allow-list by origin (scheme, lower-cased host, normalised port) and
   optionally a path prefix on whole segments;
 - https only; http only for loopback hosts when built with `allow_loopback_http=True`;
+- a host *name* must resolve to public addresses only (no loopback, private, link-local,
+  ...: an allowed name whose DNS points inside is SSRF / DNS rebinding), and the connection
+  goes to the address that was checked; an IP literal the allow-list names itself is the
+  operator's choice and is connected to as written (loopback names only with the test flag);
 - a redirect is followed only when its target passes the same rule, at most 3 times;
 - bodies are capped (never more than cap+1 bytes are read), never decompressed
   (`Accept-Encoding: identity`, an encoded body is refused), bounded in total time;
 - JSON callers get a Content-Type check and a named error for malformed JSON.
 
 The allow-list governs the *network*. The cache (in memory by default; anything with
-`get`/`put`, so a directory cache can be plugged in later) serves what it holds:
-documents fetched earlier under the same policy, or documents the caller preloaded.
+`get`/`put`, e.g. `fetch_cache.DiskCache`) serves what it holds: documents fetched earlier
+under the same policy, or documents the caller preloaded. A cache shared between runs
+(`shared = True`, the disk cache) answers only for URLs the current allow-list admits:
+what an earlier run fetched under another policy is not this run's to trust. An entry the
+cache marks stale is fetched again, except in cache-only mode, which never connects and
+refuses a miss by name (`FetchNotCached`). `Fetcher.records` says what was read and how
+(network, cache, refused), so a report can show every remote lookup.
 """
 from __future__ import annotations
 
@@ -28,6 +37,7 @@ import http.client
 import ipaddress
 import json
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
@@ -45,6 +55,8 @@ _DEFAULT_PORTS = {"https": 443, "http": 80}
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _PORT = re.compile(r"^[0-9]{1,5}$")
 _CHUNK = 64 * 1024
+#: records kept per Fetcher (a long batch repeats the same lookups; memory stays bounded)
+MAX_RECORDS = 10_000
 
 
 class FetchError(InputError):
@@ -53,6 +65,10 @@ class FetchError(InputError):
 
 class FetchNotAllowed(FetchError):
     """The policy refuses the URL (offline, not allow-listed, http, redirect elsewhere, not cached)."""
+
+
+class FetchNotCached(FetchNotAllowed):
+    """Cache-only mode and the document is not in the cache (a miss is refused, never fetched)."""
 
 
 class FetchTimeout(FetchError):
@@ -207,10 +223,34 @@ class AllowRule:
 
 @dataclass(frozen=True)
 class Cached:
-    """A body and the Content-Type it came with (None for documents the caller preloaded)."""
+    """A body and the Content-Type it came with (None for documents the caller preloaded).
+
+    `cache_control` is the server's Cache-Control header (a persistent cache reads its
+    max-age); `stale` is set by a cache whose entry outlived it; `stored_at` says when a
+    persistent cache stored it (ISO 8601), for the fetch records.
+    """
 
     body: bytes
     content_type: str | None = None
+    cache_control: str | None = None
+    stale: bool = False
+    stored_at: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One remote lookup: the URL, where its answer came from, and a few words on it.
+
+    `source` is "network", "cache", "cache-stale" (cache-only mode served an old entry) or
+    "refused" (the policy said no, or the fetch failed: `detail` says why).
+    """
+
+    url: str
+    source: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.url}" + (f" ({self.detail})" if self.detail else "")
 
 
 @runtime_checkable
@@ -239,12 +279,42 @@ class MemoryCache:
         return url in self._items
 
 
+# --- connecting ---------------------------------------------------------------------------------
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """An HTTP connection to the address that was checked, not to whatever DNS answers next."""
+
+    pinned: tuple[str, ...] = ()
+
+    def connect(self) -> None:
+        error: OSError = OSError(f"no address for {self.host}")
+        for address in self.pinned:
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+                return
+            except OSError as exc:
+                error = exc
+        raise error
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection, _PinnedConnection):
+    """TLS over the pinned socket; the certificate is still checked against the host name."""
+
+
+def _internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
 # --- the fetcher -------------------------------------------------------------------------------
 
 def is_json_media_type(content_type: str | None) -> bool:
     """application/json, any `+json` type (ld+json, did+json, vc+ld+json) and VC 2.0's application/vc."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    return media in ("application/json", "application/vc", "application/vp") or (
+    # application/cid: W3C Controlled Identifiers 1.0 (controller documents)
+    return media in ("application/json", "application/vc", "application/vp", "application/cid") or (
         media.startswith("application/") and media.endswith("+json"))
 
 
@@ -278,10 +348,21 @@ class Fetcher:
         self._cache: FetchCache = cache if isinstance(cache, FetchCache) else MemoryCache(cache)
         self._cache_only = cache_only
         self._ssl = ssl_context
+        self._records: list[FetchRecord] = []
+        self.records_dropped = 0
 
     @property
     def allow(self) -> tuple[AllowRule, ...]:
         return self._allow
+
+    @property
+    def cache_only(self) -> bool:
+        return self._cache_only
+
+    @property
+    def records(self) -> tuple[FetchRecord, ...]:
+        """Every lookup this Fetcher answered or refused, in order (for reports)."""
+        return tuple(self._records)
 
     @property
     def offline(self) -> bool:
@@ -294,6 +375,14 @@ class Fetcher:
 
     # the policy --------------------------------------------------------------------------------
 
+    def admits(self, url: str) -> bool:
+        """Whether the allow-list names `url`, whatever the cache mode (never raises)."""
+        try:
+            self._admitted(url)
+        except FetchError:
+            return False
+        return True
+
     def allowed(self, url: str) -> bool:
         """Whether the policy would connect to `url` (never raises)."""
         try:
@@ -304,34 +393,65 @@ class Fetcher:
 
     def require_allowed(self, url: str) -> Target:
         """The parsed `url` if the policy lets it be fetched; FetchNotAllowed saying how to allow it otherwise."""
+        target = self._admitted(url)
+        if self._cache_only:
+            raise FetchNotCached(f"{url} is not in the cache and the fetcher is cache-only (--cache-only): a "
+                                 f"miss is refused, never fetched; fill the cache by verifying once without "
+                                 f"--cache-only", field=url, value=url)
+        return target
+
+    def _admitted(self, url: str) -> Target:
+        """The allow-list rule alone (scheme and entries), whatever the cache mode."""
         target = parse_url(url)
         if target.scheme == "http" and not (self._loopback_http and target.loopback):
             raise FetchNotAllowed(f"{url} is not allow-listed: only https is fetched (http only for loopback "
                                   f"hosts in tests)", field=url, value=url)
-        if self._cache_only:
-            raise FetchNotAllowed(f"{url} is not cached and the fetcher is cache-only: add the document to "
-                                  f"the cache to use it", field=url, value=url)
         if not any(rule.matches(target) for rule in self._allow):
             state = ("network access is off by default" if not self._allow else
                      f"the allow-list is {[str(r) for r in self._allow]}")
-            raise FetchNotAllowed(f"{url} is not allow-listed ({state}); allow it with an allow-list entry "
-                                  f"such as {target.origin!r}", field=url, value=url)
+            host = target.origin.removeprefix("https://")
+            raise FetchNotAllowed(f"{url} is not allow-listed: host {host} is not allowed ({state}); allow it "
+                                  f"with an allow-list entry such as {host!r} (edcissuer verify --allow-host "
+                                  f"{host}, or allow_hosts in the trust list's [remote] table)",
+                                  field=url, value=url)
         return target
 
     # reading -----------------------------------------------------------------------------------
+
+    def _record(self, record: FetchRecord) -> None:
+        if len(self._records) < MAX_RECORDS:
+            self._records.append(record)
+        else:
+            self.records_dropped += 1
 
     def fetch_bytes(self, url: str, *, accept: str = "*/*", max_bytes: int | None = None,
                     expect_json: bool = False) -> bytes:
         """The body of `url` (from the cache, else over the network under the policy)."""
         cap = self._max_bytes if max_bytes is None else max_bytes
-        cached = self._cache.get(url)
-        if cached is None:
-            cached = self._download(url, accept=accept, cap=cap)
-            self._check(url, cached, cap, expect_json)
-            self._cache.put(url, cached)
-        else:
-            self._check(url, cached, cap, expect_json)
+        try:
+            cached = self._from_cache(url)
+            if cached is None:
+                cached = self._download(url, accept=accept, cap=cap)
+                self._check(url, cached, cap, expect_json)
+                self._cache.put(url, cached)
+                self._record(FetchRecord(url, "network", f"{len(cached.body)} bytes"))
+            else:
+                self._check(url, cached, cap, expect_json)
+                when = f"stored {cached.stored_at}" if cached.stored_at else "held in memory"
+                self._record(FetchRecord(url, "cache-stale" if cached.stale else "cache", when))
+        except FetchError as exc:
+            self._record(FetchRecord(url, "refused", exc.message))
+            raise
         return cached.body
+
+    def _from_cache(self, url: str) -> Cached | None:
+        """The cache's entry for `url`, if this run may use it (see the module docstring)."""
+        if getattr(self._cache, "shared", False):
+            self._admitted(url)      # a shared cache answers for allow-listed URLs only
+        cached = self._cache.get(url)
+        if cached is not None and cached.stale and not self._cache_only:
+            return None              # outlived its max-age: fetch again
+        return cached
 
     def fetch_json(self, url: str, *, accept: str = "application/json", max_bytes: int | None = None) -> Any:
         """The parsed JSON of `url`; FetchBadContent for a non-JSON Content-Type or malformed JSON."""
@@ -368,6 +488,29 @@ class Fetcher:
             raise FetchError(f"{current} answered HTTP {status}", field=url, value=url)
         raise FetchNotAllowed(f"{url}: more than {self._max_redirects} redirects", field=url, value=url)
 
+    def _addresses(self, url: str, target: Target) -> tuple[str, ...]:
+        """The addresses to connect to: the literal itself, or the resolved ones if all are public."""
+        try:
+            ipaddress.ip_address(target.host)
+            return (target.host,)   # a literal the allow-list names: the operator's choice
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot fetch {url}: the host {target.host} does not resolve ({exc})",
+                             field=url, value=url) from None
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        inside = [a for a in addresses if _internal(a)]
+        if not addresses:
+            raise FetchError(f"cannot fetch {url}: the host {target.host} has no address", field=url, value=url)
+        if inside and not (self._loopback_http and all(ipaddress.ip_address(a).is_loopback for a in inside)):
+            raise FetchNotAllowed(f"{url}: the host {target.host} resolves to {', '.join(inside)}, an internal "
+                                  f"address (loopback, private or link-local): refused, an allowed name must "
+                                  f"not lead inside the network (allow the address itself if it is meant)",
+                                  field=url, value=url)
+        return tuple(addresses)
+
     def _get_once(self, url: str, target: Target, accept: str, cap: int,
                   deadline: float) -> tuple[int, str | None, Cached]:
         """One GET without following anything; every transport error becomes a FetchError."""
@@ -375,11 +518,13 @@ class Fetcher:
         remaining = deadline - time.monotonic()
         if remaining <= 0:   # a redirect chain used the whole budget
             raise FetchTimeout(f"{url} timed out after {self._timeout:g} s", field=url, value=url)
+        addresses = self._addresses(url, target)
         if target.scheme == "https":
             context = self._ssl or ssl.create_default_context()
-            conn = http.client.HTTPSConnection(target.host, target.port, timeout=remaining, context=context)
+            conn = _PinnedHTTPSConnection(target.host, target.port, timeout=remaining, context=context)
         else:
-            conn = http.client.HTTPConnection(target.host, target.port, timeout=remaining)
+            conn = _PinnedConnection(target.host, target.port, timeout=remaining)
+        conn.pinned = addresses
         try:
             conn.request("GET", target.request_target, headers={
                 "Accept": accept, "Accept-Encoding": "identity", "User-Agent": "edcissuer",
@@ -408,7 +553,8 @@ class Fetcher:
                 body += chunk
             if len(body) > cap:
                 raise FetchTooLarge(f"{url} is larger than {cap} bytes", field=url, value=url)
-            return 200, None, Cached(bytes(body), resp.getheader("Content-Type") or "")
+            return 200, None, Cached(bytes(body), resp.getheader("Content-Type") or "",
+                                     resp.getheader("Cache-Control"))
         except FetchError:
             raise
         except TimeoutError:

@@ -21,6 +21,7 @@ from .checks import CheckId
 from .crypto.did import did_resolver
 from .crypto.keys import KeyPair
 from .errors import EdcIssuerError, ExportError
+from .fetch import Fetcher
 from .identifiers import controller_of
 from .ld.loader import DocumentLoader
 from .proofs.data_integrity import verify_proof
@@ -37,6 +38,8 @@ class PresentationOptions(Protocol):
     def resolver(self) -> Callable[[str], KeyPair] | None: ...
     @property
     def did_web_dir(self) -> Path | None: ...
+    @property
+    def fetcher(self) -> Fetcher | None: ...
     @property
     def clock_skew(self) -> timedelta: ...
     def at(self) -> datetime: ...
@@ -164,7 +167,7 @@ def verify_presentation(vp: dict[str, Any], *, challenge: str | None, domain: st
 
     resolver = options.resolver
     if resolver is None:
-        resolver = did_resolver(did_web_dir=options.did_web_dir, purpose=PURPOSE)
+        resolver = did_resolver(did_web_dir=options.did_web_dir, purpose=PURPOSE, fetcher=options.fetcher)
     proof = verify_proof(vp, loader=options.loader, resolver=resolver, expected_purpose=PURPOSE, now=options.at(),
                          clock_skew=options.clock_skew)
     checks.append(CheckResult(CheckId.PRESENTATION_PROOF, proof.passed, proof.reason, proof.details))

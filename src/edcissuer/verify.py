@@ -24,13 +24,14 @@ from cryptography import x509
 from .carriers.baked import sniff_image
 from .checks import CheckId
 from .conformance import check_conformance
-from .crypto.did import did_resolver
+from .crypto.controller import MethodResolver
 from .crypto.issuer_keys import issuer_key_lister
 from .errors import EdcIssuerError, InputError, VerificationError
-from .identifiers import issuer_id
+from .fetch import Fetcher
+from .identifiers import controller_of, issuer_id
 from .ld.expand import expand_strict
 from .ld.guard import guard_problem
-from .ld.loader import DocumentLoader, default_loader
+from .ld.loader import DocumentLoader, default_loader, make_loader
 from .mapping.extract import detect_format, extract_elements
 from .models.elements import Elements
 from .presentations import checks_for_credential, is_presentation, verify_presentation
@@ -38,7 +39,7 @@ from .proofs.data_integrity import check_issuer_binding
 from .results import CheckResult, VerificationResult
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
-from .status.bitstring import StatusChecker
+from .status.bitstring import StatusChecker, make_status_checker
 from .time import CLOCK_SKEW, parse_xsd_datetime, require_aware
 
 __all__ = ["MAX_ARTEFACT_BYTES", "Parsed", "VerifyOptions", "check_issuer_binding", "issuer_id",
@@ -55,12 +56,22 @@ class VerifyOptions:
     """What the verifier trusts and how strict it is. Safe defaults: offline, no trust assumed.
 
     `now` is required: the library never reads the clock (the CLI and the service do).
+
+    Remote lookups happen only through `fetcher` (edcissuer.fetch.Fetcher; None: nothing
+    leaves the machine). Given one, it serves every remote read of this verification:
+    JSON-LD contexts that are not bundled (bundled ones always win; a custom `loader` is
+    kept as given), did:web and controller documents, and status lists (a `status_checker`
+    is built with it, and with `status_dir`, when none is given). `controller_dir` is a
+    local mirror of controller documents for https verification methods (laid out like
+    `did_web_dir`). `allow_key_in_fragment` admits 1EdTech's key-in-fragment rule as a
+    fallback when no controller document is available; the issuer binding is then
+    reported as weaker (see crypto/controller.py).
     """
 
     now: datetime
     clock_skew: timedelta = CLOCK_SKEW
     loader: DocumentLoader = default_loader
-    resolver: KeyResolver | None = None            # vm id -> public KeyPair (default: did:key / local did:web)
+    resolver: KeyResolver | None = None            # vm id -> public KeyPair (default: MethodResolver below)
     did_web_dir: Path | None = None
     trust_anchors: tuple[x509.Certificate, ...] = ()  # for JAdES seals
     status_checker: StatusChecker | None = None     # Bitstring Status List resolution
@@ -68,19 +79,43 @@ class VerifyOptions:
     domain: str | None = None
     extra_checks: tuple[Callable[["Parsed", "VerifyOptions"], CheckResult], ...] = ()
     max_bytes: int = MAX_ARTEFACT_BYTES
+    fetcher: Fetcher | None = None                  # the one door to the network (None: offline)
+    controller_dir: Path | None = None              # local mirror of controller documents (https methods)
+    status_dir: Path | None = None                  # local status lists, for the status checker built here
+    allow_key_in_fragment: bool = True
 
     def __post_init__(self) -> None:
         require_aware(self.now, VerificationError)
+        if self.fetcher is not None and self.loader is default_loader:
+            object.__setattr__(self, "loader", make_loader(fetcher=self.fetcher))
+        if self.status_checker is None and (self.fetcher is not None or self.status_dir is not None):
+            # a status list needs a key its issuer's document confirms: no key-in-fragment for lists
+            lists = self.method_resolver(allow_key_in_fragment=False)
+            object.__setattr__(self, "status_checker", make_status_checker(
+                status_dir=self.status_dir, fetcher=self.fetcher, loader=self.loader, resolver=lists))
 
     def at(self) -> datetime:
         """`now` in UTC: the one instant every check of this verification uses."""
         return self.now.astimezone(timezone.utc)
 
-    def context(self) -> VerifyContext:
-        """What a securing mechanism needs, with the default resolver filled in."""
-        resolver = self.resolver or did_resolver(did_web_dir=self.did_web_dir, purpose="assertionMethod")
+    def method_resolver(self, *, purpose: str = "assertionMethod",
+                        allow_key_in_fragment: bool | None = None) -> MethodResolver:
+        """The default resolver: did:key, did:web (mirror, then fetcher), https methods (mirror, then fetcher)."""
+        fragment = self.allow_key_in_fragment if allow_key_in_fragment is None else allow_key_in_fragment
+        return MethodResolver(did_web_dir=self.did_web_dir, controller_dir=self.controller_dir, fetcher=self.fetcher,
+                              purpose=purpose, allow_key_in_fragment=fragment)
+
+    def context(self, resolver: KeyResolver | None = None) -> VerifyContext:
+        """What a securing mechanism needs, with the default resolver filled in.
+
+        Without `resolver`, the default one never uses the key-in-fragment fallback: only a
+        caller that reports how each key was bound (`verify`, through `_check_proof`) may
+        accept a weaker binding, because only it can say so.
+        """
+        resolver = resolver or self.resolver or self.method_resolver(allow_key_in_fragment=False)
         return VerifyContext(now=self.at(), clock_skew=self.clock_skew, loader=self.loader, resolver=resolver,
-                             trust_anchors=self.trust_anchors, issuer_keys=issuer_key_lister(did_web_dir=self.did_web_dir))
+                             trust_anchors=self.trust_anchors,
+                             issuer_keys=issuer_key_lister(did_web_dir=self.did_web_dir, fetcher=self.fetcher))
 
 
 @dataclass
@@ -128,7 +163,7 @@ def check_status(credential: dict[str, Any], options: VerifyOptions) -> CheckRes
         return None
     if options.status_checker is None:
         return CheckResult(CheckId.STATUS, False, "credential has a credentialStatus entry but no status list "
-                           "source was configured (pass --status-dir or allow a status URL)",
+                           "source was configured (pass --status-dir, or allow the list's host with --allow-host)",
                            {"credentialStatus": credential["credentialStatus"]})
     return options.status_checker(credential, options.at(), clock_skew=options.clock_skew)
 
@@ -163,8 +198,50 @@ def _check_proof(obj: Any, options: VerifyOptions) -> Parsed:
     if mechanism is None:
         check = CheckResult(CheckId.PROOF, False, "credential carries no proof, JWT or seal: it is not secured")
         return Parsed("unsecured", obj if isinstance(obj, dict) else None, obj, [check])
-    outcome = mechanism.verify(obj, options.context())
+    resolver = options.method_resolver() if options.resolver is None else None
+    outcome = mechanism.verify(obj, options.context(resolver))
+    if resolver is not None:
+        outcome = _with_bindings(outcome, resolver)
     return Parsed(mechanism.kind, outcome.credential, obj, list(outcome.checks), mechanism, outcome)
+
+
+def _with_bindings(outcome: ProofOutcome, resolver: MethodResolver) -> ProofOutcome:
+    """Say how the signing keys were tied to their ids, and never credit an issuer with a weak one.
+
+    A key read from a controller document is named in the issuer.binding details with the
+    document it came from. A key read only from a fragment (`https://u.example#z6Mk...`)
+    proves nothing about who controls `https://u.example`: the binding check stays passed
+    but says it is weaker, and the signer loses that URL, so trust can rest only on the
+    trust list holding that very key.
+    """
+    signer = outcome.signer
+    if signer is None:
+        return outcome
+    used = {vm: resolver.bindings[vm] for vm in signer.verification_methods if vm in resolver.bindings}
+    weak = [vm for vm, r in used.items() if r.weaker]
+    documents = {vm: r.source for vm, r in used.items() if r.binding == "controller-document"}
+    if not weak and not documents:
+        return outcome
+    strong_controllers = {controller_of(vm) for vm in signer.verification_methods if vm not in weak}
+    unconfirmed = {controller_of(vm) for vm in weak} - strong_controllers
+    checks = tuple(_binding_check(c, weak, documents) if c.name == CheckId.ISSUER_BINDING and c.passed else c
+                   for c in outcome.checks)
+    signer = replace(signer, dids=tuple(d for d in signer.dids if d not in unconfirmed))
+    return replace(outcome, checks=checks, signer=signer)
+
+
+def _binding_check(check: CheckResult, weak: list[str], documents: dict[str, str]) -> CheckResult:
+    if not weak:
+        sources = sorted(set(documents.values()))
+        return replace(check, details={**check.details, "binding": "controller-document",
+                                       "controllerDocuments": sources},
+                       reason=f"{check.reason} (key confirmed by the controller document {', '.join(sources)})")
+    owners = ", ".join(sorted({controller_of(vm) for vm in weak}))
+    return CheckResult(CheckId.ISSUER_BINDING, True,
+                       f"WEAKER binding (key-in-fragment): the key is only named in the fragment of {', '.join(weak)}; "
+                       f"no controller document of {owners} confirmed it belongs to the issuer (the issuer is "
+                       f"trusted only if the trust list holds this very key)",
+                       {**check.details, "binding": "key-in-fragment", "weaker": True, "unconfirmed": weak})
 
 
 def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:

@@ -103,10 +103,10 @@ def _web_parts(did: str) -> tuple[str, list[str]]:
         raise KeyMaterialError(f"{did!r} is not a did:web DID", field="did", value=did)
     host_enc, *segments = did[len("did:web:"):].split(":")
     host = unquote(host_enc)
-    if len(host) > 253 or not _HOST.match(host):
+    if not valid_host(host):
         raise KeyMaterialError(f"{did!r}: invalid did:web host {host!r}", field="did", value=did)
     for seg in segments:
-        if not _SEGMENT.match(seg) or seg in (".", ".."):
+        if not valid_segment(seg):
             raise KeyMaterialError(f"{did!r}: invalid did:web path segment {seg!r}", field="did", value=did)
     return host, segments
 
@@ -121,11 +121,31 @@ def did_web_url(did: str) -> str:
 def did_web_path(did: str, root: Path | str) -> Path:
     """The file for `did` inside a local mirror: <root>/<host>/.well-known/did.json or <root>/<host>/<path>/did.json."""
     host, segments = _web_parts(did)
+    return mirror_path(root, host, [*(segments or [".well-known"]), "did.json"], what=did)
+
+
+def mirror_path(root: Path | str, host: str, segments: list[str], *, what: str) -> Path:
+    """<root>/<host[:port]>/<segment>/... : the one layout of local mirrors of published documents.
+
+    Shared by the did:web mirror and the controller-document mirror, so an institution's
+    published files are copied the same way for both. `host` and `segments` must already be
+    validated (no separators, no dot segments); the result is still checked to stay inside `root`.
+    """
     base = Path(root).resolve()
-    target = (base / host).joinpath(*(segments or [".well-known"])) / "did.json"
+    target = (base / host).joinpath(*segments)
     if not target.resolve().is_relative_to(base):
-        raise KeyMaterialError(f"{did!r}: resolves outside {base}", field="did", value=did)
+        raise KeyMaterialError(f"{what!r}: resolves outside {base}", field="verificationMethod", value=what)
     return target
+
+
+def valid_host(host: str) -> bool:
+    """A DNS host name (or IPv4 literal), optionally with :port, as mirrors name their folders."""
+    return len(host) <= 253 and bool(_HOST.match(host))
+
+
+def valid_segment(segment: str) -> bool:
+    """A path segment a mirror may hold: unreserved characters only, never '.' or '..'."""
+    return bool(_SEGMENT.match(segment)) and segment not in (".", "..")
 
 
 def did_fetcher(allow_hosts: tuple[str, ...] = (), fetcher: Fetcher | None = None) -> Fetcher:
@@ -197,10 +217,15 @@ def key_from_did_document(doc: dict[str, Any], vm_id: str, *, purpose: str | Non
         if vm_id not in allowed:
             raise KeyMaterialError(f"{vm_id!r} is not authorised for {purpose} in the DID document",
                                    field="verificationMethod", value=vm_id)
+    return key_of_method(vm, vm_id)
+
+
+def key_of_method(vm: dict[str, Any], vm_id: str) -> KeyPair:
+    """The public key a verification method object publishes (publicKeyJwk or publicKeyMultibase)."""
     if "publicKeyJwk" in vm:
         jwk = vm["publicKeyJwk"]
         if isinstance(jwk, dict) and "d" in jwk:
-            raise KeyMaterialError(f"{vm_id!r}: DID document publishes a private key", field="verificationMethod",
+            raise KeyMaterialError(f"{vm_id!r}: the document publishes a private key", field="verificationMethod",
                                    value=vm_id)
         return KeyPair.from_jwk(jwk).public_only()
     if "publicKeyMultibase" in vm:

@@ -320,6 +320,8 @@ class RecognitionReport:
         if verbose:
             out += [f"    [{'ok' if ch.passed else 'FAIL' if ch.details.get('state') != 'unchecked' else '--'}] "
                     f"check {ch.name}: {ch.reason}" for ch in c.checks]
+        else:  # a check that passed on weaker grounds is never shown as a plain pass
+            out += [f"    [WEAK] check {ch.name}: {ch.reason}" for ch in c.checks if ch.passed and ch.details.get("weaker")]
         for r in c.decision.reasons:
             if r.passed and not verbose:
                 continue

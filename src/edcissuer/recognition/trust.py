@@ -13,6 +13,8 @@ sign with, and their quality-assurance standing. The file is TOML (see docs/reco
                                       accreditation, deqar_id
     [trusted_lists]                   stores: anchor stores of EU trusted lists
                                       (`edcissuer trust import-tl`, docs/trusted-lists.md)
+    [remote]                          the institution's opt-in to remote lookups:
+                                      allow_hosts, cache_dir, cache_only (RemoteConfig)
 
 The issuer check asks two things: does the credential *name* an institution on the list
 (by id/DID, else eIDAS legal identifier), and was it *signed* with material the list holds
@@ -40,6 +42,7 @@ from ..checks import CheckId
 from ..crypto.keys import KeyPair
 from ..crypto.x509 import describe, load_certificates, sha256_thumbprint, verify_chain
 from ..errors import EdcIssuerError, InputError
+from ..fetch import AllowRule
 from ..mapping.extract import extract_elements
 from ..models.elements import Body, Elements
 from ..proofs.jades import read_envelope
@@ -114,6 +117,20 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class RemoteConfig:
+    """Which hosts verification may fetch from (status lists, DID/controller documents, contexts).
+
+    The institution's verification configuration beside whom it trusts: empty means
+    offline, as without the table. `cache_dir` (relative to the trust-list file) is the
+    persistent fetch cache; `cache_only` answers from it without touching the network.
+    """
+
+    allow_hosts: tuple[str, ...] = ()
+    cache_dir: Path | None = None
+    cache_only: bool = False
+
+
+@dataclass(frozen=True)
 class TrustList:
     """The institutions a receiving institution trusts, and the CAs it trusts for seals."""
 
@@ -123,6 +140,7 @@ class TrustList:
     operator: str | None = None
     updated: str | None = None
     source: str | None = None
+    remote: RemoteConfig = field(default_factory=RemoteConfig)
 
     @property
     def anchors(self) -> tuple[x509.Certificate, ...]:
@@ -175,11 +193,31 @@ class _TrustedListsFile(_Strict):
     stores: list[str] = Field(min_length=1)
 
 
+class _RemoteFile(_Strict):
+    allow_hosts: list[str] = Field(default_factory=list)
+    cache_dir: str | None = None
+    cache_only: bool = False
+
+
 class _TrustFile(_Strict):
     trust_list: _MetaFile
     anchor: list[_AnchorFile] = Field(default_factory=list)
     institution: list[_InstitutionFile] = Field(default_factory=list)
     trusted_lists: _TrustedListsFile | None = None
+    remote: _RemoteFile | None = None
+
+
+def _remote(raw: _RemoteFile | None, base: Path) -> RemoteConfig:
+    if raw is None:
+        return RemoteConfig()
+    for i, entry in enumerate(raw.allow_hosts):
+        try:
+            AllowRule.parse(entry)
+        except InputError as exc:
+            raise InputError(f"trust list: remote.allow_hosts[{i}]: {exc.message}", field="remote.allow_hosts",
+                             value=entry) from exc
+    return RemoteConfig(allow_hosts=tuple(raw.allow_hosts),
+                        cache_dir=base / raw.cache_dir if raw.cache_dir else None, cache_only=raw.cache_only)
 
 
 def _key_multibase(spec: str | dict[str, str], base: Path, where: str) -> str:
@@ -259,7 +297,8 @@ def parse_trust_list(data: dict[str, Any], *, base: Path = Path("."), source: st
     return TrustList(name=raw.trust_list.name, institutions=institutions,
                      anchor_entries=tuple(a for entry in anchors for a in entry),
                      operator=raw.trust_list.operator,
-                     updated=updated.isoformat() if isinstance(updated, date) else updated, source=source)
+                     updated=updated.isoformat() if isinstance(updated, date) else updated, source=source,
+                     remote=_remote(raw.remote, base))
 
 
 def load_trust_list(path: str | Path) -> TrustList:
