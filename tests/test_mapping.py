@@ -89,8 +89,11 @@ def test_elm_and_ob3_give_the_same_elements(records, name):
 
 
 def alignments(ob3):
+    """The achievement's alignments and those of its result descriptions, by targetType."""
+    achievement = ob3["credentialSubject"]["achievement"]
     grouped = {}
-    for a in ob3["credentialSubject"]["achievement"]["alignment"]:
+    for a in [*achievement["alignment"], *(a for rd in achievement.get("resultDescription", [])
+                                           for a in rd.get("alignment", []))]:
         grouped.setdefault(a["targetType"], []).append(a)
     return grouped
 

@@ -401,10 +401,13 @@ def _aligned_body(a: dict[str, Any], lang: str) -> Body:
 
 
 def _alignments_by_type(ach: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The achievement's alignments grouped by element (the key of ob3.TARGET_TYPE)."""
+    """The alignments of the achievement and of its result descriptions (where the
+    assessment type sits) grouped by element (the key of ob3.TARGET_TYPE)."""
     key_of = {target: key for key, target in TARGET_TYPE.items()}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for a in _list(ach.get("alignment")):
+    nested = [a for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)
+              for a in _list(rd.get("alignment"))]
+    for a in [*_list(ach.get("alignment")), *nested]:
         if isinstance(a, dict) and (key := key_of.get(_str(a.get("targetType")) or "")):
             grouped.setdefault(key, []).append(a)
     return grouped

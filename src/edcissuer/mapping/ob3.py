@@ -6,13 +6,15 @@ Two forms, one mapping:
   verifier and wallet bundles, so the credential verifies anywhere (no `credentialSchema`:
   its type is defined only by the OB3 extensions context, which not every verifier loads). Each element sits in
   the OB 3.0 property that means it (achievement `name`, `creditsAvailable`, issuer Profile
-  and its `address`, `awardedDate`, the learner's `identifier`s, the grade as `result` /
-  `resultDescription`, translations as `related` language editions). The elements OB 3.0
-  has no property for are `alignment`s of the achievement: one per statement, its
+  and its `address`, `awardedDate`, the learner's `identifier`s, the assessment and grade
+  as a `resultDescription` aligned to the EU assessment type and its `result`, translations
+  as `related` language editions). The elements OB 3.0 has no property for are
+  `alignment`s of the achievement: one per statement, its
   `targetType` naming the element (an `ext:` value, as OB 3.0's extensible enumeration
-  allows), `targetUrl` the EU controlled-vocabulary concept (EQF level, assessment type,
-  participation form, QA type, ...) or the organisation's id, `targetCode` the code,
-  `targetName` the label and `targetDescription` any free text. README: element table.
+  allows), `targetUrl` the EU controlled-vocabulary concept (EQF level, participation
+  form, QA type, ...) or the organisation's id, `targetCode` the code, `targetName` the
+  label and `targetDescription` any free text. docs/ob3-mapping.md compares this with the
+  community ELM <-> OB 3.0 crosswalk, element by element.
 - **extended**: the standard document plus edcissuer's JSON-LD extension context
   (contexts/edcissuer-mc-v1.jsonld) with every element and every language as typed terms.
   No other verifier bundles that context, so it verifies only where it is installed: an
@@ -193,7 +195,8 @@ def _note(cid: str, key: str, subject: str, value: dict[str, str] | None, lang: 
 
 
 def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict[str, Any]]:
-    """Every element OB 3.0 has no property for, as alignments of the achievement."""
+    """Every element OB 3.0 has no property for, as alignments of the achievement (the
+    assessment type is aligned on its ResultDescription instead: see `_assessment`)."""
     cv = controlled_values(record)
     out = [_alignment(cid, "learning_outcome", oid, text(lo.title, lang) or "", n=i)
            for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes))]
@@ -208,8 +211,6 @@ def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict
     out.append(_concept(cid, "eqf", cv["eqf"], str(record.level.eqf)))
     if record.level.qf_ehea:
         out.append(_concept(cid, "qf_ehea", cv["qf_ehea"], record.level.qf_ehea))
-    out.append(_concept(cid, "assessment", cv["assessment"], record.assessment.type,
-                        text(record.assessment.description, lang)))
     out.append(_concept(cid, "participation", cv["participation"], record.participation))
     out.append(_concept(cid, "learning_setting", cv["learning_setting"], record.learning_setting))
     out += _quality_assurance(record, cid, lang)
@@ -223,6 +224,30 @@ def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict
         out += [_alignment(cid, "stackable_towards", uri, "Counts towards", n=i) for i, uri in enumerate(stack.towards)]
     out += _note(cid, "further_information", "further-information", record.further_information, lang)
     return out
+
+
+def _assessment(record: MicroCredentialRecord, cid: str, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Type of assessment (i) and grade as OB 3.0's own pair: the achievement's ResultDescription,
+    aligned to the EU assessment-type concept, and the learner's Result linked to it (the
+    grade as `value`; without a grade, `status` Completed, as OB 3.0 requires for Status)."""
+    assessment, grade = record.assessment, record.grade
+    concept = controlled_values(record)["assessment"]
+    description_id = node_id(cid, "result-description", "assessment")
+    scheme = text(grade.scheme, lang) if grade and grade.scheme else None
+    name = f"Assessment: {concept.label}" + (f"; grade ({scheme})" if scheme else "; grade" if grade else "")
+    description = {
+        "id": description_id,
+        "type": ["ResultDescription"],
+        "name": name,
+        # OB 3.0 "Result": a result of no more specific type (an ELM grade is free text)
+        "resultType": "Result" if grade else "Status",
+        "alignment": [_concept(cid, "assessment", concept, assessment.type, text(assessment.description, lang))],
+    }
+    result = compact({"id": node_id(cid, "result", "assessment"), "type": ["Result"],
+                      "resultDescription": description_id,
+                      "value": text(grade.value, lang) if grade else None,
+                      "status": None if grade else "Completed"})
+    return description, result
 
 
 def _criteria(record: MicroCredentialRecord, lang: str) -> str:
@@ -262,8 +287,7 @@ def _standard(record: MicroCredentialRecord) -> dict[str, Any]:
     if learner.student_id:
         identifiers.append({"type": "IdentityObject", "identityType": "sisSourcedId", "hashed": False,
                             "identityHash": learner.student_id})
-    grade_id = node_id(cid, "result-description", "grade")
-    grade_name = "Grade" + (f" ({text(record.grade.scheme, lang)})" if record.grade and record.grade.scheme else "")
+    result_description, result = _assessment(record, cid, lang)
     achievement = compact({
         "id": node_id(cid, "achievement"),
         "type": ["Achievement"],
@@ -280,20 +304,15 @@ def _standard(record: MicroCredentialRecord) -> dict[str, Any]:
         "related": _language_editions(record, cid, lang) or None,
         "tag": ["micro-credential", f"EQF {record.level.eqf}", f"{record.workload.ects:g} ECTS",
                 record.participation],
-        "resultDescription": ([{"id": grade_id, "type": ["ResultDescription"], "name": grade_name,
-                                "resultType": "ext:Grade"}] if record.grade else None),
+        "resultDescription": [result_description],
     })
-    result = None
-    if record.grade:
-        result = [compact({"id": node_id(cid, "result", "grade"), "type": ["Result"],
-                           "resultDescription": grade_id, "value": text(record.grade.value, lang)})]
     subject = compact({
         "id": learner.id or node_id(cid, "learner"),
         "type": ["AchievementSubject"],
         "identifier": identifiers,
         "achievement": achievement,
         "creditsEarned": record.workload.ects,
-        "result": result,
+        "result": [result],
     })
     return compact({
         "@context": list(CONTEXT),
