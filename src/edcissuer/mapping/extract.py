@@ -492,7 +492,8 @@ def _ob3_quality_assurance(ach: dict[str, Any], aligned: dict[str, list[dict[str
     return QualityAssuranceInfo(
         type=qa_type,
         external=(_str(agency.get("targetDescription")) or "").startswith(EXTERNAL_QA) if agency else False,
-        agency=_aligned_body(agency, lang) if agency else None,
+        # the agency alignment's targetCode is its DEQAR id, not a legal identifier
+        agency=_aligned_body(agency, lang).model_copy(update={"legal_identifier": None}) if agency else None,
         report=_str(report.get("targetUrl")) if report else None,
     )
 
