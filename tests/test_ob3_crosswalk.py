@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime, timezone
 
 import pytest
+import yaml
 
 from conftest import SAMPLES
 from edcissuer.issue import issue
@@ -13,7 +14,7 @@ from edcissuer.mapping.common import awarding_parties, delivering_parties, iso, 
 from edcissuer.mapping.extract import extract_elements
 from edcissuer.mapping.ob3 import to_ob3
 from edcissuer.models import vocab
-from edcissuer.models.records import MicroCredentialRecord, Organisation
+from edcissuer.models.records import MicroCredentialRecord, Organisation, parse_record
 
 NAMES = [p.stem for p in SAMPLES]
 FORMS = ("standard", "extended")
@@ -21,12 +22,10 @@ VC2_AND_OB3 = ["https://www.w3.org/ns/credentials/v2",
                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 
 
-def texts(value: dict[str, str] | None, lang: str, form: str) -> dict[str, str] | None:
-    """A language map as the form carries it: the standard form's OB 3.0 strings hold the
-    record's language; the extended form keeps every language."""
-    if value is None:
-        return None
-    return dict(value) if form == "extended" else {lang: value[lang]}
+def texts(value: dict[str, str] | None) -> dict[str, str] | None:
+    """Every language of a text: the standard form's strings hold the record's language and its
+    `related` language editions the others; the extended form has language maps."""
+    return dict(value) if value is not None else None
 
 
 def coded(table: dict[str, vocab.Concept], code: str) -> dict[str, str]:
@@ -55,7 +54,8 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
     return {
         "format": "ob3",
         "credential_id": record.credential_id(),
-        "learner": {"id": learner.id, "name": texts(learner.full_name, lang, form), "email": None,
+        "learner": {"id": learner.id, "name": (dict(learner.full_name) if form == "extended"
+                                                 else {lang: text(learner.full_name, lang)}), "email": None,
                     "email_hash": ("sha256$" + hashlib.sha256((learner.email + salt).encode()).hexdigest()
                                    if learner.email else None),
                     "identifiers": [learner.student_id] if learner.student_id else []},
@@ -67,7 +67,7 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
         "delivering_partners": [body(p.org, p.id, lang) for p in delivering_parties(record)],
         "alliance": {lang: text(alliance.name, lang)} if alliance else None,
         "issued": iso(record.issued),
-        "learning_outcomes": [{"title": texts(lo.title, lang, form), "esco": lo.esco}
+        "learning_outcomes": [{"title": texts(lo.title), "esco": lo.esco}
                               for lo in record.learning_outcomes],
         "ects": record.workload.ects,
         "eqf": record.level.eqf,
@@ -77,16 +77,16 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
         "quality_assurance": {"type": coded(vocab.QA_TYPE, qa.type), "external": qa.external,
                               "agency": agency, "report": str(qa.report) if qa.report else None,
                               "basis": None},
-        "prerequisites": texts(record.prerequisites, lang, form),
+        "prerequisites": texts(record.prerequisites),
         "supervision": ({"code": record.supervision.code, "uri": vocab.SUPERVISION[record.supervision.code].uri,
                          "supervised": record.supervision.supervised,
                          "identity_verified": record.supervision.identity_verified}
                         if record.supervision else None),
-        "grade": texts(record.grade.value, lang, form) if record.grade else None,
-        "stackability": ((texts(stack.description, lang, form) if stack.description
+        "grade": texts(record.grade.value) if record.grade else None,
+        "stackability": ((texts(stack.description) if stack.description
                           else {"en" if form == "extended" else lang: "Stackable" if stack.stackable
                                 else "Not stackable"}) if stack else None),
-        "further_information": texts(record.further_information, lang, form),
+        "further_information": texts(record.further_information),
         "inferred": [],
     }
 
@@ -130,3 +130,31 @@ def test_follows_the_crosswalk_where_it_maps_an_element(records, name):
                 "identityHash": record.learner.student_id} in subject["identifier"]
     if record.awarding.alliance:
         assert issuer["parentOrg"]["name"] == text(record.awarding.alliance.name, lang)
+
+
+def bilingual(language: str) -> MicroCredentialRecord:
+    """Sample 1 with every free text in English and Portuguese, written in `language`."""
+    data = yaml.safe_load(SAMPLES[0].read_text(encoding="utf-8"))
+    assert SAMPLES[0].stem == "model1-single"
+    data["language"] = language
+    for lo in data["learning_outcomes"]:
+        lo["title"].setdefault("pt", "PT: " + lo["title"]["en"])
+    for holder, key in ((data, "prerequisites"), (data, "further_information"), (data["assessment"], "description"),
+                        (data["quality_assurance"], "description"), (data["stackability"], "description"),
+                        (data["grade"], "value"), (data["grade"], "scheme")):
+        holder[key] = {"en": holder[key]["en"], "pt": "PT: " + holder[key]["en"]}
+    data["description"] = {"en": data["description"]["en"], "pt": "PT: " + data["description"]["en"]}
+    return parse_record(data)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("language", ["en", "pt"])
+def test_every_language_of_every_text_comes_back(form, language):
+    record = bilingual(language)
+    credential = to_ob3(record, form=form)
+    got = extract_elements(credential).model_dump(exclude={"sources"})
+    got["quality_assurance"]["agency"].pop("id")
+    assert got == expected(record, form, credential)
+    assert got["grade"] == {"en": "17/20", "pt": "PT: 17/20"}
+    editions = credential["credentialSubject"]["achievement"]["related"]
+    assert [e["inLanguage"] for e in editions] == [{"en": "pt", "pt": "en"}[language]]

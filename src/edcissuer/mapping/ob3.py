@@ -71,6 +71,7 @@ TARGET_TYPE: dict[str, str] = {
     "stackability": "ext:Stackability",
     "stackable_towards": "ext:StackableTowards",
     "further_information": "ext:FurtherInformation",
+    "grade": "ext:Grade",
 }
 #: `targetFramework` of those alignments: the vocabulary the target belongs to.
 FRAMEWORK: dict[str, str] = {
@@ -142,10 +143,12 @@ def _hashed_identity(kind: str, value: str, salt: str) -> dict[str, Any]:
 
 
 def _alignment(cid: str, key: str, target_url: str, name: str, *, code: str | None = None,
-               description: str | None = None, n: object = 0) -> dict[str, Any]:
-    """One alignment statement of element `key` (ids stable, so canonicalisation has no blank nodes)."""
+               description: str | None = None, n: object = 0, edition: str | None = None) -> dict[str, Any]:
+    """One alignment statement of element `key` (ids stable, so canonicalisation has no blank
+    nodes; a language edition's restatement has its own id)."""
+    parts: tuple[object, ...] = (key, n, target_url) + ((edition,) if edition else ())
     return compact({
-        "id": node_id(cid, "alignment", key, n, target_url),
+        "id": node_id(cid, "alignment", *parts),
         "type": ["Alignment"],
         "targetType": TARGET_TYPE[key],
         "targetUrl": target_url,
@@ -264,13 +267,53 @@ def _criteria(record: MicroCredentialRecord, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _edition_alignments(record: MicroCredentialRecord, cid: str, other: str) -> list[dict[str, Any]]:
+    """The free texts the record has in language `other`, each restated as the alignment the
+    achievement states it with (same `targetType` and `targetUrl`, text in `other`)."""
+    cv = controlled_values(record)
+    out = [_alignment(cid, "learning_outcome", oid, lo.title[other], n=i, edition=other)
+           for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes)) if other in lo.title]
+    assessment, qa = record.assessment, record.quality_assurance
+    if assessment.description and other in assessment.description:
+        out.append(_alignment(cid, "assessment", cv["assessment"].uri, cv["assessment"].label,
+                              code=assessment.type, description=assessment.description[other], edition=other))
+    if qa.description and other in qa.description:
+        out.append(_alignment(cid, "quality_assurance", cv["quality_assurance"].uri, cv["quality_assurance"].label,
+                              code=qa.type, description=qa.description[other], edition=other))
+    stack = record.stackability
+    notes = [("prerequisites", "prerequisites", record.prerequisites, None),
+             ("stackability", "stackability", stack.description if stack else None,
+              "Stackable" if stack and stack.stackable else "Not stackable"),
+             ("further_information", "further-information", record.further_information, None)]
+    for key, subject, value, name in notes:
+        if value and other in value:
+            concept = vocab.NOTE_SUBJECTS[subject]
+            out.append(_alignment(cid, key, concept.uri, name or concept.label, description=value[other],
+                                  edition=other))
+    grade = record.grade
+    if grade and other in grade.value:
+        scheme = grade.scheme.get(other) if grade.scheme else None
+        out.append(_alignment(cid, "grade", node_id(cid, "result-description", "assessment"),
+                              "Grade" + (f" ({scheme})" if scheme else ""), description=grade.value[other],
+                              edition=other))
+    return out
+
+
 def _language_editions(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict[str, Any]]:
-    """The title and description in the record's other languages, as OB 3.0 `related` editions."""
+    """The record's other languages as OB 3.0 `related` language editions: the title and
+    description, and every other free text restated as alignments in that language, so the
+    standard form carries every language with OB 3.0 terms only (its strings hold one each)."""
     description = record.description or {}
-    others = [x for x in dict.fromkeys([*record.title, *description]) if x != lang]
+    texts: list[dict[str, str] | None] = [
+        record.title, description, *(lo.title for lo in record.learning_outcomes),
+        record.assessment.description, record.quality_assurance.description, record.prerequisites,
+        record.stackability.description if record.stackability else None, record.further_information,
+        record.grade.value if record.grade else None]
+    others = [x for x in dict.fromkeys(k for t in texts if t for k in t) if x != lang]
     return [compact({"id": node_id(cid, "achievement", "edition", other), "type": ["Related"],
                      "inLanguage": other, "name": record.title.get(other),
-                     "description": description.get(other)})
+                     "description": description.get(other),
+                     "alignment": _edition_alignments(record, cid, other) or None})
             for other in others]
 
 
