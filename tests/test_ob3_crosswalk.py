@@ -3,13 +3,17 @@ crosswalk (docs/ob3-mapping.md) where the crosswalk maps an element."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timezone
 
+import jsonschema
 import pytest
 import yaml
 
-from conftest import SAMPLES
+from conftest import SAMPLES, need_reference
 from edcissuer.issue import issue
+from edcissuer.ld.expand import expand_strict
+from edcissuer.ld.loader import default_loader
 from edcissuer.mapping.common import awarding_parties, delivering_parties, iso, text
 from edcissuer.mapping.extract import extract_elements
 from edcissuer.mapping.ob3 import to_ob3
@@ -158,3 +162,25 @@ def test_every_language_of_every_text_comes_back(form, language):
     assert got["grade"] == {"en": "17/20", "pt": "PT: 17/20"}
     editions = credential["credentialSubject"]["achievement"]["related"]
     assert [e["inLanguage"] for e in editions] == [{"en": "pt", "pt": "en"}[language]]
+    assert expand_strict(credential, default_loader)      # OB 3.0 terms only, no @vocab fallback
+    schema = json.loads(need_reference("ob3", "schema", "ob_v3p0_achievementcredential_schema.json").read_text())
+    assert not [e.message for e in jsonschema.Draft201909Validator(schema).iter_errors(credential)]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_without_optional_elements_the_assessment_result_is_a_completed_status(form):
+    data = yaml.safe_load(SAMPLES[0].read_text(encoding="utf-8"))
+    for key in ("prerequisites", "supervision", "grade", "stackability", "further_information", "description"):
+        data.pop(key)
+    record = parse_record(data)
+    credential = to_ob3(record, form=form)
+    got = extract_elements(credential).model_dump(exclude={"sources"})
+    got["quality_assurance"]["agency"].pop("id")
+    assert got == expected(record, form, credential)
+    subject = credential["credentialSubject"]
+    (description,) = subject["achievement"]["resultDescription"]
+    assert description["resultType"] == "Status"
+    assert subject["result"] == [{"id": subject["result"][0]["id"], "type": ["Result"],
+                                  "resultDescription": description["id"], "status": "Completed"}]
+    schema = json.loads(need_reference("ob3", "schema", "ob_v3p0_achievementcredential_schema.json").read_text())
+    assert not [e.message for e in jsonschema.Draft201909Validator(schema).iter_errors(credential)]
