@@ -382,13 +382,14 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
 _PLACE = re.compile(r"Country: ([A-Z]{2})(?:; region: (.+))?")
 
 
-def _ob3_body(profile: Any) -> Body:
+def _ob3_body(profile: Any, lang: str) -> Body:
+    """An organisation from an OB3 Profile (its `name`, a plain string, is in the credential's language)."""
     if not isinstance(profile, dict):
         return Body(id=_id(profile))
     address = _obj(profile.get("address"))
     legal = next((e.get("identifier") for e in _list(profile.get("otherIdentifier"))
                   if isinstance(e, dict) and e.get("identifierType") == "ext:legalIdentifier"), None)
-    return Body(id=_str(profile.get("id")), name=_lang(profile.get("name")) or {},
+    return Body(id=_str(profile.get("id")), name=_lang(profile.get("name"), lang) or {},
                 country=_str(address.get("addressCountryCode")), legal_identifier=_str(legal))
 
 
@@ -401,10 +402,13 @@ def _aligned_body(a: dict[str, Any], lang: str) -> Body:
 
 
 def _alignments_by_type(ach: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The achievement's alignments grouped by element (the key of ob3.TARGET_TYPE)."""
+    """The alignments of the achievement and of its result descriptions (where the
+    assessment type sits) grouped by element (the key of ob3.TARGET_TYPE)."""
     key_of = {target: key for key, target in TARGET_TYPE.items()}
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for a in _list(ach.get("alignment")):
+    nested = [a for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)
+              for a in _list(rd.get("alignment"))]
+    for a in [*_list(ach.get("alignment")), *nested]:
         if isinstance(a, dict) and (key := key_of.get(_str(a.get("targetType")) or "")):
             grouped.setdefault(key, []).append(a)
     return grouped
@@ -435,17 +439,43 @@ def _note_text(aligned: dict[str, list[dict[str, Any]]], key: str, lang: str) ->
     return {lang: value} if value else None
 
 
+Editions = list[tuple[str, dict[str, list[dict[str, Any]]]]]
+
+
+def _editions(ach: dict[str, Any]) -> Editions:
+    """The achievement's `related` language editions: (language, its alignments by element)."""
+    return [(other, _alignments_by_type(edition)) for edition in _list(ach.get("related"))
+            if isinstance(edition, dict) and (other := _str(edition.get("inLanguage")))]
+
+
+def _with_editions(value: dict[str, str] | None, editions: Editions, key: str) -> dict[str, str] | None:
+    """A text element with the languages its restatements in the editions add."""
+    out = dict(value or {})
+    for other, aligned in editions:
+        text = next((t for a in aligned.get(key, []) if (t := _str(a.get("targetDescription")))), None)
+        if text and other not in out:
+            out[other] = text
+    return out or None
+
+
 def _ob3_outcomes(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]], lang: str,
-                  inferred: list[str]) -> list[Outcome]:
+                  inferred: list[str], editions: Editions) -> list[Outcome]:
     outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=_strs(lo.get("escoSkill")))
                 for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
     if outcomes:
         return outcomes
     esco = aligned.get("esco", [])
-    outcomes = [Outcome(title={lang: name} if (name := _str(a.get("targetName"))) else {},
-                        esco=[u for e in esco if _str(e.get("targetName")) == name
-                              if (u := _str(e.get("targetUrl")))])
-                for a in aligned.get("learning_outcome", [])]
+    outcomes = []
+    for a in aligned.get("learning_outcome", []):
+        name, url = _str(a.get("targetName")), _str(a.get("targetUrl"))
+        title = {lang: name} if name else {}
+        for other, edition in editions:   # the same outcome (targetUrl) in another language
+            translated = next((t for e in edition.get("learning_outcome", [])
+                               if url and _str(e.get("targetUrl")) == url and (t := _str(e.get("targetName")))), None)
+            if translated and other not in title:
+                title[other] = translated
+        outcomes.append(Outcome(title=title, esco=[u for e in esco if _str(e.get("targetName")) == name
+                                                   if (u := _str(e.get("targetUrl")))]))
     if outcomes:
         return outcomes
     # A plain OB3 badge: its alignments stand in for the learning outcomes.
@@ -478,7 +508,7 @@ def _ob3_quality_assurance(ach: dict[str, Any], aligned: dict[str, list[dict[str
         return QualityAssuranceInfo(
             type=_coded_uri(_str(qa_node.get("qaType")), _QA_BY_URI, vocab.QA_TYPE),
             external=_bool(qa_node.get("external")),
-            agency=_ob3_body(qa_node["agency"]) if qa_node.get("agency") else None,
+            agency=_ob3_body(qa_node["agency"], lang) if qa_node.get("agency") else None,
             report=_str(qa_node.get("report")),
         )
     qa_type = _aligned_code(aligned, "quality_assurance", _QA_BY_URI, vocab.QA_TYPE)
@@ -489,7 +519,8 @@ def _ob3_quality_assurance(ach: dict[str, Any], aligned: dict[str, list[dict[str
     return QualityAssuranceInfo(
         type=qa_type,
         external=(_str(agency.get("targetDescription")) or "").startswith(EXTERNAL_QA) if agency else False,
-        agency=_aligned_body(agency, lang) if agency else None,
+        # the agency alignment's targetCode is its DEQAR id, not a legal identifier
+        agency=_aligned_body(agency, lang).model_copy(update={"legal_identifier": None}) if agency else None,
         report=_str(report.get("targetUrl")) if report else None,
     )
 
@@ -511,7 +542,7 @@ def _ob3_supervision(subject: dict[str, Any], aligned: dict[str, list[dict[str, 
 
 
 def _ob3_stackability(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
-                      lang: str) -> dict[str, str] | None:
+                      lang: str, editions: Editions) -> dict[str, str] | None:
     stack_node = ach.get("stackability")
     if isinstance(stack_node, dict):
         return (_lang(stack_node.get("stackabilityNote"))
@@ -520,7 +551,7 @@ def _ob3_stackability(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any
     if a is None:
         return None
     note = _str(a.get("targetDescription")) or _str(a.get("targetName"))
-    return {lang: note} if note else None
+    return _with_editions({lang: note} if note else None, editions, "stackability")
 
 
 def _ob3_learner(subject: dict[str, Any], lang: str) -> Learner:
@@ -545,16 +576,17 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
     ach = _obj(subject.get("achievement"))
     lang = _str(ach.get("inLanguage")) or "en"
     aligned = _alignments_by_type(ach)
+    editions = _editions(ach)
     inferred: list[str] = []
     sources: dict[str, str] = {}
 
-    issuer = _ob3_body(cred.get("issuer"))
+    issuer = _ob3_body(cred.get("issuer"), lang)
     if cred.get("awardingBody") is not None:
         profiles = {p["id"]: p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
                     if isinstance(p, dict) and isinstance(p.get("id"), str)}
-        bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b)
+        bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b, lang)
                   for b in _list(cred.get("awardingBody"))]
-        delivering = [_ob3_body(p) for p in _list(cred.get("deliveringPartner"))]
+        delivering = [_ob3_body(p, lang) for p in _list(cred.get("deliveringPartner"))]
     else:
         bodies = [issuer, *(_aligned_body(a, lang) for a in aligned.get("awarding_body", []))]
         delivering = [_aligned_body(a, lang) for a in aligned.get("delivering_partner", [])]
@@ -585,8 +617,9 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
                      or _aligned_code(aligned, "participation", _PARTICIPATION_BY_URI, vocab.PARTICIPATION))
     grade = _lang(subject.get("gradeTranslations"))
     if grade is None:
-        value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)), None)
-        grade = {lang: value} if isinstance(value, str) and value else None
+        value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)
+                      and isinstance(r.get("value"), str)), None)
+        grade = _with_editions({lang: value} if value else None, editions, "grade")
     alliance_node = cred.get("alliance") or _obj(cred.get("issuer")).get("parentOrg")
     return Elements(
         format="ob3",
@@ -600,18 +633,21 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         delivering_partners=delivering,
         alliance=_lang(alliance_node.get("name"), lang) if isinstance(alliance_node, dict) else None,
         issued=_str(cred.get("awardedDate")) or _str(cred.get("validFrom")) or _str(cred.get("issuanceDate")),
-        learning_outcomes=_ob3_outcomes(ach, aligned, lang, inferred),
+        learning_outcomes=_ob3_outcomes(ach, aligned, lang, inferred, editions),
         ects=_number(ach.get("creditsAvailable", subject.get("creditsEarned"))),
         eqf=eqf,
         qf_ehea=qf,
         assessment=assessment,
         participation=participation,
         quality_assurance=_ob3_quality_assurance(ach, aligned, lang),
-        prerequisites=_lang(ach.get("prerequisites")) or _note_text(aligned, "prerequisites", lang),
+        prerequisites=(_lang(ach.get("prerequisites"))
+                       or _with_editions(_note_text(aligned, "prerequisites", lang), editions, "prerequisites")),
         supervision=_ob3_supervision(subject, aligned),
         grade=grade,
-        stackability=_ob3_stackability(ach, aligned, lang),
-        further_information=_lang(ach.get("furtherInformation")) or _note_text(aligned, "further_information", lang),
+        stackability=_ob3_stackability(ach, aligned, lang, editions),
+        further_information=(_lang(ach.get("furtherInformation"))
+                             or _with_editions(_note_text(aligned, "further_information", lang), editions,
+                                               "further_information")),
         sources=sources,
         inferred=inferred,
     )

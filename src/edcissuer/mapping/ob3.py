@@ -6,13 +6,15 @@ Two forms, one mapping:
   verifier and wallet bundles, so the credential verifies anywhere (no `credentialSchema`:
   its type is defined only by the OB3 extensions context, which not every verifier loads). Each element sits in
   the OB 3.0 property that means it (achievement `name`, `creditsAvailable`, issuer Profile
-  and its `address`, `awardedDate`, the learner's `identifier`s, the grade as `result` /
-  `resultDescription`, translations as `related` language editions). The elements OB 3.0
-  has no property for are `alignment`s of the achievement: one per statement, its
+  and its `address`, `awardedDate`, the learner's `identifier`s, the assessment and grade
+  as a `resultDescription` aligned to the EU assessment type and its `result`, translations
+  as `related` language editions). The elements OB 3.0 has no property for are
+  `alignment`s of the achievement: one per statement, its
   `targetType` naming the element (an `ext:` value, as OB 3.0's extensible enumeration
-  allows), `targetUrl` the EU controlled-vocabulary concept (EQF level, assessment type,
-  participation form, QA type, ...) or the organisation's id, `targetCode` the code,
-  `targetName` the label and `targetDescription` any free text. README: element table.
+  allows), `targetUrl` the EU controlled-vocabulary concept (EQF level, participation
+  form, QA type, ...) or the organisation's id, `targetCode` the code, `targetName` the
+  label and `targetDescription` any free text. docs/ob3-mapping.md compares this with the
+  community ELM <-> OB 3.0 crosswalk, element by element.
 - **extended**: the standard document plus edcissuer's JSON-LD extension context
   (contexts/edcissuer-mc-v1.jsonld) with every element and every language as typed terms.
   No other verifier bundles that context, so it verifies only where it is installed: an
@@ -69,6 +71,7 @@ TARGET_TYPE: dict[str, str] = {
     "stackability": "ext:Stackability",
     "stackable_towards": "ext:StackableTowards",
     "further_information": "ext:FurtherInformation",
+    "grade": "ext:Grade",
 }
 #: `targetFramework` of those alignments: the vocabulary the target belongs to.
 FRAMEWORK: dict[str, str] = {
@@ -140,10 +143,12 @@ def _hashed_identity(kind: str, value: str, salt: str) -> dict[str, Any]:
 
 
 def _alignment(cid: str, key: str, target_url: str, name: str, *, code: str | None = None,
-               description: str | None = None, n: object = 0) -> dict[str, Any]:
-    """One alignment statement of element `key` (ids stable, so canonicalisation has no blank nodes)."""
+               description: str | None = None, n: object = 0, edition: str | None = None) -> dict[str, Any]:
+    """One alignment statement of element `key` (ids stable, so canonicalisation has no blank
+    nodes; a language edition's restatement has its own id)."""
+    parts: tuple[object, ...] = (key, n, target_url) + ((edition,) if edition else ())
     return compact({
-        "id": node_id(cid, "alignment", key, n, target_url),
+        "id": node_id(cid, "alignment", *parts),
         "type": ["Alignment"],
         "targetType": TARGET_TYPE[key],
         "targetUrl": target_url,
@@ -193,7 +198,8 @@ def _note(cid: str, key: str, subject: str, value: dict[str, str] | None, lang: 
 
 
 def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict[str, Any]]:
-    """Every element OB 3.0 has no property for, as alignments of the achievement."""
+    """Every element OB 3.0 has no property for, as alignments of the achievement (the
+    assessment type is aligned on its ResultDescription instead: see `_assessment`)."""
     cv = controlled_values(record)
     out = [_alignment(cid, "learning_outcome", oid, text(lo.title, lang) or "", n=i)
            for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes))]
@@ -208,8 +214,6 @@ def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict
     out.append(_concept(cid, "eqf", cv["eqf"], str(record.level.eqf)))
     if record.level.qf_ehea:
         out.append(_concept(cid, "qf_ehea", cv["qf_ehea"], record.level.qf_ehea))
-    out.append(_concept(cid, "assessment", cv["assessment"], record.assessment.type,
-                        text(record.assessment.description, lang)))
     out.append(_concept(cid, "participation", cv["participation"], record.participation))
     out.append(_concept(cid, "learning_setting", cv["learning_setting"], record.learning_setting))
     out += _quality_assurance(record, cid, lang)
@@ -223,6 +227,30 @@ def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict
         out += [_alignment(cid, "stackable_towards", uri, "Counts towards", n=i) for i, uri in enumerate(stack.towards)]
     out += _note(cid, "further_information", "further-information", record.further_information, lang)
     return out
+
+
+def _assessment(record: MicroCredentialRecord, cid: str, lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Type of assessment (i) and grade as OB 3.0's own pair: the achievement's ResultDescription,
+    aligned to the EU assessment-type concept, and the learner's Result linked to it (the
+    grade as `value`; without a grade, `status` Completed, as OB 3.0 requires for Status)."""
+    assessment, grade = record.assessment, record.grade
+    concept = controlled_values(record)["assessment"]
+    description_id = node_id(cid, "result-description", "assessment")
+    scheme = text(grade.scheme, lang) if grade and grade.scheme else None
+    name = f"Assessment: {concept.label}" + (f"; grade ({scheme})" if scheme else "; grade" if grade else "")
+    description = {
+        "id": description_id,
+        "type": ["ResultDescription"],
+        "name": name,
+        # OB 3.0 "Result": a result of no more specific type (an ELM grade is free text)
+        "resultType": "Result" if grade else "Status",
+        "alignment": [_concept(cid, "assessment", concept, assessment.type, text(assessment.description, lang))],
+    }
+    result = compact({"id": node_id(cid, "result", "assessment"), "type": ["Result"],
+                      "resultDescription": description_id,
+                      "value": text(grade.value, lang) if grade else None,
+                      "status": None if grade else "Completed"})
+    return description, result
 
 
 def _criteria(record: MicroCredentialRecord, lang: str) -> str:
@@ -239,13 +267,53 @@ def _criteria(record: MicroCredentialRecord, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _edition_alignments(record: MicroCredentialRecord, cid: str, other: str) -> list[dict[str, Any]]:
+    """The free texts the record has in language `other`, each restated as the alignment the
+    achievement states it with (same `targetType` and `targetUrl`, text in `other`)."""
+    cv = controlled_values(record)
+    out = [_alignment(cid, "learning_outcome", oid, lo.title[other], n=i, edition=other)
+           for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes)) if other in lo.title]
+    assessment, qa = record.assessment, record.quality_assurance
+    if assessment.description and other in assessment.description:
+        out.append(_alignment(cid, "assessment", cv["assessment"].uri, cv["assessment"].label,
+                              code=assessment.type, description=assessment.description[other], edition=other))
+    if qa.description and other in qa.description:
+        out.append(_alignment(cid, "quality_assurance", cv["quality_assurance"].uri, cv["quality_assurance"].label,
+                              code=qa.type, description=qa.description[other], edition=other))
+    stack = record.stackability
+    notes = [("prerequisites", "prerequisites", record.prerequisites, None),
+             ("stackability", "stackability", stack.description if stack else None,
+              "Stackable" if stack and stack.stackable else "Not stackable"),
+             ("further_information", "further-information", record.further_information, None)]
+    for key, subject, value, name in notes:
+        if value and other in value:
+            concept = vocab.NOTE_SUBJECTS[subject]
+            out.append(_alignment(cid, key, concept.uri, name or concept.label, description=value[other],
+                                  edition=other))
+    grade = record.grade
+    if grade and other in grade.value:
+        scheme = grade.scheme.get(other) if grade.scheme else None
+        out.append(_alignment(cid, "grade", node_id(cid, "result-description", "assessment"),
+                              "Grade" + (f" ({scheme})" if scheme else ""), description=grade.value[other],
+                              edition=other))
+    return out
+
+
 def _language_editions(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict[str, Any]]:
-    """The title and description in the record's other languages, as OB 3.0 `related` editions."""
+    """The record's other languages as OB 3.0 `related` language editions: the title and
+    description, and every other free text restated as alignments in that language, so the
+    standard form carries every language with OB 3.0 terms only (its strings hold one each)."""
     description = record.description or {}
-    others = [x for x in dict.fromkeys([*record.title, *description]) if x != lang]
+    texts: list[dict[str, str] | None] = [
+        record.title, description, *(lo.title for lo in record.learning_outcomes),
+        record.assessment.description, record.quality_assurance.description, record.prerequisites,
+        record.stackability.description if record.stackability else None, record.further_information,
+        record.grade.value if record.grade else None]
+    others = [x for x in dict.fromkeys(k for t in texts if t for k in t) if x != lang]
     return [compact({"id": node_id(cid, "achievement", "edition", other), "type": ["Related"],
                      "inLanguage": other, "name": record.title.get(other),
-                     "description": description.get(other)})
+                     "description": description.get(other),
+                     "alignment": _edition_alignments(record, cid, other) or None})
             for other in others]
 
 
@@ -262,8 +330,7 @@ def _standard(record: MicroCredentialRecord) -> dict[str, Any]:
     if learner.student_id:
         identifiers.append({"type": "IdentityObject", "identityType": "sisSourcedId", "hashed": False,
                             "identityHash": learner.student_id})
-    grade_id = node_id(cid, "result-description", "grade")
-    grade_name = "Grade" + (f" ({text(record.grade.scheme, lang)})" if record.grade and record.grade.scheme else "")
+    result_description, result = _assessment(record, cid, lang)
     achievement = compact({
         "id": node_id(cid, "achievement"),
         "type": ["Achievement"],
@@ -280,20 +347,15 @@ def _standard(record: MicroCredentialRecord) -> dict[str, Any]:
         "related": _language_editions(record, cid, lang) or None,
         "tag": ["micro-credential", f"EQF {record.level.eqf}", f"{record.workload.ects:g} ECTS",
                 record.participation],
-        "resultDescription": ([{"id": grade_id, "type": ["ResultDescription"], "name": grade_name,
-                                "resultType": "ext:Grade"}] if record.grade else None),
+        "resultDescription": [result_description],
     })
-    result = None
-    if record.grade:
-        result = [compact({"id": node_id(cid, "result", "grade"), "type": ["Result"],
-                           "resultDescription": grade_id, "value": text(record.grade.value, lang)})]
     subject = compact({
         "id": learner.id or node_id(cid, "learner"),
         "type": ["AchievementSubject"],
         "identifier": identifiers,
         "achievement": achievement,
         "creditsEarned": record.workload.ects,
-        "result": result,
+        "result": [result],
     })
     return compact({
         "@context": list(CONTEXT),
