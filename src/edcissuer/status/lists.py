@@ -375,5 +375,5 @@ def _outcome(results: list[dict[str, Any]], credential: dict[str, Any],
     details["revoked"] = any(r["statusPurpose"] == "revocation" for r in flagged)
     details["suspended"] = any(r["statusPurpose"] == "suspension" for r in flagged)
     tail = (f"; reason: {reason}" if reason else
-            "; the issuer records the reason in its ledger and does not publish it")
+            "; status lists publish no reason (an edcissuer issuer keeps it in its ledger)")
     return CheckResult(CheckId.STATUS, False, f"{what}{tail}", details)
