@@ -63,11 +63,11 @@ def legacy_list(kind: str, url: str, key: KeyPair, *, indices: Iterable[int] = (
                 encoded_list: str | None = None, issuer: str | None = None, **members: Any) -> dict[str, Any]:
     """A VC 1.1 StatusList2021Credential / RevocationList2020Credential signed with Ed25519Signature2020."""
     module = KINDS[kind]
-    subject: dict[str, Any] = {"id": f"{url}#list", "type": module.LIST_TYPE,
+    subject: dict[str, Any] = {"id": f"{url}#list", "type": module.KIND.subject_type,
                                "encodedList": encoded_list if encoded_list is not None else encoded(bits(indices))}
     if kind == "sl2021":
         subject["statusPurpose"] = purpose
-    doc = {"@context": [VC1, module.CONTEXT], "id": url, "type": ["VerifiableCredential", module.LIST_CREDENTIAL_TYPE],
+    doc = {"@context": [VC1, module.CONTEXT], "id": url, "type": ["VerifiableCredential", module.KIND.credential_type],
            "issuer": issuer or key.did_key, "issuanceDate": iso_z(NOW - timedelta(days=1)),
            "credentialSubject": subject, **members}
     return add_proof(doc, key, cryptosuite="Ed25519Signature2020", created=NOW - timedelta(days=1))
@@ -144,7 +144,7 @@ def test_peer_lists_and_credentials_check_as_their_library_set_them(peer_folder,
     revoked = json.loads((FIXTURES / f"{kind}-credential-index-7.json").read_text())
     ok = checker(clear, NOW)
     assert ok.passed, ok.reason
-    assert ok.details["entries"][0]["type"] == KINDS[kind].ENTRY_TYPE
+    assert ok.details["entries"][0]["type"] == KINDS[kind].KIND.entry_type
     bad = checker(revoked, NOW)
     assert not bad.passed and bad.reason.startswith("REVOKED") and "index 7" in bad.reason
     assert bad.details["revoked"] is True

@@ -90,6 +90,15 @@ def decode_base64(encoded: Any) -> bytes:
         raise ValueError(f"encodedList is not base64 (RFC 4648): {exc}") from exc
 
 
+def base64_decoder(wbits: int) -> Callable[[Any], bytes]:
+    """The encodedList reader of the pre-2024 kinds: base64 (no multibase prefix), then inflate."""
+
+    def decode(encoded: Any) -> bytes:
+        return inflate(decode_base64(encoded), wbits=wbits)
+
+    return decode
+
+
 def bit_at(bitstring: bytes, index: int) -> int:
     """The bit at `index`, counting from the left-most bit of byte 0."""
     return (bitstring[index // 8] >> (7 - index % 8)) & 1
@@ -113,6 +122,11 @@ class ListKind:
     valid_from: tuple[str, ...] = ("validFrom",)     # the first present member starts the validity
     valid_until: tuple[str, ...] = ("validUntil",)
     checks_status_size: bool = False
+
+
+#: the validity members of a VC 1.1 list credential (what the 2020/2021 kinds publish), VC 2.0's as fallback
+VC1_VALID_FROM: tuple[str, ...] = ("issuanceDate", "validFrom")
+VC1_VALID_UNTIL: tuple[str, ...] = ("expirationDate", "validUntil")
 
 
 @dataclass(frozen=True)
@@ -375,5 +389,5 @@ def _outcome(results: list[dict[str, Any]], credential: dict[str, Any],
     details["revoked"] = any(r["statusPurpose"] == "revocation" for r in flagged)
     details["suspended"] = any(r["statusPurpose"] == "suspension" for r in flagged)
     tail = (f"; reason: {reason}" if reason else
-            "; status lists publish no reason (an edcissuer issuer keeps it in its ledger)")
+            "; the issuer records the reason in its ledger and does not publish it")
     return CheckResult(CheckId.STATUS, False, f"{what}{tail}", details)

@@ -13,22 +13,12 @@ this kind.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from .lists import GZIP_OR_ZLIB, MAX_DECODED_BYTES, ListKind, decode_base64, inflate
+from .lists import GZIP_OR_ZLIB, VC1_VALID_FROM, VC1_VALID_UNTIL, ListKind, base64_decoder
 
 CONTEXT = "https://w3id.org/vc-revocation-list-2020/v1"
-ENTRY_TYPE = "RevocationList2020Status"
-LIST_CREDENTIAL_TYPE = "RevocationList2020Credential"
-LIST_TYPE = "RevocationList2020"
-
-
-def decode_list(encoded: Any, *, max_bytes: int = MAX_DECODED_BYTES) -> bytes:
-    """The bitstring of a RevocationList2020 encodedList (base64, then GZIP or ZLIB)."""
-    return inflate(decode_base64(encoded), wbits=GZIP_OR_ZLIB, max_bytes=max_bytes)
-
-
-KIND = ListKind(spec="RevocationList2020", entry_type=ENTRY_TYPE, credential_type=LIST_CREDENTIAL_TYPE,
-                subject_type=LIST_TYPE, index_member="revocationListIndex", url_member="revocationListCredential",
-                purposes=("revocation",), decode=decode_list, purpose_member=None,
-                valid_from=("issuanceDate", "validFrom"), valid_until=("expirationDate", "validUntil"))
+#: base64, then GZIP or ZLIB (told apart by their header)
+decode_list = base64_decoder(GZIP_OR_ZLIB)
+KIND = ListKind(spec="RevocationList2020", entry_type="RevocationList2020Status",
+                credential_type="RevocationList2020Credential", subject_type="RevocationList2020",
+                index_member="revocationListIndex", url_member="revocationListCredential", purposes=("revocation",),
+                decode=decode_list, purpose_member=None, valid_from=VC1_VALID_FROM, valid_until=VC1_VALID_UNTIL)

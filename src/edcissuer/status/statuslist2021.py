@@ -12,22 +12,12 @@ padding. edcissuer never publishes this kind: it issues Bitstring Status Lists.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from .lists import GZIP, MAX_DECODED_BYTES, ListKind, decode_base64, inflate
+from .lists import GZIP, VC1_VALID_FROM, VC1_VALID_UNTIL, ListKind, base64_decoder
 
 CONTEXT = "https://w3id.org/vc/status-list/2021/v1"
-ENTRY_TYPE = "StatusList2021Entry"
-LIST_CREDENTIAL_TYPE = "StatusList2021Credential"
-LIST_TYPE = "StatusList2021"
-
-
-def decode_list(encoded: Any, *, max_bytes: int = MAX_DECODED_BYTES) -> bytes:
-    """The bitstring of a StatusList2021 encodedList (base64, then GZIP); ValueError naming the problem."""
-    return inflate(decode_base64(encoded), wbits=GZIP, max_bytes=max_bytes)
-
-
-KIND = ListKind(spec="StatusList2021", entry_type=ENTRY_TYPE, credential_type=LIST_CREDENTIAL_TYPE,
-                subject_type=LIST_TYPE, index_member="statusListIndex", url_member="statusListCredential",
+#: base64, then GZIP only (RFC 1952, as the specification says)
+decode_list = base64_decoder(GZIP)
+KIND = ListKind(spec="StatusList2021", entry_type="StatusList2021Entry", credential_type="StatusList2021Credential",
+                subject_type="StatusList2021", index_member="statusListIndex", url_member="statusListCredential",
                 purposes=("revocation", "suspension"), decode=decode_list,
-                valid_from=("issuanceDate", "validFrom"), valid_until=("expirationDate", "validUntil"))
+                valid_from=VC1_VALID_FROM, valid_until=VC1_VALID_UNTIL)
