@@ -209,3 +209,26 @@ def test_a_peer_proof_set_verifies_on_the_proof_we_support() -> None:
     doc["credentialSubject"]["id"] = "did:example:impostor"
     tampered = DataIntegrity().verify(doc, VerifyOptions(now=NOW).context())
     assert not tampered.checks[0].passed and tampered.signer is None
+
+
+def test_every_signed_leaf_flipped_beside_a_skipped_proof_is_refused_and_shows_nothing(signed, baseline,
+                                                                                     demo_keys) -> None:
+    """The leaf-flip corpus of tests/hostile.py, on a set with a skipped proof: what the verified proof
+    covers stays guarded, and what only the skipped proof holds changes nothing that is shown."""
+    from hostile import flipped, get_path, leaf_paths, set_path
+
+    extra = unsupported_proofs(demo_keys.issuer.verification_method)["bbs-2023"]
+    mixed = with_proofs(signed, extra)
+    supported = len(proofs_of(signed))
+    paths = list(leaf_paths(mixed))
+    body = [p for p in paths if p[0] != "proof"]
+    stride = max(1, len(body) // 120)   # every proof leaf; about 120 leaves of a large ELM body
+    flips = 0
+    for path in [p for p in paths if p[0] == "proof"] + body[::stride]:
+        result = verify_document(set_path(mixed, path, flipped(get_path(mixed, path))), VerifyOptions(now=NOW))
+        flips += 1
+        if path[:2] == ("proof", supported):   # inside the skipped proof: nothing it says is used
+            assert result.verified and result.elements == baseline.elements, (path, result.to_text())
+        else:
+            assert not result.verified and result.elements is None, (path, result.to_text())
+    assert flips > 50
