@@ -39,7 +39,7 @@ from ..identifiers import controller_of, issuer_id
 from ..ld.expand import check_json_limits, expand_strict
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
-from ..suites.base import DI_CONTEXTS, Cryptosuite, alias_of, get_suite, match_suite, supported_suites
+from ..suites.base import DI_CONTEXTS, Cryptosuite, alias_of, get_suite, match_suite, verifiable_suites
 from ..suites.base import DI_V2_CONTEXT as DI_V2_CONTEXT  # re-exported: callers import it from here
 from ..suites.base import VC_V2_CONTEXT as VC_V2_CONTEXT
 from ..time import CLOCK_SKEW, iso_z_precise, parse_xsd_datetime, require_aware
@@ -262,7 +262,7 @@ def _suite_of(proof: dict[str, Any]) -> Cryptosuite:
         raise _Unsupported(f"unsupported proof type {kind!r} (expected {PROOF_TYPE})", type=kind)
     if not isinstance(name, str):
         raise _Failed(f"cryptosuite {name!r} is not a string", type=kind, cryptosuite=name)
-    raise _Unsupported(f"unsupported cryptosuite {name!r}; supported: {', '.join(supported_suites())}",
+    raise _Unsupported(f"unsupported cryptosuite {name!r}; supported: {', '.join(verifiable_suites())}",
                        type=kind, cryptosuite=name)
 
 

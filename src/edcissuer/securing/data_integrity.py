@@ -77,7 +77,10 @@ class DataIntegrity:
         credential = raw if isinstance(raw, dict) else None
         checks = [result.check]
         if credential is not None:
-            checks.append(check_issuer_binding(credential, skipped=result.skipped))
+            # skipped proofs establish nothing once the set holds; when it does not, the proof check
+            # has already refused the credential and the binding judges the proofs as written
+            skipped = result.skipped if result.check.passed else ()
+            checks.append(check_issuer_binding(credential, skipped=skipped))
         signer = None
         if result.verified:
             vms = tuple(v.verification_method for v in result.verified)
