@@ -29,8 +29,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("suites",),                              # cryptosuites (Data Integrity strategy objects)
     ("proofs",),                              # proof engines: Data Integrity, JWT, JAdES
     ("models", "mapping"),                    # record -> elements -> ELM / OB3 documents
-    ("conformance", "status.bitstring"),      # document-level formats the recipes apply: profile
-                                              # checks, the Bitstring Status List entry/context/check
+    ("conformance", "status.bitstring",       # document-level formats the recipes apply: profile
+     "status.lists", "status.statuslist2021",  # checks, the Bitstring Status List entry/context/check,
+     "status.revocation2020"),                # the shared list checker and the legacy list kinds
     ("securing",),                            # the seam: one SecuringMechanism per proof format + artefact reader
     ("presentations",),                       # verifying presentations (the verifier unwraps them)
     ("verify", "issue"),                      # the two recipes

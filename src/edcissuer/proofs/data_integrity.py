@@ -26,7 +26,7 @@ passed=False and a reason naming what failed.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,12 +39,14 @@ from ..identifiers import controller_of, issuer_id
 from ..ld.expand import check_json_limits, expand_strict
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
-from ..suites.base import DI_CONTEXTS, Cryptosuite, get_suite, match_suite
+from ..suites.base import DI_CONTEXTS, Cryptosuite, alias_of, get_suite, match_suite, verifiable_suites
 from ..suites.base import DI_V2_CONTEXT as DI_V2_CONTEXT  # re-exported: callers import it from here
 from ..suites.base import VC_V2_CONTEXT as VC_V2_CONTEXT
 from ..time import CLOCK_SKEW, iso_z_precise, parse_xsd_datetime, require_aware
 
 PROOF_TYPE = "DataIntegrityProof"
+#: the warning a skipped proof carries in the proof check's details
+UNSUPPORTED_PROOF_SKIPPED = "UNSUPPORTED_PROOF_SKIPPED"
 
 Resolver = Callable[[str], KeyPair]
 
@@ -131,6 +133,10 @@ class _Failed(Exception):
         self.details = details
 
 
+class _Unsupported(_Failed):
+    """Internal: a well-formed proof of a type or cryptosuite no registered suite verifies."""
+
+
 @dataclass(frozen=True)
 class VerifiedProof:
     """One proof that verified: its method id and the key the signature check used."""
@@ -142,17 +148,19 @@ class VerifiedProof:
 
 @dataclass(frozen=True)
 class ProofSetResult:
-    """The "proof" check plus the keys that established it (empty unless it passed)."""
+    """The "proof" check, the keys that established it (empty unless it passed), and which
+    proofs were skipped as unsupported (their positions in the proof set)."""
 
     check: CheckResult
     verified: tuple[VerifiedProof, ...] = ()
+    skipped: tuple[int, ...] = ()
 
 
 def verify_proof(doc: dict[str, Any], *, loader: DocumentLoader = default_loader,
                  resolver: Resolver | None = None, expected_purpose: str = "assertionMethod",
                  challenge: str | None = None, domain: str | None = None,
                  now: datetime, clock_skew: timedelta = CLOCK_SKEW) -> CheckResult:
-    """Check every Data Integrity proof on `doc`; CheckResult "proof" (all must verify)."""
+    """Check every Data Integrity proof on `doc`; CheckResult "proof" (see verify_proof_set)."""
     return verify_proof_set(doc, loader=loader, resolver=resolver, expected_purpose=expected_purpose,
                             challenge=challenge, domain=domain, now=now, clock_skew=clock_skew).check
 
@@ -162,6 +170,13 @@ def verify_proof_set(doc: dict[str, Any], *, loader: DocumentLoader = default_lo
                      challenge: str | None = None, domain: str | None = None,
                      now: datetime, clock_skew: timedelta = CLOCK_SKEW) -> ProofSetResult:
     """Check every proof on `doc` and return the keys the signature checks used.
+
+    A proof set may mix in proofs of a type or cryptosuite no registered suite verifies
+    (issuers in the field add e.g. Ed25519Signature2018 or bbs-2023 beside a suite we know).
+    Those are reported as skipped, with the warning UNSUPPORTED_PROOF_SKIPPED, and establish
+    nothing. The check passes when at least one proof verified and no other proof failed:
+    a proof of a supported suite that does not verify fails the whole set, so tampering is
+    never hidden behind a second proof.
 
     `resolver` maps a verification method id to its public KeyPair (default: did:key
     and local did:web through `crypto.did`, also checking the method is authorised for
@@ -183,36 +198,72 @@ def verify_proof_set(doc: dict[str, Any], *, loader: DocumentLoader = default_lo
 
     results: list[dict[str, Any]] = []
     verified: list[VerifiedProof] = []
+    failed: list[tuple[str, dict[str, Any]]] = []
+    skipped: list[tuple[str, dict[str, Any]]] = []
     for index, proof in enumerate(proofs):
         label = f"proof[{index}]" if len(proofs) > 1 else "proof"
         try:
             one = _verify_one(doc, proof, proofs, loader=loader, resolver=resolver,
                               expected_purpose=expected_purpose, challenge=challenge, domain=domain, now=now,
                               clock_skew=clock_skew)
-        except _Failed as failed:
-            return ProofSetResult(CheckResult(CheckId.PROOF, False, f"{label}: {failed.reason}",
-                                              {"index": index, **failed.details, "proofs": results}))
-        results.append(one.details)
-        verified.append(one)
-    first = results[0]
-    summary = (f"{first['cryptosuite']} signature valid, key {first['verificationMethod']}"
-               if len(results) == 1 else f"all {len(results)} proofs valid")
-    check = CheckResult(CheckId.PROOF, True, summary, {**first, "proofs": results} if len(results) > 1 else first)
-    return ProofSetResult(check, tuple(verified))
+        except _Unsupported as exc:
+            entry = {"index": index, "status": "skipped", "warning": UNSUPPORTED_PROOF_SKIPPED,
+                     "reason": exc.reason, **exc.details}
+            skipped.append((f"{label}: {exc.reason}", entry))
+        except _Failed as exc:
+            entry = {"index": index, "status": "failed", "reason": exc.reason, **exc.details}
+            failed.append((f"{label}: {exc.reason}", entry))
+        else:
+            entry = {"index": index, "status": "verified", **one.details}
+            verified.append(one)
+        results.append(entry)
+    positions = tuple(e["index"] for _, e in skipped)
+    if failed:
+        reason, entry = failed[0]
+        details = {k: v for k, v in entry.items() if k not in ("status", "reason")}
+        return ProofSetResult(CheckResult(CheckId.PROOF, False, reason, {**details, "proofs": results}),
+                              skipped=positions)
+    if not verified:
+        reason = skipped[0][0] if len(skipped) == 1 else \
+            "no proof could be checked: " + "; ".join(r for r, _ in skipped)
+        return ProofSetResult(CheckResult(CheckId.PROOF, False, reason, {"proofs": results}), skipped=positions)
+    first = verified[0].details
+    summary = (f"{_suite_label(first)} signature valid, key {first['verificationMethod']}"
+               if len(verified) == 1 else f"all {len(verified)} supported proofs valid")
+    if not skipped:
+        if len(results) == 1:
+            return ProofSetResult(CheckResult(CheckId.PROOF, True, summary, first), tuple(verified))
+        summary = f"all {len(results)} proofs valid"
+        return ProofSetResult(CheckResult(CheckId.PROOF, True, summary, {**first, "proofs": results}),
+                              tuple(verified))
+    summary += (f"; {len(skipped)} proof(s) of an unsupported type skipped, they establish nothing ("
+                + "; ".join(r for r, _ in skipped) + ")")
+    warnings = [{"warning": UNSUPPORTED_PROOF_SKIPPED, "index": e["index"], "reason": e["reason"]}
+                for _, e in skipped]
+    details = {**first, "proofs": results, "warnings": warnings}
+    return ProofSetResult(CheckResult(CheckId.PROOF, True, summary, details), tuple(verified), positions)
+
+
+def _suite_label(details: dict[str, Any]) -> str:
+    standard = details.get("legacyNameOf")
+    return f"{details['cryptosuite']} (pre-standard name of {standard})" if standard else str(details["cryptosuite"])
 
 
 def _suite_of(proof: dict[str, Any]) -> Cryptosuite:
+    """The suite verifying `proof`; _Unsupported for a type or cryptosuite none verifies,
+    _Failed for a proof that names neither properly (a malformed proof is never skipped)."""
     suite = match_suite(proof)
     if suite is not None:
         return suite
-    if proof.get("type") != PROOF_TYPE:
-        raise _Failed(f"unsupported proof type {proof.get('type')!r} (expected {PROOF_TYPE})",
-                      type=proof.get("type"))
-    name = proof.get("cryptosuite")
-    try:
-        return get_suite(name, error=VerificationError)
-    except VerificationError as exc:
-        raise _Failed(exc.message, cryptosuite=name) from exc
+    kind, name = proof.get("type"), proof.get("cryptosuite")
+    if not isinstance(kind, str) or not kind:
+        raise _Failed(f"proof type {kind!r} is not a string", type=kind)
+    if kind != PROOF_TYPE:
+        raise _Unsupported(f"unsupported proof type {kind!r} (expected {PROOF_TYPE})", type=kind)
+    if not isinstance(name, str):
+        raise _Failed(f"cryptosuite {name!r} is not a string", type=kind, cryptosuite=name)
+    raise _Unsupported(f"unsupported cryptosuite {name!r}; supported: {', '.join(verifiable_suites())}",
+                       type=kind, cryptosuite=name)
 
 
 def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loader: DocumentLoader,
@@ -224,6 +275,9 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     vm = proof.get("verificationMethod")
     details: dict[str, Any] = {"cryptosuite": suite.name, "verificationMethod": vm,
                                "proofPurpose": proof.get("proofPurpose"), "created": proof.get("created")}
+    standard = alias_of(suite.name)
+    if standard is not None:  # a pre-standard suite name: reported, never silently renamed
+        details["legacyNameOf"] = standard
     if not isinstance(vm, str) or not vm:
         raise _Failed("proof has no verificationMethod", **details)
 
@@ -286,16 +340,19 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     return VerifiedProof(vm, key, details)
 
 
-def check_issuer_binding(credential: dict[str, Any]) -> CheckResult:
+def check_issuer_binding(credential: dict[str, Any], *, skipped: Collection[int] = ()) -> CheckResult:
     """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
 
     Without this, anyone could sign a credential naming a university as issuer with their
-    own did:key and the signature would still verify.
+    own did:key and the signature would still verify. `skipped` are the positions of proofs
+    the proof check skipped as unsupported (ProofSetResult.skipped): they establish nothing,
+    so they neither bind the issuer nor count against it.
     """
     issuer = issuer_id(credential)
     proofs = credential.get("proof")
-    methods = [p.get("verificationMethod") for p in (proofs if isinstance(proofs, list) else [proofs])
-               if isinstance(p, dict)]
+    listed = proofs if isinstance(proofs, list) else [proofs]
+    methods = [p.get("verificationMethod") for i, p in enumerate(listed)
+               if isinstance(p, dict) and i not in skipped]
     controllers = {controller_of(str(m)) for m in methods if m}
     if not issuer or not controllers:
         return CheckResult(CheckId.ISSUER_BINDING, False, "issuer id or proof verificationMethod is missing")

@@ -27,7 +27,7 @@ def expands_strictly(credential: Any) -> bool:
 
     RDFC suites canonicalize, which expands strictly; JCS suites never expand, so a credential
     with any JCS proof gets the verifier's separate contexts check. A proof no suite matches
-    fails the proof check anyway and does not ask for that check.
+    either fails the proof check or is skipped, having checked nothing: it does not count.
     """
     proofs = credential.get("proof") if isinstance(credential, dict) else None
     suites = [match_suite(p) for p in (proofs if isinstance(proofs, list) else [proofs]) if isinstance(p, dict)]
@@ -77,7 +77,10 @@ class DataIntegrity:
         credential = raw if isinstance(raw, dict) else None
         checks = [result.check]
         if credential is not None:
-            checks.append(check_issuer_binding(credential))
+            # skipped proofs establish nothing once the set holds; when it does not, the proof check
+            # has already refused the credential and the binding judges the proofs as written
+            skipped = result.skipped if result.check.passed else ()
+            checks.append(check_issuer_binding(credential, skipped=skipped))
         signer = None
         if result.verified:
             vms = tuple(v.verification_method for v in result.verified)

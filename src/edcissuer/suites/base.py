@@ -190,12 +190,23 @@ def make_suite(name: str, hashes: Mapping[str, str]) -> RdfcSuite:
 
 
 _REGISTRY: dict[str, Cryptosuite] = {}
+#: verify-only suites: a pre-standard name of a registered suite -> that suite's name
+_ALIASES: dict[str, Cryptosuite] = {}
+_ALIAS_OF: dict[str, str] = {}
 _LOADED: list[bool] = []
 
 
-def register(suite: Cryptosuite) -> Cryptosuite:
-    """Add a suite; it becomes a `proof` choice for issue() and a verifier for verify()."""
-    _REGISTRY[suite.name] = suite
+def register(suite: Cryptosuite, *, alias_of: str | None = None) -> Cryptosuite:
+    """Add a suite; it becomes a `proof` choice for issue() and a verifier for verify().
+
+    `alias_of` names the standard suite this one is a pre-standard name of (eddsa-2022 for
+    eddsa-rdfc-2022): such a suite is only ever verified, never offered for issuing.
+    """
+    if alias_of is None:
+        _REGISTRY[suite.name] = suite
+    else:
+        _ALIASES[suite.name] = suite
+        _ALIAS_OF[suite.name] = alias_of
     return suite
 
 
@@ -214,8 +225,21 @@ def _load_builtin() -> None:
 
 
 def supported_suites() -> tuple[str, ...]:
+    """The suites issue() can sign with (pre-standard aliases are not among them)."""
     _load_builtin()
     return tuple(sorted(_REGISTRY))
+
+
+def verifiable_suites() -> tuple[str, ...]:
+    """Every suite verify() checks: the supported ones and their pre-standard aliases."""
+    _load_builtin()
+    return tuple(sorted({*_REGISTRY, *_ALIASES}))
+
+
+def alias_of(name: str) -> str | None:
+    """The standard suite `name` is a pre-standard name of (eddsa-2022 -> eddsa-rdfc-2022), else None."""
+    _load_builtin()
+    return _ALIAS_OF.get(name)
 
 
 #: the suite a key signs with when none is named: today's W3C suites, not a legacy or JCS one
@@ -236,15 +260,18 @@ def suite_for_key(key_algorithm: str) -> Cryptosuite:
 
 
 def match_suite(proof: Mapping[str, Any]) -> Cryptosuite | None:
-    """The registered suite that verifies `proof`, or None (the proof is then reported, not fatal)."""
+    """The registered suite (or verify-only alias) that verifies `proof`, or None when none does."""
     _load_builtin()
-    return next((s for s in _REGISTRY.values() if s.matches(proof)), None)
+    return next((s for s in (*_REGISTRY.values(), *_ALIASES.values()) if s.matches(proof)), None)
 
 
 def get_suite(name: object, *, error: type[EdcIssuerError] = SigningError) -> Cryptosuite:
     """The suite called `name`; raises `error` (SigningError, or VerificationError when verifying)."""
     _load_builtin()
     suite = _REGISTRY.get(name) if isinstance(name, str) else None
+    if suite is None and isinstance(name, str) and name in _ALIAS_OF:
+        raise error(f"{name!r} is the pre-standard name of {_ALIAS_OF[name]}: proofs under that name are "
+                    f"verified, never made; sign with {_ALIAS_OF[name]}", field="cryptosuite", value=name)
     if suite is None:
         raise error(f"unsupported cryptosuite {name!r}; supported: {', '.join(sorted(_REGISTRY))}",
                     field="cryptosuite", value=name)
