@@ -35,7 +35,7 @@ OUR_PROOFS = (
     OurProof("vc-jose-EdDSA", "vc-jose", "Ed25519", "jwt", "vc-jose"),
 )
 
-#: peer name -> (family it verifies, driver or in-process runner)
+#: peer name -> the proof family it verifies ("ld": Data Integrity and Ed25519Signature2020)
 PEERS: dict[str, str] = {
     "digitalbazaar-vc": "ld",
     "dcc-vc": "ld",
@@ -53,32 +53,31 @@ STATUS_PEERS = ("digitalbazaar-vc", "dcc-vc", "verifier-core", "openbadgeslib-ld
 
 @dataclass(frozen=True)
 class Limitation:
-    """A peer that cannot take a case, with what it answers (matched against its error)."""
+    """A peer that cannot take a case: why (short; docs/interop.md has the detail), and a
+    substring of the peer's own refusal, which the xfail cell must match."""
 
     reason: str
-    evidence: str    # a substring of the peer's refusal
+    evidence: str
 
 
-_NO_ECDSA_DCC = ("the DCC stack has no ecdsa-rdfc-2019 suite (verifier-core gives @digitalcredentials/vc "
-                 "Ed25519Signature2020 and eddsa-rdfc-2022 only) and its did:key driver reads only Ed25519 "
-                 "(z6Mk) keys")
-_OBL_SUITES = Limitation(
-    "openbadgeslib verifies the eddsa-rdfc-2022 and ecdsa-sd-2023 cryptosuites only "
-    "(openbadgeslib/ob3/ldp.py _CRYPTOSUITES)", "no supported Data Integrity proof")
+_DCC = "peer limit: the DCC stack has no ecdsa-rdfc-2019 suite and reads only Ed25519 did:keys"
+_OBL = "peer limit: openbadgeslib verifies eddsa-rdfc-2022 and ecdsa-sd-2023 only"
 
 LIMITATIONS: dict[tuple[str, str], Limitation] = {
-    ("dcc-vc", "ecdsa-rdfc-2019"): Limitation(_NO_ECDSA_DCC, "insufficient proofs matched"),
-    ("verifier-core", "ecdsa-rdfc-2019"): Limitation(_NO_ECDSA_DCC, "The signature is not valid"),
-    ("openbadgeslib-ldp", "ecdsa-rdfc-2019"): _OBL_SUITES,
-    ("openbadgeslib-di", "ecdsa-rdfc-2019"): _OBL_SUITES,
-    ("openbadgeslib-ldp", "Ed25519Signature2020"): _OBL_SUITES,
-    ("openbadgeslib-di", "Ed25519Signature2020"): _OBL_SUITES,
+    ("dcc-vc", "ecdsa-rdfc-2019"): Limitation(_DCC, "insufficient proofs matched"),
+    ("verifier-core", "ecdsa-rdfc-2019"): Limitation(_DCC, "The signature is not valid"),
+    **{(peer, suite): Limitation(_OBL, "no supported Data Integrity proof")
+       for peer in ("openbadgeslib-ldp", "openbadgeslib-di") for suite in ("ecdsa-rdfc-2019", "Ed25519Signature2020")},
     ("openbadgeslib-jwt", "jwt-ob3-RS256"): Limitation(
-        "openbadgeslib's did:key resolver refuses RSA did:keys (multibase values over 128 characters); "
-        "with the issuer's key pinned it verifies the same token", "base58btc value too long"),
+        "peer limit: openbadgeslib resolves no RSA did:key (pinned, it verifies)", "base58btc value too long"),
     ("openbadgeslib-jwt", "vc-jose-EdDSA"): Limitation(
-        "openbadgeslib verifies the OB 3.0 JWT shape only; a VC-JOSE token has no iss/jti/nbf claims",
-        "missing the required 'iss' claim")}
+        "peer limit: openbadgeslib reads the OB 3.0 JWT shape only, not VC-JOSE", "missing the required 'iss' claim"),
+}
+
+#: openbadgeslib checks the status bit, and by default the list's own proof, which it can
+#: verify only for JWT-VC lists (ob3/status.py): its status cells run with verify_status_list=False
+SIGNED_LIST_LIMITATION = Limitation("peer limit: openbadgeslib verifies only JWT-VC status lists' proofs",
+                                    "is not a signed JWT-VC")
 
 
 def our_cases() -> list[tuple[str, str, OurProof]]:

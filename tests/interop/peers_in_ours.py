@@ -59,7 +59,7 @@ def _openbadgeslib_sign(case: PeerSigning, record: Any, keys: dict[str, KeyPair]
 
 
 @pytest.fixture(scope="module")
-def signed(demo_keys) -> dict[str, Signed]:
+def signed() -> dict[str, Signed]:
     record = load_record(RECORDS[PAYLOAD_RECORD])
     payload = map_record(record, "ob3")
     batches: dict[str, list[dict[str, Any]]] = {}
