@@ -34,6 +34,7 @@ TABLES = {
     "test_ours_verify_in_peer": "ours → theirs: our credentials verified by each peer",
     "test_ours_tampered_refused_by_peer": "ours tampered: a changed achievement name, refused by each peer",
     "test_ours_status_in_peer": "ours with credentialStatus (BitstringStatusListEntry + the published list)",
+    "test_ours_extended_form_is_refused_by_peer": "ours in the extended form (our extension context): refused",
     "test_peer_signed_verifies_in_ours": "theirs → ours: credentials signed by each peer, verified by edcissuer",
     "test_peer_signed_tampered_refused_by_ours": "theirs tampered: a changed creditsAvailable, refused by edcissuer",
 }
@@ -49,7 +50,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if table is None or not params:
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        row = str(params.get("case") or params.get("signing"))
+        row = str(params.get("case") or params.get("signing") or "single-eddsa-rdfc-2022-extended")
         column = str(params.get("peer", "edcissuer"))
         if hasattr(report, "wasxfail"):
             cell = "xfail" if report.skipped else "XPASS"

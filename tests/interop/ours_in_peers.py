@@ -41,6 +41,15 @@ from .runners import PeerLimitation, Verdict, in_process, rename_achievement, ru
 STATUS_BASE = "https://credentials.univ-lusitania.example/status"
 LIST_ID = "interop"
 CLEAR_INDEX, REVOKED_INDEX = 41, 42
+EXTENDED = "single-eddsa-rdfc-2022-extended"
+EXTENSION_CONTEXT = "https://w3id.org/edcissuer/contexts/mc/v1"
+LD_PEERS = [peer for peer, family in PEERS.items() if family == "ld"]
+#: how each peer refuses the extended form (verifier-core reports the unloadable context,
+#: a jsonld.InvalidUrl, as an invalid signature: see docs/interop.md)
+EXTENDED_REFUSAL = {"digitalbazaar-vc": "jsonld.InvalidUrl", "dcc-vc": "jsonld.InvalidUrl",
+                    "verifier-core": "The signature is not valid",
+                    "openbadgeslib-ldp": f"context '{EXTENSION_CONTEXT}' is not in the bundled allowlist",
+                    "openbadgeslib-di": f"context '{EXTENSION_CONTEXT}' is not in the bundled allowlist"}
 
 
 @dataclass
@@ -111,8 +120,14 @@ def run(demo_keys, tmp_path_factory) -> Run:
         status[name] = Issued(OurProof("eddsa-rdfc-2022", "eddsa-rdfc-2022", "Ed25519", "ld"), ed,
                               issue(records["single"], fmt="ob3", signer=ed, proof="eddsa-rdfc-2022", now=NOW,
                                     status=entries).artefact)
-    verdicts = run_all(_jobs(issued, status), documents)
-    return Run({**issued, **status}, verdicts, documents)
+    ext = issue(records["single"], fmt="ob3", signer=ed, proof="eddsa-rdfc-2022", now=NOW, ob3_form="extended")
+    extended = {EXTENDED: Issued(OurProof("eddsa-rdfc-2022", "eddsa-rdfc-2022", "Ed25519", "ld"), ed, ext.artefact)}
+    batches = _jobs(issued, status)
+    for peer in LD_PEERS:
+        if peer in DRIVERS:
+            batches[DRIVERS[peer]].append({"id": f"verify:{EXTENDED}", "op": "verify", "credential": ext.artefact})
+    verdicts = run_all(batches, documents)
+    return Run({**issued, **status, **extended}, verdicts, documents)
 
 
 def _openbadgeslib(peer: str, got: Issued, artefact: dict[str, Any] | str, *, status: bool = False,
@@ -192,6 +207,14 @@ def test_ours_status_in_peer(run, case, peer):
         got = verdict(run, peer, case, "status")
         assert not got.ok, f"{peer} accepted our revoked credential"
         assert "revo" in got.error.lower(), f"{peer} refused our revoked credential, not for its status: {got.error}"
+
+
+@pytest.mark.parametrize("peer", LD_PEERS)
+def test_ours_extended_form_is_refused_by_peer(run, peer):
+    """The README's interop cost of ob3_form="extended": no peer bundles our extension context."""
+    got = verdict(run, peer, EXTENDED, "verify")
+    assert not got.ok, f"{peer} verified the extended form"
+    assert EXTENDED_REFUSAL[peer] in got.error, got.error
 
 
 def test_openbadgeslib_verifies_our_rs256_jwt_with_the_issuer_key_pinned(run):

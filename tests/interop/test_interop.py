@@ -19,6 +19,7 @@ if _REASON is not None and not required():
 from .ours_in_peers import (  # noqa: E402  (after the skip: nothing runs without the peers)
     run,
     test_openbadgeslib_verifies_our_rs256_jwt_with_the_issuer_key_pinned,
+    test_ours_extended_form_is_refused_by_peer,
     test_ours_status_in_peer,
     test_ours_tampered_refused_by_peer,
     test_ours_verify_in_peer,
@@ -30,5 +31,5 @@ from .peers_in_ours import (  # noqa: E402
 )
 
 __all__ = ["run", "signed", "test_openbadgeslib_verifies_our_rs256_jwt_with_the_issuer_key_pinned",
-           "test_ours_status_in_peer", "test_ours_tampered_refused_by_peer", "test_ours_verify_in_peer",
+           "test_ours_extended_form_is_refused_by_peer", "test_ours_status_in_peer", "test_ours_tampered_refused_by_peer", "test_ours_verify_in_peer",
            "test_peer_signed_tampered_refused_by_ours", "test_peer_signed_verifies_in_ours"]
