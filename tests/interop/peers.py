@@ -54,8 +54,9 @@ def required() -> bool:
 
 def peer_versions() -> dict[str, str]:
     versions = {name: installed_version(name) or "?" for name in declared_packages()}
-    versions["node"] = subprocess.run(["node", "--version"], capture_output=True, text=True,
-                                      check=False).stdout.strip()
+    node = shutil.which("node")
+    versions["node"] = (subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+                        if node else "?")
     return versions
 
 
