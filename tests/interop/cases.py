@@ -23,6 +23,7 @@ class OurProof:
     key: str         # "Ed25519" | "P-256" | "RSA"
     family: str      # "ld" | "jwt"
     form: str = ""   # JWT form for the JOSE peers: "ob3-jwt" | "vc-jose"
+    did_web: bool = False  # issued as DID_WEB (its did.json served by the offline map), not did:key
 
 
 OUR_PROOFS = (
@@ -33,6 +34,13 @@ OUR_PROOFS = (
     OurProof("jwt-ob3-ES256", "jwt", "P-256", "jwt", "ob3-jwt"),
     OurProof("jwt-ob3-RS256", "jwt", "RSA", "jwt", "ob3-jwt"),
     OurProof("vc-jose-EdDSA", "vc-jose", "Ed25519", "jwt", "vc-jose"),
+)
+
+#: an institution's did:web: the did:web cases are issued as it (issue(issuer_did=...))
+DID_WEB = "did:web:badges.univ-lusitania.example"
+DID_WEB_PROOFS = (
+    OurProof("eddsa-rdfc-2022-did-web", "eddsa-rdfc-2022", "Ed25519", "ld", did_web=True),
+    OurProof("jwt-ob3-EdDSA-did-web", "jwt", "Ed25519", "jwt", "ob3-jwt", did_web=True),
 )
 
 #: peer name -> the proof family it verifies ("ld": Data Integrity and Ed25519Signature2020)
@@ -81,8 +89,10 @@ SIGNED_LIST_LIMITATION = Limitation("peer limit: openbadgeslib verifies only JWT
 
 
 def our_cases() -> list[tuple[str, str, OurProof]]:
-    """(case id, record key, proof) for every sample record x every proof we emit for OB3."""
-    return [(f"{record}-{proof.name}", record, proof) for record in RECORDS for proof in OUR_PROOFS]
+    """(case id, record key, proof) for every sample record x every proof we emit for OB3, and
+    the single-institution record issued as a did:web institution."""
+    return ([(f"{record}-{proof.name}", record, proof) for record in RECORDS for proof in OUR_PROOFS]
+            + [(f"single-{proof.name}", "single", proof) for proof in DID_WEB_PROOFS])
 
 
 def our_matrix() -> list[tuple[str, str]]:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from openbadgeslib.ob3 import OB3LdpVerifier, OB3Verifier, verify_data_integrity_proof
 
 from conftest import NOW
+from edcissuer.crypto.did import did_web_document, did_web_url
 from edcissuer.crypto.keys import KeyPair
 from edcissuer.issue import issue
 from edcissuer.ledger import StatusListInfo
@@ -26,6 +27,7 @@ from edcissuer.status.bitstring import MIN_ENTRIES, status_entries
 from edcissuer.status.publish import StatusListSettings, sign_status_list
 
 from .cases import (
+    DID_WEB,
     DRIVERS,
     PEERS,
     RECORDS,
@@ -57,6 +59,10 @@ class Issued:
     proof: OurProof
     key: KeyPair
     artefact: dict[str, Any] | str
+
+    @property
+    def issuer(self) -> str:
+        return DID_WEB if self.proof.did_web else self.key.did_key
 
 
 @dataclass
@@ -110,10 +116,12 @@ def run(demo_keys, tmp_path_factory) -> Run:
             "RSA": KeyPair.from_key(rsa.generate_private_key(public_exponent=65537, key_size=2048))}
     records = {name: load_record(path) for name, path in RECORDS.items()}
     issued = {case: Issued(proof, keys[proof.key],
-                           issue(records[record], fmt="ob3", signer=keys[proof.key], proof=proof.proof, now=NOW).artefact)
+                           issue(records[record], fmt="ob3", signer=keys[proof.key], proof=proof.proof, now=NOW,
+                                 issuer_did=DID_WEB if proof.did_web else None).artefact)
               for case, record, proof in our_cases()}
     ed = keys["Ed25519"]
-    documents = _status_documents(ed, tmp_path_factory.mktemp("status"))
+    documents = {**_status_documents(ed, tmp_path_factory.mktemp("status")),
+                 did_web_url(DID_WEB): did_web_document(DID_WEB, [ed])}
     status = {}
     for name, index in (("status-clear", CLEAR_INDEX), ("status-revoked", REVOKED_INDEX)):
         entries = status_entries(STATUS_BASE, LIST_ID, index)
@@ -132,18 +140,19 @@ def run(demo_keys, tmp_path_factory) -> Run:
 
 def _openbadgeslib(peer: str, got: Issued, artefact: dict[str, Any] | str, *, status: bool = False,
                    verify_list: bool = False, documents: dict[str, Any] | None = None) -> Verdict:
-    issuer = got.key.did_key
-    if peer == "openbadgeslib-jwt":
-        assert isinstance(artefact, str)
-        return in_process(lambda: OB3Verifier.for_issuer_did(issuer).verify(artefact))
-    assert isinstance(artefact, dict)
-    if peer == "openbadgeslib-di":
-        return in_process(lambda: verify_data_integrity_proof(artefact, got.key.to_pem()))
+    issuer = got.issuer
 
     def download(url: str) -> bytes:
         if documents is None or url not in documents:
             raise OSError(f"{url} is not in the offline map")
         return json.dumps(documents[url]).encode()
+
+    if peer == "openbadgeslib-jwt":
+        assert isinstance(artefact, str)
+        return in_process(lambda: OB3Verifier.for_issuer_did(issuer, download=download).verify(artefact))
+    assert isinstance(artefact, dict)
+    if peer == "openbadgeslib-di":
+        return in_process(lambda: verify_data_integrity_proof(artefact, got.key.to_pem()))
 
     return in_process(lambda: OB3LdpVerifier.for_issuer_did(issuer).verify(
         artefact, check_status=status, download=download, verify_status_list=verify_list))
@@ -221,4 +230,4 @@ def test_openbadgeslib_verifies_our_rs256_jwt_with_the_issuer_key_pinned(run):
     got = run.issued["single-jwt-ob3-RS256"]
     assert isinstance(got.artefact, str)
     credential = OB3Verifier(pubkey_pem=got.key.to_pem()).verify(got.artefact)
-    assert credential.issuer.id == got.key.did_key
+    assert credential.issuer.id == got.issuer

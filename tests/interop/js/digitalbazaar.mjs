@@ -15,6 +15,8 @@ const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
 const EcdsaMultikey = await import('@digitalbazaar/ecdsa-multikey');
 const {Ed25519VerificationKey2020} = await import('@digitalbazaar/ed25519-verification-key-2020');
 const {driver: didKeyDriver} = await import('@digitalbazaar/did-method-key');
+const {driver: didWebDriver} = await import('@digitalbazaar/did-method-web');
+const {CachedResolver} = await import('@digitalbazaar/did-io');
 const {JsonLdDocumentLoader} = await import('jsonld-document-loader');
 const {checkStatus} = await import('@digitalbazaar/vc-bitstring-status-list');
 const contextPackages = await Promise.all([
@@ -36,10 +38,14 @@ for (const [url, doc] of documents) {
     loader.addStatic(url, doc);
   }
 }
-const didKey = didKeyDriver();
-didKey.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
-didKey.use({multibaseMultikeyHeader: 'zDna', fromMultibase: EcdsaMultikey.from});
-loader.setDidResolver(didKey);
+// did:key offline; did:web over the offline fetch (its DID documents are in the map)
+const resolver = new CachedResolver();
+for (const driver of [didKeyDriver(), didWebDriver()]) {
+  driver.use({multibaseMultikeyHeader: 'z6Mk', fromMultibase: Ed25519Multikey.from});
+  driver.use({multibaseMultikeyHeader: 'zDna', fromMultibase: EcdsaMultikey.from});
+  resolver.use(driver);
+}
+loader.setDidResolver(resolver);
 const documentLoader = loader.build();
 
 const verifySuites = [

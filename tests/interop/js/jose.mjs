@@ -7,10 +7,11 @@
 // sign: {op: "sign", alg: "EdDSA" | "ES256" | "RS256", header: "kid" | "jwk", credential}:
 //   a fresh key, its did:key as the issuer, the OB 3.0 JWT shape.
 import {createPublicKey} from 'node:crypto';
-import {readRequest, runJobs, didKeyFromJwk, setIssuer} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, didKeyFromJwk, setIssuer} from './common.mjs';
 import * as jose from 'jose';
 
-const {jobs} = await readRequest();
+const {jobs, documents} = await readRequest();
+installOfflineFetch(documents);
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -45,13 +46,12 @@ const SPKI = {
   p256: Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex')
 };
 
-// The public JWK a did:key URL names (Ed25519, P-256, RSA), as a did:key resolver would.
-function jwkFromDidKey(url) {
-  const did = url.split('#')[0];
-  if (!did.startsWith('did:key:z')) {
-    throw new Error(`kid ${url} is not a did:key URL`);
+// The public JWK of a Multikey value (Ed25519, P-256, RSA), as a did:key resolver reads it.
+function jwkFromMultikey(multibase) {
+  if (!multibase.startsWith('z')) {
+    throw new Error(`${multibase} is not base58btc multibase`);
   }
-  const raw = base58decode(did.slice('did:key:z'.length));
+  const raw = base58decode(multibase.slice(1));
   let key;
   if (raw[0] === 0xed && raw[1] === 0x01) {
     key = createPublicKey({key: Buffer.concat([SPKI.ed25519, raw.subarray(2)]), format: 'der', type: 'spki'});
@@ -63,6 +63,33 @@ function jwkFromDidKey(url) {
     throw new Error(`did:key multicodec ${raw.subarray(0, 2).toString('hex')} not supported`);
   }
   return key.export({format: 'jwk'});
+}
+
+// did:key: the key is the DID; did:web: the DID document (over the offline fetch) must list
+// the kid as an assertionMethod with a publicKeyMultibase or publicKeyJwk
+async function jwkFromKid(url) {
+  const did = url.split('#')[0];
+  if (did.startsWith('did:key:')) {
+    return jwkFromMultikey(did.slice('did:key:'.length));
+  }
+  if (!did.startsWith('did:web:')) {
+    throw new Error(`kid ${url} is neither a did:key nor a did:web URL`);
+  }
+  const [host, ...path] = did.slice('did:web:'.length).split(':').map(decodeURIComponent);
+  const response = await fetch(`https://${host}/${path.length ? path.join('/') : '.well-known'}/did.json`);
+  if (!response.ok) {
+    throw new Error(`${did}: DID document answered ${response.status}`);
+  }
+  const doc = await response.json();
+  const absolute = id => id.startsWith('#') ? did + id : id;
+  if (!(doc.assertionMethod ?? []).some(m => absolute(typeof m === 'string' ? m : m.id) === url)) {
+    throw new Error(`${url} is not an assertionMethod of ${did}`);
+  }
+  const vm = (doc.verificationMethod ?? []).find(m => absolute(m.id) === url);
+  if (!vm) {
+    throw new Error(`${url} not found in ${did}`);
+  }
+  return vm.publicKeyJwk ?? jwkFromMultikey(vm.publicKeyMultibase);
 }
 
 function issuerId(credential) {
@@ -77,7 +104,7 @@ async function verify(job) {
   } else if (header.jwk) {
     key = await jose.importJWK(header.jwk, header.alg);
   } else {
-    key = await jose.importJWK(jwkFromDidKey(header.kid), header.alg);
+    key = await jose.importJWK(await jwkFromKid(header.kid), header.alg);
   }
   const typ = job.form === 'vc-jose' ? 'vc+jwt' : undefined;
   const {payload, protectedHeader} = await jose.jwtVerify(job.token, key,
