@@ -1,0 +1,132 @@
+"""The interop matrix: our cases, the peers, which peer takes which proof, known peer limits.
+
+Everything a test parametrizes over is declared here, so the matrix (and docs/interop.md)
+reads off one place. New peer-signed cases (StatusList2021, eddsa-2022, mixed proof sets,
+https verification methods) are new `PeerSigning` rows; a peer that cannot do something
+is a `Limitation` with the evidence, and its cell is xfail(strict=True).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS = {p.stem.split("-", 1)[1]: p for p in sorted((ROOT / "samples" / "records").glob("*.yaml"))}
+
+
+@dataclass(frozen=True)
+class OurProof:
+    """One way we secure an OB3 credential: `issue(proof=...)` with a key of `key`."""
+
+    name: str        # the case id suffix
+    proof: str       # issue(proof=...)
+    key: str         # "Ed25519" | "P-256" | "RSA"
+    family: str      # "ld" | "jwt"
+    form: str = ""   # JWT form for the JOSE peers: "ob3-jwt" | "vc-jose"
+    did_web: bool = False  # issued as DID_WEB (its did.json served by the offline map), not did:key
+
+
+OUR_PROOFS = (
+    OurProof("eddsa-rdfc-2022", "eddsa-rdfc-2022", "Ed25519", "ld"),
+    OurProof("ecdsa-rdfc-2019", "ecdsa-rdfc-2019", "P-256", "ld"),
+    OurProof("Ed25519Signature2020", "Ed25519Signature2020", "Ed25519", "ld"),
+    OurProof("jwt-ob3-EdDSA", "jwt", "Ed25519", "jwt", "ob3-jwt"),
+    OurProof("jwt-ob3-ES256", "jwt", "P-256", "jwt", "ob3-jwt"),
+    OurProof("jwt-ob3-RS256", "jwt", "RSA", "jwt", "ob3-jwt"),
+    OurProof("vc-jose-EdDSA", "vc-jose", "Ed25519", "jwt", "vc-jose"),
+)
+
+#: an institution's did:web: the did:web cases are issued as it (issue(issuer_did=...))
+DID_WEB = "did:web:badges.univ-lusitania.example"
+DID_WEB_PROOFS = (
+    OurProof("eddsa-rdfc-2022-did-web", "eddsa-rdfc-2022", "Ed25519", "ld", did_web=True),
+    OurProof("jwt-ob3-EdDSA-did-web", "jwt", "Ed25519", "jwt", "ob3-jwt", did_web=True),
+)
+
+#: peer name -> the proof family it verifies ("ld": Data Integrity and Ed25519Signature2020)
+PEERS: dict[str, str] = {
+    "digitalbazaar-vc": "ld",
+    "dcc-vc": "ld",
+    "verifier-core": "ld",
+    "openbadgeslib-ldp": "ld",
+    "openbadgeslib-di": "ld",
+    "jose": "jwt",
+    "openbadgeslib-jwt": "jwt",
+}
+#: the node driver of each JavaScript peer (others run in this process)
+DRIVERS = {"digitalbazaar-vc": "digitalbazaar", "dcc-vc": "dcc", "verifier-core": "verifier_core", "jose": "jose"}
+#: peers that check credentialStatus (BitstringStatusListEntry) against the published list
+STATUS_PEERS = ("digitalbazaar-vc", "dcc-vc", "verifier-core", "openbadgeslib-ldp")
+
+
+@dataclass(frozen=True)
+class Limitation:
+    """A peer that cannot take a case: why (short; docs/interop.md has the detail), and a
+    substring of the peer's own refusal, which the xfail cell must match."""
+
+    reason: str
+    evidence: str
+
+
+_DCC = "peer limit: the DCC stack has no ecdsa-rdfc-2019 suite and reads only Ed25519 did:keys"
+_OBL = "peer limit: openbadgeslib verifies eddsa-rdfc-2022 and ecdsa-sd-2023 only"
+
+LIMITATIONS: dict[tuple[str, str], Limitation] = {
+    ("dcc-vc", "ecdsa-rdfc-2019"): Limitation(_DCC, "insufficient proofs matched"),
+    ("verifier-core", "ecdsa-rdfc-2019"): Limitation(_DCC, "The signature is not valid"),
+    **{(peer, suite): Limitation(_OBL, "no supported Data Integrity proof")
+       for peer in ("openbadgeslib-ldp", "openbadgeslib-di") for suite in ("ecdsa-rdfc-2019", "Ed25519Signature2020")},
+    ("openbadgeslib-jwt", "jwt-ob3-RS256"): Limitation(
+        "peer limit: openbadgeslib resolves no RSA did:key (pinned, it verifies)", "base58btc value too long"),
+    ("openbadgeslib-jwt", "vc-jose-EdDSA"): Limitation(
+        "peer limit: openbadgeslib reads the OB 3.0 JWT shape only, not VC-JOSE", "missing the required 'iss' claim"),
+}
+
+#: openbadgeslib checks the status bit, and by default the list's own proof, which it can
+#: verify only for JWT-VC lists (ob3/status.py): its status cells run with verify_status_list=False
+SIGNED_LIST_LIMITATION = Limitation("peer limit: openbadgeslib verifies only JWT-VC status lists' proofs",
+                                    "is not a signed JWT-VC")
+
+
+def our_cases() -> list[tuple[str, str, OurProof]]:
+    """(case id, record key, proof) for every sample record x every proof we emit for OB3, and
+    the single-institution record issued as a did:web institution."""
+    return ([(f"{record}-{proof.name}", record, proof) for record in RECORDS for proof in OUR_PROOFS]
+            + [(f"single-{proof.name}", "single", proof) for proof in DID_WEB_PROOFS])
+
+
+def our_matrix() -> list[tuple[str, str]]:
+    """(case id, peer) cells: every case x every peer verifying its family."""
+    return [(case, peer) for case, _, proof in our_cases() for peer, family in PEERS.items()
+            if family == proof.family]
+
+
+def limitation(peer: str, case: str) -> Limitation | None:
+    return LIMITATIONS.get((peer, case.split("-", 1)[1]))
+
+
+@dataclass(frozen=True)
+class PeerSigning:
+    """A credential a peer signs (theirs -> ours): which peer, and its signing options."""
+
+    name: str
+    peer: str               # driver name or "openbadgeslib"
+    job: tuple[tuple[str, str], ...]  # the driver job's options ("suite", ...), as pairs
+
+    def options(self) -> dict[str, str]:
+        return dict(self.job)
+
+
+PEER_SIGNING = (
+    PeerSigning("digitalbazaar-eddsa-rdfc-2022", "digitalbazaar", (("suite", "eddsa-rdfc-2022"),)),
+    PeerSigning("digitalbazaar-ecdsa-rdfc-2019", "digitalbazaar", (("suite", "ecdsa-rdfc-2019"),)),
+    PeerSigning("digitalbazaar-Ed25519Signature2020", "digitalbazaar", (("suite", "Ed25519Signature2020"),)),
+    PeerSigning("dcc-Ed25519Signature2020", "dcc", (("suite", "Ed25519Signature2020"),)),
+    PeerSigning("dcc-eddsa-rdfc-2022", "dcc", (("suite", "eddsa-rdfc-2022"),)),
+    *(PeerSigning(f"jose-{alg}-{header}", "jose", (("alg", alg), ("header", header)))
+      for alg in ("EdDSA", "ES256", "RS256") for header in ("kid", "jwk")),
+    PeerSigning("openbadgeslib-ldp-signer", "openbadgeslib", (("signer", "OB3LdpSigner"),)),
+    PeerSigning("openbadgeslib-di", "openbadgeslib", (("signer", "add_data_integrity_proof"),)),
+    *(PeerSigning(f"openbadgeslib-jwt-{alg}", "openbadgeslib", (("signer", "OB3Signer"), ("alg", alg)))
+      for alg in ("EdDSA", "ES256", "RS256")),
+)

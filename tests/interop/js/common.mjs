@@ -1,0 +1,150 @@
+// Shared by the peer drivers: the job protocol, the offline document map, key helpers.
+//
+// Protocol: one JSON object on stdin, {"documents": {url: file path}, "jobs": [job, ...]};
+// one JSON object on stdout, {"results": [{"id", "ok", "error"?, "detail"?}, ...],
+// "fetched": [url, ...]}. A job never throws out of the driver: its failure is its result.
+import {readFileSync} from 'node:fs';
+import {createPublicKey} from 'node:crypto';
+
+export async function readRequest() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+  }
+  const request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const documents = new Map();
+  for (const [url, path] of Object.entries(request.documents ?? {})) {
+    documents.set(url, JSON.parse(readFileSync(path, 'utf8')));
+  }
+  return {jobs: request.jobs ?? [], documents};
+}
+
+export const fetched = [];
+
+// Replace globalThis.fetch with the offline map: a mapped URL answers 200 with its JSON,
+// any other URL 404. Must run before a peer that captures fetch at module load is imported.
+export function installOfflineFetch(documents) {
+  globalThis.fetch = async (input) => {
+    const url = typeof input === 'string' ? input : (input?.url ?? String(input));
+    fetched.push(url);
+    const key = documents.has(url) ? url : url.split('#')[0];
+    if (!documents.has(key)) {
+      return new Response(JSON.stringify({error: 'not in the offline map'}),
+        {status: 404, statusText: 'Not Found', headers: {'content-type': 'application/json'}});
+    }
+    return new Response(JSON.stringify(documents.get(key)),
+      {status: 200, headers: {'content-type': 'application/json'}});
+  };
+}
+
+// Run every job with `handler`, collecting results; print them once.
+export async function runJobs(jobs, handler) {
+  const results = [];
+  for (const job of jobs) {
+    try {
+      const out = await handler(job);
+      results.push({id: job.id, ...out});
+    } catch (error) {
+      results.push({id: job.id, ok: false, error: describe(error)});
+    }
+  }
+  process.stdout.write(JSON.stringify({results, fetched}) + '\n');
+}
+
+export function describe(error) {
+  if (!error) {
+    return String(error);
+  }
+  if (typeof error !== 'object') {
+    return String(error);
+  }
+  const parts = [];
+  const seen = new Set();
+  const walk = (e, depth) => {
+    if (!e || typeof e !== 'object' || seen.has(e) || depth > 4) {
+      return;
+    }
+    seen.add(e);
+    if (e.name || e.message) {
+      parts.push(`${e.name ?? 'Error'}: ${e.message ?? ''}`.trim());
+    }
+    for (const inner of [].concat(e.errors ?? [], e.cause ?? [], e.error ?? [])) {
+      walk(inner, depth + 1);
+    }
+  };
+  walk(error, 0);
+  return parts.join(' | ') || JSON.stringify(error).slice(0, 2000);
+}
+
+// --- did:key from a public JWK (multicodec + base58btc), for jose-made keys ---
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+export function base58btc(bytes) {
+  let digits = [0];
+  for (const byte of bytes) {
+    let carry = byte;
+    for (let i = 0; i < digits.length; i++) {
+      carry += digits[i] << 8;
+      digits[i] = carry % 58;
+      carry = (carry / 58) | 0;
+    }
+    while (carry) {
+      digits.push(carry % 58);
+      carry = (carry / 58) | 0;
+    }
+  }
+  let out = '';
+  for (const byte of bytes) {
+    if (byte !== 0) {
+      break;
+    }
+    out += '1';
+  }
+  for (let i = digits.length - 1; i >= 0; i--) {
+    out += ALPHABET[digits[i]];
+  }
+  return out;
+}
+
+function varint(n) {
+  const out = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
+
+// did:key of a public JWK: Ed25519 (0xed), P-256 compressed (0x1200), RSA PKCS#1 DER (0x1205)
+export function didKeyFromJwk(jwk) {
+  let codec;
+  let raw;
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
+    codec = 0xed;
+    raw = Buffer.from(jwk.x, 'base64url');
+  } else if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
+    codec = 0x1200;
+    const x = Buffer.from(jwk.x, 'base64url');
+    const y = Buffer.from(jwk.y, 'base64url');
+    raw = Buffer.concat([Buffer.from([2 + (y[y.length - 1] & 1)]), x]);
+  } else if (jwk.kty === 'RSA') {
+    codec = 0x1205;
+    raw = createPublicKey({key: jwk, format: 'jwk'}).export({type: 'pkcs1', format: 'der'});
+  } else {
+    throw new Error(`no did:key for ${jwk.kty}/${jwk.crv}`);
+  }
+  const fingerprint = 'z' + base58btc(Buffer.concat([Buffer.from(varint(codec)), raw]));
+  return {did: `did:key:${fingerprint}`, vm: `did:key:${fingerprint}#${fingerprint}`};
+}
+
+export function setIssuer(credential, did) {
+  const copy = structuredClone(credential);
+  if (copy.issuer && typeof copy.issuer === 'object') {
+    copy.issuer.id = did;
+  } else {
+    copy.issuer = did;
+  }
+  return copy;
+}
