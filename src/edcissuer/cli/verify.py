@@ -53,9 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="treat the credentials as one learner's and count ECTS towards the policy's target")
     p.add_argument("--json", action="store_true", help="JSON report (docs/recognition-report.md)")
     p.add_argument("-v", "--verbose", action="store_true", help="text report: every check and rule, not only failures")
-    p.add_argument("--trust-anchor", type=Path, action="append", default=[],
+    p.add_argument("--trust-anchor", type=Path, action="append", default=[], metavar="PEM",
                    help="CA certificate (PEM) trusted for JAdES seals; repeatable")
-    p.add_argument("--did-web-dir", type=Path, help="local folder of published did:web documents")
+    p.add_argument("--did-web-dir", type=Path, metavar="DIR", help="local folder of published did:web documents")
     p.add_argument("--status-dir", type=Path, metavar="DIR", help="local folder of status list credentials")
     p.add_argument("--controller-dir", type=Path, metavar="DIR",
                    help="local folder of controller documents for https verification methods "
