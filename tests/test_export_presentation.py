@@ -189,3 +189,18 @@ def test_recognition_assesses_each_presented_credential(ana_credentials, demo_ke
     assert all(c.valid for c in report.credentials)
     replayed = assess([path], options=options(demo_keys, challenge="old"))
     assert not any(c.valid for c in replayed.credentials)
+
+
+def test_an_unsigned_proof_in_front_cannot_claim_the_verifiers_challenge(ana_credentials, demo_keys):
+    """A skipped (unsupported) proof is unsigned: its challenge and domain must not count."""
+    vp = create_presentation([ana_credentials["ob3-di"]], demo_keys.learners["ana"], challenge=CHALLENGE,
+                             domain=DOMAIN, now=NOW)
+    real = vp["proof"]
+    fake = {"type": "Ed25519Signature2018", "verificationMethod": real["verificationMethod"],
+            "proofPurpose": "authentication", "challenge": "new-challenge", "domain": "new.example", "jws": "x..y"}
+    for order in ([fake, real], [real, fake]):
+        forged = {**vp, "proof": order}
+        [result] = verify_all(forged, options(demo_keys, challenge="new-challenge", domain="new.example"))
+        assert not result.verified
+        assert [f.name for f in result.failures] == ["presentation.replay"]
+        assert CHALLENGE in result.failures[0].reason

@@ -24,7 +24,7 @@ from .errors import EdcIssuerError, ExportError
 from .fetch import Fetcher
 from .identifiers import controller_of
 from .ld.loader import DocumentLoader
-from .proofs.data_integrity import verify_proof
+from .proofs.data_integrity import verify_proof_set
 from .results import CheckResult
 from .securing.artefact import load_artefact
 
@@ -86,19 +86,31 @@ def unwrap(entry: Any) -> Any:
     return text.strip()
 
 
-def _signer(vp: dict[str, Any]) -> str | None:
+def _signed_proofs(vp: dict[str, Any], skipped: Sequence[int]) -> list[Any]:
+    """The presentation's proofs minus those skipped as unsupported: a skipped proof is
+    unsigned, so its challenge, domain and verification method say nothing."""
     proofs = vp.get("proof")
     items = proofs if isinstance(proofs, list) else [proofs]
-    methods = {p.get("verificationMethod") for p in items if isinstance(p, dict)}
+    return [p for i, p in enumerate(items) if i not in skipped]
+
+
+def _signer(proofs: list[Any]) -> str | None:
+    methods = {p.get("verificationMethod") for p in proofs if isinstance(p, dict)}
     controllers = {controller_of(str(m)) for m in methods if m}
     return next(iter(controllers)) if len(controllers) == 1 else None
 
 
-def _replay(vp: dict[str, Any], challenge: str | None, domain: str | None) -> CheckResult:
-    proof = vp.get("proof")
-    proof = proof[0] if isinstance(proof, list) and proof else proof
-    got_c = proof.get("challenge") if isinstance(proof, dict) else None
-    got_d = proof.get("domain") if isinstance(proof, dict) else None
+def _replay(proofs: list[Any], challenge: str | None, domain: str | None) -> CheckResult:
+    """Every signed proof must carry the verifier's challenge and domain (the first one's are reported)."""
+    stated = [(p.get("challenge"), p.get("domain")) if isinstance(p, dict) else (None, None) for p in proofs] \
+        or [(None, None)]
+
+    def fits(pair: tuple[Any, Any]) -> bool:
+        got_challenge, got_domain = pair
+        return got_challenge == challenge and (got_domain == domain or
+                                               (isinstance(got_domain, list) and domain in got_domain))
+
+    got_c, got_d = next((pair for pair in stated if not fits(pair)), stated[0])
     details = {"challenge": got_c, "domain": got_d, "expectedChallenge": challenge, "expectedDomain": domain}
     problems = []
     if not challenge or not domain:
@@ -168,11 +180,14 @@ def verify_presentation(vp: dict[str, Any], *, challenge: str | None, domain: st
     resolver = options.resolver
     if resolver is None:
         resolver = did_resolver(did_web_dir=options.did_web_dir, purpose=PURPOSE, fetcher=options.fetcher)
-    proof = verify_proof(vp, loader=options.loader, resolver=resolver, expected_purpose=PURPOSE, now=options.at(),
-                         clock_skew=options.clock_skew)
+    # replay and signer are read from signed proofs only (a skipped proof proves nothing)
+    result = verify_proof_set(vp, loader=options.loader, resolver=resolver, expected_purpose=PURPOSE,
+                              now=options.at(), clock_skew=options.clock_skew)
+    proof = result.check
+    signed = _signed_proofs(vp, result.skipped)
     checks.append(CheckResult(CheckId.PRESENTATION_PROOF, proof.passed, proof.reason, proof.details))
-    checks.append(_replay(vp, challenge, domain))
-    signer = _signer(vp)
+    checks.append(_replay(signed, challenge, domain))
+    signer = _signer(signed)
     holder = vp.get("holder")
     holder_id = holder.get("id") if isinstance(holder, dict) else holder
     if holder_id is None or holder_id == signer:
