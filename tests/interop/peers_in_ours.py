@@ -171,6 +171,22 @@ def test_peer_signed_status_list_revoked_in_ours(signed, signing, tmp_path):
     assert checks[CheckId.PROOF].passed
 
 
+@pytest.mark.parametrize("signing", [c.name for c in PEER_SIGNING if c.status])
+def test_peer_signed_status_list_forged_refused_by_ours(signed, signing, tmp_path):
+    """The peer's revoked list with the clear list's bitstring pasted in: its proof no longer
+    holds, so the status check must refuse the list rather than report the credential clear."""
+    got = signed[signing]
+    revoked = json.loads(json.dumps(got.lists["revoked"]))
+    revoked["credentialSubject"]["encodedList"] = got.lists["clear"]["credentialSubject"]["encodedList"]
+    forged = Signed(got.artefact, got.did, got.documents, {"revoked": revoked})
+    result, checks = _checks(got.artefact, mirrors(forged, tmp_path, "revoked"))
+    assert not result.verified
+    status = checks[CheckId.STATUS]
+    assert not status.passed and "REVOKED" not in status.reason, result.to_text()
+    assert "STATUS_VERIFICATION_ERROR" in status.reason and "proof" in status.reason, status.reason
+    assert checks[CheckId.PROOF].passed
+
+
 @pytest.mark.parametrize("signing", [c.name for c in PEER_SIGNING])
 def test_peer_signed_tampered_refused_by_ours(signed, signing, tmp_path):
     got = signed[signing]
