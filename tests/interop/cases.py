@@ -113,7 +113,8 @@ class PeerSigning:
     Job options a node driver reads: `suite` (one suite, or a proof set "a+b" signed in that
     order), `issuer` ("did:key" by default; "did:web", "https": a controller document, or
     "key-in-fragment": an https method `<url>#z6Mk...` with no document) and `status`
-    (the credential carries a StatusList2021Entry; the peer also signs its list). `payload`
+    ("StatusList2021" or "BitstringStatusList": the credential carries that entry, and the
+    peer also signs its list, once with the bit clear and once with it set). `payload`
     is "vc11" for a VC 1.1 credential (issuanceDate, VC 1.1 context) instead of VC 2.0.
     """
 
@@ -137,9 +138,9 @@ class PeerSigning:
 #: what our verifier reports when a VC 1.1 credential claims to be OB 3.0: the OB 3.0 schema
 #: requires validFrom (VC 2.0), so conformance fails; proof, binding and status must hold
 _VC11 = frozenset({"conformance"})
-#: where the StatusList2021 cases' lists live (the peer's issuer signs them)
-SL2021_LIST = "https://status.peer.example/sl2021/{peer}"
-SL2021_INDEX = 5
+#: where the status cases' lists live (the peer's issuer signs them), and the credential's index
+STATUS_LIST = "https://status.peer.example/{kind}/{peer}"
+STATUS_INDEX = 5
 
 PEER_SIGNING = (
     PeerSigning("digitalbazaar-eddsa-rdfc-2022", "digitalbazaar", (("suite", "eddsa-rdfc-2022"),)),
@@ -153,6 +154,8 @@ PEER_SIGNING = (
                 may_fail=_VC11),
     PeerSigning("digitalbazaar-StatusList2021", "digitalbazaar",
                 (("suite", "Ed25519Signature2020"), ("status", "StatusList2021")), payload="vc11", may_fail=_VC11),
+    PeerSigning("digitalbazaar-BitstringStatusList", "digitalbazaar",
+                (("suite", "eddsa-rdfc-2022"), ("status", "BitstringStatusList"))),
     PeerSigning("digitalbazaar-did-web-eddsa-rdfc-2022", "digitalbazaar",
                 (("suite", "eddsa-rdfc-2022"), ("issuer", "did:web"))),
     PeerSigning("digitalbazaar-https-eddsa-rdfc-2022", "digitalbazaar",
@@ -165,6 +168,8 @@ PEER_SIGNING = (
                 (("suite", "Ed25519Signature2020+eddsa-rdfc-2022"),)),
     PeerSigning("dcc-StatusList2021", "dcc",
                 (("suite", "Ed25519Signature2020"), ("status", "StatusList2021")), payload="vc11", may_fail=_VC11),
+    PeerSigning("dcc-BitstringStatusList", "dcc",
+                (("suite", "eddsa-rdfc-2022"), ("status", "BitstringStatusList"))),
     PeerSigning("dcc-did-web-eddsa-rdfc-2022", "dcc", (("suite", "eddsa-rdfc-2022"), ("issuer", "did:web"))),
     PeerSigning("dcc-https-Ed25519Signature2020", "dcc",
                 (("suite", "Ed25519Signature2020"), ("issuer", "https")), binding="controller-document"),

@@ -6,7 +6,7 @@ https issuer whose DID or controller document the peer returns and we lay in a l
 mirror (did_web_dir / controller_dir), as a verifier would have fetched it. The proof and
 the issuer binding must hold, with what the row says we must report (the binding kind, the
 skipped proofs, the legacy suite name); a copy with creditsAvailable changed after signing
-must be refused by the proof check. A row with status also has the list the peer signed
+must be refused by the proof check. A row with status also has the list the peer signed (StatusList2021 or Bitstring Status List)
 (bit clear, and bit set) in a status_dir: clear, and REVOKED. Peers sign with the wall
 clock, so these verifications use it too.
 """
@@ -33,7 +33,7 @@ from edcissuer.verify import VerifyOptions, verify_document
 
 from edcissuer.proofs.data_integrity import UNSUPPORTED_PROOF_SKIPPED
 
-from .cases import PEER_SIGNING, RECORDS, SL2021_INDEX, SL2021_LIST, PeerSigning
+from .cases import PEER_SIGNING, RECORDS, STATUS_INDEX, STATUS_LIST, PeerSigning
 from .runners import inflate_credits, run_all, tamper
 
 PAYLOAD_RECORD = "single"
@@ -50,19 +50,26 @@ class Signed:
 
 
 def payload_for(case: PeerSigning, ob3: dict[str, Any]) -> dict[str, Any]:
-    """What the peer signs: our OB3 credential, or its VC 1.1 form (+ a StatusList2021Entry)."""
+    """What the peer signs: our OB3 credential, or its VC 1.1 form (+ a StatusList2021Entry or
+    BitstringStatusListEntry at STATUS_INDEX of the peer's own list)."""
     credential = json.loads(json.dumps(ob3))
     if case.payload == "vc11":
         credential["@context"][0] = VC11_CONTEXT
         credential["issuanceDate"] = credential.pop("validFrom")
         if "validUntil" in credential:
             credential["expirationDate"] = credential.pop("validUntil")
-    if case.status:
-        url = SL2021_LIST.format(peer=case.peer)
+    kind = case.options().get("status")
+    if kind == "StatusList2021":
+        url = STATUS_LIST.format(kind="sl2021", peer=case.peer)
         credential["@context"].append(SL2021_CONTEXT)
         credential["credentialStatus"] = {
-            "id": f"{url}#{SL2021_INDEX}", "type": "StatusList2021Entry", "statusPurpose": "revocation",
-            "statusListIndex": str(SL2021_INDEX), "statusListCredential": url}
+            "id": f"{url}#{STATUS_INDEX}", "type": "StatusList2021Entry", "statusPurpose": "revocation",
+            "statusListIndex": str(STATUS_INDEX), "statusListCredential": url}
+    elif kind == "BitstringStatusList":
+        url = STATUS_LIST.format(kind="bsl", peer=case.peer)
+        credential["credentialStatus"] = {
+            "id": f"{url}#{STATUS_INDEX}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+            "statusListIndex": str(STATUS_INDEX), "statusListCredential": url}
     return credential
 
 

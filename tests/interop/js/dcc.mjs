@@ -15,8 +15,9 @@ const {DataIntegrityProof} = await import('@digitalcredentials/data-integrity');
 const {cryptosuite: eddsaRdfc2022} = await import('@digitalcredentials/eddsa-rdfc-2022-cryptosuite');
 const Ed25519Multikey = await import('@digitalcredentials/ed25519-multikey');
 const {securityLoader} = await import('@digitalcredentials/security-document-loader');
-const {checkStatus} = await import('@digitalcredentials/vc-bitstring-status-list');
-const {createList, createCredential} = await import('@digitalcredentials/vc-status-list');
+const bitstringStatusList = await import('@digitalcredentials/vc-bitstring-status-list');
+const {checkStatus} = bitstringStatusList;
+const statusList2021 = await import('@digitalcredentials/vc-status-list');
 
 const documentLoader = securityLoader({fetchRemoteContexts: true}).build();
 const verifySuites = [new Ed25519Signature2020(), new DataIntegrityProof({cryptosuite: eddsaRdfc2022})];
@@ -51,16 +52,19 @@ async function issueWith(credential, suites, keys, methods) {
   return signed;
 }
 
-// The StatusList2021Credential (DCC's vc-status-list) with the credential's bit clear, and
-// with it set, both signed by the issuer with its first suite
-async function statusLists(entry, issuer, suites, keys, methods) {
+// The status list credential of `kind` ("StatusList2021": @digitalcredentials/vc-status-list; "BitstringStatusList":
+// @digitalcredentials/vc-bitstring-status-list) with the credential's bit clear, and with it set, both signed by the
+// issuer with its first suite
+async function statusLists(kind, entry, issuer, suites, keys, methods) {
+  const {createList, createCredential} = kind === 'StatusList2021' ? statusList2021 : bitstringStatusList;
   const out = {};
   for (const [state, set] of [['clear', false], ['revoked', true]]) {
     const list = await createList({length: 131072});
     list.setStatus(Number(entry.statusListIndex), set);
     const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
     credential.issuer = issuer;
-    credential.issuanceDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
     out[state] = await issueWith(credential, suites.slice(0, 1), keys, methods);
   }
   return out;
@@ -72,7 +76,7 @@ async function sign(job) {
   const who = identity(job.issuer ?? 'did:key', 'dcc', suites.map(s => publicOf(s, keys)));
   const credential = setIssuer(job.credential, who.id);
   const signed = await issueWith(credential, suites, keys, who.methods);
-  const lists = job.status ? await statusLists(credential.credentialStatus, who.id, suites, keys, who.methods) : null;
+  const lists = job.status ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
   return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
 }
 

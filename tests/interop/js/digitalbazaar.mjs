@@ -14,7 +14,7 @@ const {cryptosuite: ecdsaRdfc2019} = await import('@digitalbazaar/ecdsa-rdfc-201
 const {Ed25519Signature2020} = await import('@digitalbazaar/ed25519-signature-2020');
 const {Ed25519Signature2018} = await import('@digitalbazaar/ed25519-signature-2018');
 const {cryptosuite: eddsa2022} = await import('@digitalbazaar/eddsa-2022-cryptosuite');
-const {createList, createCredential} = await import('@digitalbazaar/vc-status-list');
+const statusList2021 = await import('@digitalbazaar/vc-status-list');
 const Ed25519Multikey = await import('@digitalbazaar/ed25519-multikey');
 const EcdsaMultikey = await import('@digitalbazaar/ecdsa-multikey');
 const {Ed25519VerificationKey2020} = await import('@digitalbazaar/ed25519-verification-key-2020');
@@ -22,7 +22,8 @@ const {driver: didKeyDriver} = await import('@digitalbazaar/did-method-key');
 const {driver: didWebDriver} = await import('@digitalbazaar/did-method-web');
 const {CachedResolver} = await import('@digitalbazaar/did-io');
 const {JsonLdDocumentLoader} = await import('jsonld-document-loader');
-const {checkStatus} = await import('@digitalbazaar/vc-bitstring-status-list');
+const bitstringStatusList = await import('@digitalbazaar/vc-bitstring-status-list');
+const {checkStatus} = bitstringStatusList;
 const contextPackages = await Promise.all([
   '@digitalbazaar/credentials-context', '@digitalbazaar/data-integrity-context',
   '@digitalbazaar/multikey-context', 'did-context', 'ed25519-signature-2020-context',
@@ -122,16 +123,19 @@ async function issueWith(credential, suites, keys, methods) {
   return signed;
 }
 
-// A StatusList2021Credential with the credential's bit clear and one with it set, both
-// signed by the issuer with its first suite
-async function statusLists(entry, issuer, suites, keys, methods) {
+// The status list credential of `kind` ("StatusList2021": @digitalbazaar/vc-status-list; "BitstringStatusList":
+// @digitalbazaar/vc-bitstring-status-list) with the credential's bit clear, and with it set, both signed by the
+// issuer with its first suite
+async function statusLists(kind, entry, issuer, suites, keys, methods) {
+  const {createList, createCredential} = kind === 'StatusList2021' ? statusList2021 : bitstringStatusList;
   const out = {};
   for (const [state, set] of [['clear', false], ['revoked', true]]) {
     const list = await createList({length: 131072});
     list.setStatus(Number(entry.statusListIndex), set);
     const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
     credential.issuer = issuer;
-    credential.issuanceDate = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
     out[state] = await issueWith(credential, suites.slice(0, 1), keys, methods);
   }
   return out;
@@ -143,7 +147,7 @@ async function sign(job) {
   const who = identity(job.issuer ?? 'did:key', 'digitalbazaar', suites.map(s => publicOf(s, keys)));
   const credential = setIssuer(job.credential, who.id);
   const signed = await issueWith(credential, suites, keys, who.methods);
-  const lists = job.status ? await statusLists(credential.credentialStatus, who.id, suites, keys, who.methods) : null;
+  const lists = job.status ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
   return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
 }
 
