@@ -29,16 +29,19 @@ from edcissuer.crypto.did import did_web_path
 from edcissuer.crypto.keys import KeyPair
 from edcissuer.issue import map_record, with_issuer_id
 from edcissuer.models.records import load_record
-from edcissuer.verify import VerifyOptions, verify_document
-
 from edcissuer.proofs.data_integrity import UNSUPPORTED_PROOF_SKIPPED
+from edcissuer.verify import VerifyOptions, verify_document
 
 from .cases import PEER_SIGNING, RECORDS, STATUS_INDEX, STATUS_LIST, PeerSigning
 from .runners import inflate_credits, run_all, tamper
 
 PAYLOAD_RECORD = "single"
 VC11_CONTEXT = "https://www.w3.org/2018/credentials/v1"
-SL2021_CONTEXT = "https://w3id.org/vc/status-list/2021/v1"
+#: job "status" -> (list URL path, entry type, contexts the entry needs beyond the credential's)
+STATUS_ENTRIES = {
+    "StatusList2021": ("sl2021", "StatusList2021Entry", ["https://w3id.org/vc/status-list/2021/v1"]),
+    "BitstringStatusList": ("bsl", "BitstringStatusListEntry", []),   # in the VC 2.0 context
+}
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,12 @@ def payload_for(case: PeerSigning, ob3: dict[str, Any]) -> dict[str, Any]:
         if "validUntil" in credential:
             credential["expirationDate"] = credential.pop("validUntil")
     kind = case.options().get("status")
-    if kind == "StatusList2021":
-        url = STATUS_LIST.format(kind="sl2021", peer=case.peer)
-        credential["@context"].append(SL2021_CONTEXT)
+    if kind is not None:
+        path, entry, context = STATUS_ENTRIES[kind]
+        url = STATUS_LIST.format(kind=path, peer=case.peer)
+        credential["@context"] += context
         credential["credentialStatus"] = {
-            "id": f"{url}#{STATUS_INDEX}", "type": "StatusList2021Entry", "statusPurpose": "revocation",
-            "statusListIndex": str(STATUS_INDEX), "statusListCredential": url}
-    elif kind == "BitstringStatusList":
-        url = STATUS_LIST.format(kind="bsl", peer=case.peer)
-        credential["credentialStatus"] = {
-            "id": f"{url}#{STATUS_INDEX}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
+            "id": f"{url}#{STATUS_INDEX}", "type": entry, "statusPurpose": "revocation",
             "statusListIndex": str(STATUS_INDEX), "statusListCredential": url}
     return credential
 
