@@ -1,9 +1,9 @@
 """The interop matrix: our cases, the peers, which peer takes which proof, known peer limits.
 
 Everything a test parametrizes over is declared here, so the matrix (and docs/interop.md)
-reads off one place. New peer-signed cases (StatusList2021, eddsa-2022, mixed proof sets,
-https verification methods) are new `PeerSigning` rows; a peer that cannot do something
-is a `Limitation` with the evidence, and its cell is xfail(strict=True).
+reads off one place. A peer-signed case is a `PeerSigning` row (its driver job's options,
+and what our verifier must report on it); a peer that cannot do something is a
+`Limitation` with the evidence, and its cell is xfail(strict=True).
 """
 from __future__ import annotations
 
@@ -107,25 +107,78 @@ def limitation(peer: str, case: str) -> Limitation | None:
 
 @dataclass(frozen=True)
 class PeerSigning:
-    """A credential a peer signs (theirs -> ours): which peer, and its signing options."""
+    """A credential a peer signs (theirs -> ours): which peer, its signing options, and what
+    our verifier must say beyond "proof and issuer binding pass".
+
+    Job options a node driver reads: `suite` (one suite, or a proof set "a+b" signed in that
+    order), `issuer` ("did:key" by default; "did:web", "https": a controller document, or
+    "key-in-fragment": an https method `<url>#z6Mk...` with no document) and `status`
+    ("StatusList2021" or "BitstringStatusList": the credential carries that entry, and the
+    peer also signs its list, once with the bit clear and once with it set). `payload`
+    is "vc11" for a VC 1.1 credential (issuanceDate, VC 1.1 context) instead of VC 2.0.
+    """
 
     name: str
     peer: str               # driver name or "openbadgeslib"
     job: tuple[tuple[str, str], ...]  # the driver job's options ("suite", ...), as pairs
+    payload: str = "ob3"    # "ob3" | "vc11"
+    binding: str = ""       # issuer.binding details["binding"] we must report ("" : none, did:key)
+    skipped: int = 0        # proofs we must skip as unsupported (UNSUPPORTED_PROOF_SKIPPED)
+    legacy: str = ""        # the pre-standard cryptosuite name the proof check must report
+    may_fail: frozenset[str] = frozenset()  # checks allowed to fail (the proof and binding never)
 
     def options(self) -> dict[str, str]:
         return dict(self.job)
 
+    @property
+    def status(self) -> bool:
+        return "status" in self.options()
+
+
+#: what our verifier reports when a VC 1.1 credential claims to be OB 3.0: the OB 3.0 schema
+#: requires validFrom (VC 2.0), so conformance fails; proof, binding and status must hold
+_VC11 = frozenset({"conformance"})
+#: where the status cases' lists live (the peer's issuer signs them), and the credential's index
+STATUS_LIST = "https://status.peer.example/{kind}/{peer}"
+STATUS_INDEX = 5
 
 PEER_SIGNING = (
     PeerSigning("digitalbazaar-eddsa-rdfc-2022", "digitalbazaar", (("suite", "eddsa-rdfc-2022"),)),
     PeerSigning("digitalbazaar-ecdsa-rdfc-2019", "digitalbazaar", (("suite", "ecdsa-rdfc-2019"),)),
     PeerSigning("digitalbazaar-Ed25519Signature2020", "digitalbazaar", (("suite", "Ed25519Signature2020"),)),
+    PeerSigning("digitalbazaar-eddsa-2022", "digitalbazaar", (("suite", "eddsa-2022"),), legacy="eddsa-2022"),
+    PeerSigning("digitalbazaar-set-ecdsa-rdfc-2019+eddsa-rdfc-2022", "digitalbazaar",
+                (("suite", "ecdsa-rdfc-2019+eddsa-rdfc-2022"), ("issuer", "did:web"))),
+    PeerSigning("digitalbazaar-set-Ed25519Signature2020+Ed25519Signature2018", "digitalbazaar",
+                (("suite", "Ed25519Signature2020+Ed25519Signature2018"),), payload="vc11", skipped=1,
+                may_fail=_VC11),
+    PeerSigning("digitalbazaar-StatusList2021", "digitalbazaar",
+                (("suite", "Ed25519Signature2020"), ("status", "StatusList2021")), payload="vc11", may_fail=_VC11),
+    PeerSigning("digitalbazaar-BitstringStatusList", "digitalbazaar",
+                (("suite", "eddsa-rdfc-2022"), ("status", "BitstringStatusList"))),
+    PeerSigning("digitalbazaar-did-web-eddsa-rdfc-2022", "digitalbazaar",
+                (("suite", "eddsa-rdfc-2022"), ("issuer", "did:web"))),
+    PeerSigning("digitalbazaar-https-eddsa-rdfc-2022", "digitalbazaar",
+                (("suite", "eddsa-rdfc-2022"), ("issuer", "https")), binding="controller-document"),
+    PeerSigning("digitalbazaar-key-in-fragment-eddsa-rdfc-2022", "digitalbazaar",
+                (("suite", "eddsa-rdfc-2022"), ("issuer", "key-in-fragment")), binding="key-in-fragment"),
     PeerSigning("dcc-Ed25519Signature2020", "dcc", (("suite", "Ed25519Signature2020"),)),
     PeerSigning("dcc-eddsa-rdfc-2022", "dcc", (("suite", "eddsa-rdfc-2022"),)),
+    PeerSigning("dcc-set-Ed25519Signature2020+eddsa-rdfc-2022", "dcc",
+                (("suite", "Ed25519Signature2020+eddsa-rdfc-2022"),)),
+    PeerSigning("dcc-StatusList2021", "dcc",
+                (("suite", "Ed25519Signature2020"), ("status", "StatusList2021")), payload="vc11", may_fail=_VC11),
+    PeerSigning("dcc-BitstringStatusList", "dcc",
+                (("suite", "eddsa-rdfc-2022"), ("status", "BitstringStatusList"))),
+    PeerSigning("dcc-did-web-eddsa-rdfc-2022", "dcc", (("suite", "eddsa-rdfc-2022"), ("issuer", "did:web"))),
+    PeerSigning("dcc-https-Ed25519Signature2020", "dcc",
+                (("suite", "Ed25519Signature2020"), ("issuer", "https")), binding="controller-document"),
+    PeerSigning("dcc-key-in-fragment-eddsa-rdfc-2022", "dcc",
+                (("suite", "eddsa-rdfc-2022"), ("issuer", "key-in-fragment")), binding="key-in-fragment"),
     *(PeerSigning(f"jose-{alg}-{header}", "jose", (("alg", alg), ("header", header)))
       for alg in ("EdDSA", "ES256", "RS256") for header in ("kid", "jwk")),
-    PeerSigning("openbadgeslib-ldp-signer", "openbadgeslib", (("signer", "OB3LdpSigner"),)),
+    PeerSigning("openbadgeslib-ldp-signer", "openbadgeslib", (("signer", "OB3LdpSigner"),),
+                may_fail=frozenset({"elements"})),
     PeerSigning("openbadgeslib-di", "openbadgeslib", (("signer", "add_data_integrity_proof"),)),
     *(PeerSigning(f"openbadgeslib-jwt-{alg}", "openbadgeslib", (("signer", "OB3Signer"), ("alg", alg)))
       for alg in ("EdDSA", "ES256", "RS256")),

@@ -36,6 +36,10 @@ TABLES = {
     "test_ours_status_in_peer": "ours with credentialStatus (BitstringStatusListEntry + the published list)",
     "test_ours_extended_form_is_refused_by_peer": "ours in the extended form (our extension context): refused",
     "test_peer_signed_verifies_in_ours": "theirs → ours: credentials signed by each peer, verified by edcissuer",
+    "test_peer_signed_status_list_revoked_in_ours":
+        "theirs with the peer's status list (StatusList2021, Bitstring): its bit set, REVOKED by edcissuer",
+    "test_peer_signed_status_list_forged_refused_by_ours":
+        "theirs with the peer's status list: the revoked list with the clear bitstring pasted in, refused by edcissuer",
     "test_peer_signed_tampered_refused_by_ours": "theirs tampered: a changed creditsAvailable, refused by edcissuer",
 }
 _CELLS: dict[str, dict[tuple[str, str], str]] = {}

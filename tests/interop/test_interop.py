@@ -26,10 +26,12 @@ from .ours_in_peers import (  # noqa: E402  (after the skip: nothing runs withou
 )
 from .peers_in_ours import (  # noqa: E402
     signed,
+    test_peer_signed_status_list_forged_refused_by_ours,
+    test_peer_signed_status_list_revoked_in_ours,
     test_peer_signed_tampered_refused_by_ours,
     test_peer_signed_verifies_in_ours,
 )
 
 __all__ = ["run", "signed", "test_openbadgeslib_verifies_our_rs256_jwt_with_the_issuer_key_pinned",
            "test_ours_extended_form_is_refused_by_peer", "test_ours_status_in_peer", "test_ours_tampered_refused_by_peer", "test_ours_verify_in_peer",
-           "test_peer_signed_tampered_refused_by_ours", "test_peer_signed_verifies_in_ours"]
+           "test_peer_signed_status_list_forged_refused_by_ours", "test_peer_signed_status_list_revoked_in_ours", "test_peer_signed_tampered_refused_by_ours", "test_peer_signed_verifies_in_ours"]

@@ -148,3 +148,37 @@ export function setIssuer(credential, did) {
   }
   return copy;
 }
+
+// --- who signs: the issuer id, each key's verification method id, the documents to publish ---
+//
+// `issuer`: "did:key" (one key only), "did:web" (a DID document listing every key),
+// "https" (a controller document at an https URL, methods `<url>#key-<n>`) or
+// "key-in-fragment" (an https issuer whose method is `<url>#<multikey>`, no document).
+// `keys` are {publicKeyMultibase, type}; the result's `methods[i]` is the id of keys[i].
+export function identity(issuer, peer, keys) {
+  const host = `${peer}.peer.example`;
+  if (issuer === 'did:key') {
+    const fp = keys[0].publicKeyMultibase;
+    if (keys.some(k => k.publicKeyMultibase !== fp)) {
+      throw new Error('a did:key holds one key: use issuer did:web for a set of keys');
+    }
+    return {id: `did:key:${fp}`, methods: keys.map(() => `did:key:${fp}#${fp}`), documents: []};
+  }
+  if (issuer === 'key-in-fragment') {
+    const url = `https://${host}/issuers/fragment`;
+    return {id: url, methods: keys.map(k => `${url}#${k.publicKeyMultibase}`), documents: []};
+  }
+  const web = issuer === 'did:web';
+  const id = web ? `did:web:${host}` : `https://${host}/issuers/1`;
+  const unique = [...new Map(keys.map(k => [k.publicKeyMultibase, k])).values()];
+  const vmOf = fp => `${id}#key-${unique.findIndex(k => k.publicKeyMultibase === fp) + 1}`;
+  const verificationMethod = unique.map(k => ({
+    id: vmOf(k.publicKeyMultibase), type: k.type, controller: id, publicKeyMultibase: k.publicKeyMultibase
+  }));
+  const context = web ? ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1',
+    'https://w3id.org/security/suites/ed25519-2020/v1'] : ['https://www.w3.org/ns/cid/v1'];
+  const ids = verificationMethod.map(vm => vm.id);
+  const doc = {'@context': context, id, verificationMethod, assertionMethod: ids, authentication: ids};
+  return {id, methods: keys.map(k => vmOf(k.publicKeyMultibase)),
+    documents: [{kind: web ? 'did:web' : 'controller', id, document: doc}]};
+}

@@ -3,7 +3,7 @@
 // loader (its bundled contexts, did:key for Ed25519, did:web and remote documents over the
 // offline fetch); status by @digitalcredentials/vc-bitstring-status-list.
 // Jobs: {op: "verify", credential, status?: bool} | {op: "sign", suite, credential}.
-import {readRequest, installOfflineFetch, runJobs, describe, setIssuer} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, describe, setIssuer, identity} from './common.mjs';
 
 const {jobs, documents} = await readRequest();
 installOfflineFetch(documents);
@@ -15,31 +15,69 @@ const {DataIntegrityProof} = await import('@digitalcredentials/data-integrity');
 const {cryptosuite: eddsaRdfc2022} = await import('@digitalcredentials/eddsa-rdfc-2022-cryptosuite');
 const Ed25519Multikey = await import('@digitalcredentials/ed25519-multikey');
 const {securityLoader} = await import('@digitalcredentials/security-document-loader');
-const {checkStatus} = await import('@digitalcredentials/vc-bitstring-status-list');
+const bitstringStatusList = await import('@digitalcredentials/vc-bitstring-status-list');
+const {checkStatus} = bitstringStatusList;
+const statusList2021 = await import('@digitalcredentials/vc-status-list');
 
 const documentLoader = securityLoader({fetchRemoteContexts: true}).build();
 const verifySuites = [new Ed25519Signature2020(), new DataIntegrityProof({cryptosuite: eddsaRdfc2022})];
 
+// Every suite of a job signs with one Ed25519 key: an Ed25519VerificationKey2020, translated
+// to Multikey for Data Integrity
+async function keysFor() {
+  const key2020 = await Ed25519VerificationKey2020.generate();
+  return {key2020, multikey: await Ed25519Multikey.from(key2020)};
+}
+
+function signingSuite(name, keys, vm) {
+  if (name === 'Ed25519Signature2020') {
+    keys.key2020.id = vm;
+    return new Ed25519Signature2020({key: keys.key2020});
+  }
+  if (name !== 'eddsa-rdfc-2022') {
+    throw new Error(`no suite ${name}`);
+  }
+  keys.multikey.id = vm;
+  return new DataIntegrityProof({signer: keys.multikey.signer(), cryptosuite: eddsaRdfc2022});
+}
+
+const publicOf = (name, keys) => ({publicKeyMultibase: keys.key2020.publicKeyMultibase,
+  type: name === 'Ed25519Signature2020' ? 'Ed25519VerificationKey2020' : 'Multikey'});
+
+async function issueWith(credential, suites, keys, methods) {
+  let signed = credential;
+  for (const [i, name] of suites.entries()) {
+    signed = await vc.issue({credential: signed, suite: signingSuite(name, keys, methods[i]), documentLoader});
+  }
+  return signed;
+}
+
+// The status list credential of `kind` ("StatusList2021": @digitalcredentials/vc-status-list; "BitstringStatusList":
+// @digitalcredentials/vc-bitstring-status-list) with the credential's bit clear, and with it set, both signed by the
+// issuer with its first suite
+async function statusLists(kind, entry, issuer, suites, keys, methods) {
+  const {createList, createCredential} = kind === 'StatusList2021' ? statusList2021 : bitstringStatusList;
+  const out = {};
+  for (const [state, set] of [['clear', false], ['revoked', true]]) {
+    const list = await createList({length: 131072});
+    list.setStatus(Number(entry.statusListIndex), set);
+    const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
+    credential.issuer = issuer;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
+    out[state] = await issueWith(credential, suites.slice(0, 1), keys, methods);
+  }
+  return out;
+}
+
 async function sign(job) {
-  let key;
-  let suite;
-  if (job.suite === 'Ed25519Signature2020') {
-    key = await Ed25519VerificationKey2020.generate();
-  } else {
-    key = await Ed25519Multikey.generate();
-  }
-  const fingerprint = key.publicKeyMultibase ?? key.fingerprint();
-  const did = `did:key:${fingerprint}`;
-  key.controller = did;
-  key.id = `${did}#${fingerprint}`;
-  if (job.suite === 'Ed25519Signature2020') {
-    suite = new Ed25519Signature2020({key});
-  } else {
-    suite = new DataIntegrityProof({signer: key.signer(), cryptosuite: eddsaRdfc2022});
-  }
-  const credential = setIssuer(job.credential, did);
-  const signed = await vc.issue({credential, suite, documentLoader});
-  return {ok: true, signed, did};
+  const suites = job.suite.split('+');
+  const keys = await keysFor();
+  const who = identity(job.issuer ?? 'did:key', 'dcc', suites.map(s => publicOf(s, keys)));
+  const credential = setIssuer(job.credential, who.id);
+  const signed = await issueWith(credential, suites, keys, who.methods);
+  const lists = job.status ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
+  return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
 }
 
 async function verify(job) {
