@@ -41,7 +41,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -227,7 +227,9 @@ class Cached:
 
     `cache_control` is the server's Cache-Control header (a persistent cache reads its
     max-age); `stale` is set by a cache whose entry outlived it; `stored_at` says when a
-    persistent cache stored it (ISO 8601), for the fetch records.
+    persistent cache stored it (ISO 8601), for the fetch records. `served_by` is the URL
+    that answered when redirects led elsewhere (None when the URL itself did): a cache
+    entry's content is that URL's, so a later run serves it only if its allow-list admits it.
     """
 
     body: bytes
@@ -235,6 +237,7 @@ class Cached:
     cache_control: str | None = None
     stale: bool = False
     stored_at: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -474,6 +477,12 @@ class Fetcher:
         if getattr(self._cache, "shared", False):
             self._admitted(url)      # a shared cache answers for allow-listed URLs only
         cached = self._cache.get(url)
+        if cached is not None and cached.served_by is not None:
+            try:                     # the body is the redirect target's: this run must allow that URL too
+                self._admitted(cached.served_by)
+            except FetchNotAllowed as exc:
+                raise FetchNotAllowed(f"{url} is cached from a redirect to {cached.served_by}, which is refused: "
+                                      f"{exc.message}", field=url, value=url) from None
         if cached is not None and cached.stale and not self._cache_only:
             return None              # outlived its max-age: fetch again
         return cached
@@ -500,7 +509,7 @@ class Fetcher:
             target = self.require_allowed(current)
             status, location, item = self._get_once(current, target, accept, cap, deadline)
             if status == 200:
-                return item
+                return item if current == url else replace(item, served_by=current)
             if status in _REDIRECTS and location:
                 nxt = urljoin(current, location)
                 try:
