@@ -120,6 +120,20 @@ def test_a_controller_document_that_does_not_vouch_for_the_key_is_refused_by_nam
     assert not proof.passed and named in proof.reason, proof.reason
 
 
+@pytest.mark.parametrize("member", ["verificationMethod", "assertionMethod", "authentication", "keyAgreement"])
+@pytest.mark.parametrize("value", [5, True, "x", {"id": "#key-1"}])
+def test_a_method_list_that_is_not_a_list_is_a_named_refusal_not_a_crash(
+        member: str, value: Any, records: dict[str, Any], tmp_path: Path) -> None:
+    key = KeyPair.generate()
+    doc = controller_document(ISSUER, key)
+    doc[member] = value
+    mirror(tmp_path, ISSUER, doc)
+    result = verify_document(signed(records, key, ISSUER, f"{ISSUER}#key-1"),
+                             VerifyOptions(now=NOW, controller_dir=tmp_path))
+    proof = check(result, "proof")
+    assert not proof.passed and f"{member} must be a list" in proof.reason, proof.reason
+
+
 def test_a_method_controlled_by_someone_else_or_of_an_unknown_type_is_refused(tmp_path: Path) -> None:
     key = KeyPair.generate()
     doc = controller_document(ISSUER, key)

@@ -22,14 +22,13 @@ issuer URL as the signer (trust then needs the trust list to hold that very key)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import EdcIssuerError, KeyMaterialError
 from ..fetch import Fetcher, FetchError, FetchNotAllowed, FetchNotCached, parse_url
-from .did import did_fetcher, key_of_method, mirror_path, resolve_verification_method, valid_host, valid_segment
+from .did import did_fetcher, find_method, key_of_method, mirror_path, resolve_verification_method, valid_host, valid_segment
 from .keys import KeyPair
 
 CONTROLLER_ACCEPT = "application/cid, application/did+json, application/ld+json, application/json"
@@ -128,13 +127,6 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
     return doc, source
 
 
-def _ids(refs: Any, base: str) -> Iterable[str]:
-    for ref in refs if isinstance(refs, list) else []:
-        ref_id = ref if isinstance(ref, str) else ref.get("id") if isinstance(ref, dict) else None
-        if isinstance(ref_id, str):
-            yield base + ref_id if ref_id.startswith("#") else ref_id
-
-
 def key_from_controller_document(doc: dict[str, Any], vm_id: str, *, purpose: str | None = "assertionMethod",
                                  source: str = "") -> KeyPair:
     """The key of `vm_id` in its controller document, after the checks of the module docstring."""
@@ -143,23 +135,15 @@ def key_from_controller_document(doc: dict[str, Any], vm_id: str, *, purpose: st
     if doc.get("id") != url:
         raise _refuse(vm_id, f"the controller document{where} has id {doc.get('id')!r}, not {url!r} "
                              f"(INVALID_CONTROLLER_DOCUMENT_ID): it is not the document of this method")
-
-    def absolute(ref: str) -> str:
-        return url + ref if ref.startswith("#") else ref
-
-    candidates = [v for v in doc.get("verificationMethod") or [] if isinstance(v, dict)]
-    for relationship in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"):
-        candidates += [v for v in doc.get(relationship) or [] if isinstance(v, dict)]
-    found = [v for v in candidates if isinstance(v.get("id"), str) and absolute(v["id"]) == vm_id]
-    if not found:
+    vm, authorised = find_method(doc, vm_id, url, purpose)
+    if vm is None:
         raise _refuse(vm_id, f"the controller document of {url}{where} does not list this verification method "
                              f"(INVALID_VERIFICATION_METHOD)")
-    vm = found[0]
     controller = vm.get("controller")
     if controller != url:
         raise _refuse(vm_id, f"its controller is {controller!r}, not the controller document {url!r} "
                              f"(INVALID_VERIFICATION_METHOD)")
-    if purpose is not None and vm_id not in set(_ids(doc.get(purpose), url)):
+    if not authorised:
         raise _refuse(vm_id, f"the controller document of {url}{where} does not list it under {purpose} "
                              f"(INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD): it may not be used for that")
     kind = vm.get("type")
