@@ -222,6 +222,24 @@ def test_an_allowed_host_that_fails_to_serve_its_document_never_falls_back_to_th
     assert not check(moved, "proof").passed and "redirects to https://evil.example/doc" in check(moved, "proof").reason
 
 
+def test_a_cache_only_miss_for_an_allowed_host_is_a_refusal_not_a_fragment_fallback(
+        records: dict[str, Any], tls_site: Site, tls: Tls) -> None:
+    key = KeyPair.generate()
+    issuer = f"{tls_site.origin}/issuers/1"
+    vm = f"{issuer}#{key.public_multibase}"
+    tls_site.json("/issuers/1", controller_document(issuer, key), headers={"Content-Type": "application/cid"})
+    offline = Fetcher([tls_site.origin], ssl_context=tls.client, timeout=5, cache_only=True)
+    missed = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=offline))
+    proof = check(missed, "proof")
+    assert not proof.passed and "is not in the cache" in proof.reason, proof.reason
+    assert check(missed, "issuer.binding").details.get("binding") != "key-in-fragment"
+    assert tls_site.total_hits == 0
+    other = Fetcher(["https://other.example"], cache_only=True)     # a host not allowed at all may fall back
+    weak = verify_document(signed(records, key, ISSUER, f"{ISSUER}#{key.public_multibase}"),
+                           VerifyOptions(now=NOW, fetcher=other))
+    assert check(weak, "proof").passed and check(weak, "issuer.binding").details["binding"] == "key-in-fragment"
+
+
 def test_a_caller_that_cannot_report_the_binding_never_gets_the_fragment_fallback() -> None:
     key = KeyPair.generate()
     resolver = VerifyOptions(now=NOW).context().resolver     # e.g. exports checking authenticity

@@ -93,10 +93,11 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
                              fetcher: Fetcher | None = None) -> tuple[dict[str, Any], str] | None:
     """(document, where it came from), or None when no document is available at all.
 
-    "Not available" means: not in the mirror and the fetcher may not fetch it (offline, host
-    not allowed, not cached in cache-only mode). A document of an allowed host that cannot be
-    read (HTTP error, redirect off the allow-list, an internal address, not JSON, too large)
-    is an error, never "unavailable", so it never leads to the key-in-fragment fallback.
+    "Not available" means: not in the mirror and the allow-list does not admit its host
+    (offline, host not allowed). A document of an allowed host that cannot be read (HTTP
+    error, redirect off the allow-list, an internal address, not JSON, too large, or not in
+    the cache in cache-only mode) is an error, never "unavailable", so it never leads to the
+    key-in-fragment fallback.
     """
     raw: bytes | None = None
     source = url
@@ -110,8 +111,8 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
         remote = did_fetcher((), fetcher)
         try:
             raw = remote.fetch_bytes(url, accept=CONTROLLER_ACCEPT, max_bytes=MAX_CONTROLLER_DOC, expect_json=True)
-        except FetchNotCached:
-            return None
+        except FetchNotCached as exc:   # only an admitted URL can miss: its host is allowed, so no fallback
+            raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
         except FetchNotAllowed as exc:
             if remote.admits(url):   # an allowed host that redirected elsewhere or resolved inside: no fallback
                 raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
