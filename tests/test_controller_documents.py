@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,21 @@ def test_a_method_list_that_is_not_a_list_is_a_named_refusal_not_a_crash(
                              VerifyOptions(now=NOW, controller_dir=tmp_path))
     proof = check(result, "proof")
     assert not proof.passed and f"{member} must be a list" in proof.reason, proof.reason
+
+
+def test_a_mirror_entry_that_is_not_a_regular_file_or_too_large_is_refused_not_skipped(tmp_path: Path) -> None:
+    """A FIFO there must neither block the verifier nor count as "not mirrored" (the fragment fallback)."""
+    key = KeyPair.generate()
+    vm = f"{ISSUER}#{key.public_multibase}"
+    path = controller_document_path(ISSUER, tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    with pytest.raises(KeyMaterialError, match="not a regular file"):
+        resolve_https_method(vm, controller_dir=tmp_path)
+    path.unlink()
+    path.write_bytes(b" " * 1_000_001)
+    with pytest.raises(KeyMaterialError, match="over the 1000000-byte limit"):
+        resolve_https_method(vm, controller_dir=tmp_path)
 
 
 def test_a_method_controlled_by_someone_else_or_of_an_unknown_type_is_refused(tmp_path: Path) -> None:

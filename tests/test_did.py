@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,15 @@ def test_did_web_unknown_key_and_purpose(tmp_path) -> None:
         resolve_verification_method(did + "#other", did_web_dir=tmp_path)
     with pytest.raises(KeyMaterialError, match="capabilityInvocation"):
         resolve_verification_method(doc["assertionMethod"][0], did_web_dir=tmp_path, purpose="capabilityInvocation")
+
+
+def test_did_web_mirror_entry_that_is_not_a_regular_file_is_refused_by_name(tmp_path) -> None:
+    did = "did:web:example.edu"
+    path = did_web_path(did, tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    with pytest.raises(KeyMaterialError, match="not a regular file"):
+        resolve_verification_method(did + "#k", did_web_dir=tmp_path)
 
 
 def test_did_web_document_id_must_match(tmp_path) -> None:

@@ -26,9 +26,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EdcIssuerError, KeyMaterialError
+from ..errors import EdcIssuerError, InputError, KeyMaterialError
 from ..fetch import Fetcher, FetchError, FetchNotAllowed, FetchNotCached, parse_url
-from .did import did_fetcher, find_method, key_of_method, mirror_path, resolve_verification_method, valid_host, valid_segment
+from ..files import INDEX_FILE, read_input
+from .did import (
+    did_fetcher,
+    find_method,
+    key_of_method,
+    mirror_path,
+    resolve_verification_method,
+    valid_host,
+    valid_segment,
+)
 from .keys import KeyPair
 
 CONTROLLER_ACCEPT = "application/cid, application/did+json, application/ld+json, application/json"
@@ -36,7 +45,6 @@ CONTROLLER_ACCEPT = "application/cid, application/did+json, application/ld+json,
 METHOD_TYPES = {"Multikey": "publicKeyMultibase", "Ed25519VerificationKey2020": "publicKeyMultibase",
                 "JsonWebKey": "publicKeyJwk", "JsonWebKey2020": "publicKeyJwk"}
 MAX_CONTROLLER_DOC = 1_000_000
-INDEX_FILE = "index.json"
 
 #: how a method's key was tied to its identifier (MethodResolver.bindings)
 CONTROLLER_DOCUMENT = "controller-document"
@@ -103,10 +111,12 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
     source = url
     if controller_dir is not None:
         path = controller_document_path(url, controller_dir)
-        if path.is_file():
-            if path.stat().st_size > MAX_CONTROLLER_DOC:
-                raise _refuse(url, f"{path}: controller document larger than {MAX_CONTROLLER_DOC} bytes")
-            raw, source = path.read_bytes(), str(path)
+        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
+            try:
+                raw = read_input(path, max_bytes=MAX_CONTROLLER_DOC, what=f"controller document {path}")
+            except InputError as exc:
+                raise _refuse(url, exc.message) from exc
+            source = str(path)
     if raw is None:
         remote = did_fetcher((), fetcher)
         try:

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from ..errors import InputError, KeyMaterialError
 from ..fetch import FetchError, Fetcher, FetchNotAllowed
+from ..files import read_input
 from .keys import KeyPair
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
@@ -167,10 +168,11 @@ def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
     raw: bytes | None = None
     if did_web_dir is not None:
         path = did_web_path(did, did_web_dir)
-        if path.is_file():
-            if path.stat().st_size > _MAX_DID_DOC:
-                raise KeyMaterialError(f"{path}: DID document too large", field="did", value=did)
-            raw = path.read_bytes()
+        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
+            try:
+                raw = read_input(path, max_bytes=_MAX_DID_DOC, what=f"DID document {path}")
+            except InputError as exc:
+                raise KeyMaterialError(f"cannot resolve {did!r}: {exc.message}", field="did", value=did) from exc
     if raw is None:
         url = did_web_url(did)
         try:
