@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,35 @@ def test_a_controller_document_that_does_not_vouch_for_the_key_is_refused_by_nam
     assert not proof.passed and named in proof.reason, proof.reason
 
 
+@pytest.mark.parametrize("member", ["verificationMethod", "assertionMethod", "authentication", "keyAgreement"])
+@pytest.mark.parametrize("value", [5, True, "x", {"id": "#key-1"}])
+def test_a_method_list_that_is_not_a_list_is_a_named_refusal_not_a_crash(
+        member: str, value: Any, records: dict[str, Any], tmp_path: Path) -> None:
+    key = KeyPair.generate()
+    doc = controller_document(ISSUER, key)
+    doc[member] = value
+    mirror(tmp_path, ISSUER, doc)
+    result = verify_document(signed(records, key, ISSUER, f"{ISSUER}#key-1"),
+                             VerifyOptions(now=NOW, controller_dir=tmp_path))
+    proof = check(result, "proof")
+    assert not proof.passed and f"{member} must be a list" in proof.reason, proof.reason
+
+
+def test_a_mirror_entry_that_is_not_a_regular_file_or_too_large_is_refused_not_skipped(tmp_path: Path) -> None:
+    """A FIFO there must neither block the verifier nor count as "not mirrored" (the fragment fallback)."""
+    key = KeyPair.generate()
+    vm = f"{ISSUER}#{key.public_multibase}"
+    path = controller_document_path(ISSUER, tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    with pytest.raises(KeyMaterialError, match="not a regular file"):
+        resolve_https_method(vm, controller_dir=tmp_path)
+    path.unlink()
+    path.write_bytes(b" " * 1_000_001)
+    with pytest.raises(KeyMaterialError, match="over the 1000000-byte limit"):
+        resolve_https_method(vm, controller_dir=tmp_path)
+
+
 def test_a_method_controlled_by_someone_else_or_of_an_unknown_type_is_refused(tmp_path: Path) -> None:
     key = KeyPair.generate()
     doc = controller_document(ISSUER, key)
@@ -206,6 +236,24 @@ def test_an_allowed_host_that_fails_to_serve_its_document_never_falls_back_to_th
     moved = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=Fetcher(
         [tls_site.origin], ssl_context=tls.client, timeout=5)))
     assert not check(moved, "proof").passed and "redirects to https://evil.example/doc" in check(moved, "proof").reason
+
+
+def test_a_cache_only_miss_for_an_allowed_host_is_a_refusal_not_a_fragment_fallback(
+        records: dict[str, Any], tls_site: Site, tls: Tls) -> None:
+    key = KeyPair.generate()
+    issuer = f"{tls_site.origin}/issuers/1"
+    vm = f"{issuer}#{key.public_multibase}"
+    tls_site.json("/issuers/1", controller_document(issuer, key), headers={"Content-Type": "application/cid"})
+    offline = Fetcher([tls_site.origin], ssl_context=tls.client, timeout=5, cache_only=True)
+    missed = verify_document(signed(records, key, issuer, vm), VerifyOptions(now=NOW, fetcher=offline))
+    proof = check(missed, "proof")
+    assert not proof.passed and "is not in the cache" in proof.reason, proof.reason
+    assert check(missed, "issuer.binding").details.get("binding") != "key-in-fragment"
+    assert tls_site.total_hits == 0
+    other = Fetcher(["https://other.example"], cache_only=True)     # a host not allowed at all may fall back
+    weak = verify_document(signed(records, key, ISSUER, f"{ISSUER}#{key.public_multibase}"),
+                           VerifyOptions(now=NOW, fetcher=other))
+    assert check(weak, "proof").passed and check(weak, "issuer.binding").details["binding"] == "key-in-fragment"
 
 
 def test_a_caller_that_cannot_report_the_binding_never_gets_the_fragment_fallback() -> None:

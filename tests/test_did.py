@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,15 @@ def test_did_web_unknown_key_and_purpose(tmp_path) -> None:
         resolve_verification_method(doc["assertionMethod"][0], did_web_dir=tmp_path, purpose="capabilityInvocation")
 
 
+def test_did_web_mirror_entry_that_is_not_a_regular_file_is_refused_by_name(tmp_path) -> None:
+    did = "did:web:example.edu"
+    path = did_web_path(did, tmp_path)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    with pytest.raises(KeyMaterialError, match="not a regular file"):
+        resolve_verification_method(did + "#k", did_web_dir=tmp_path)
+
+
 def test_did_web_document_id_must_match(tmp_path) -> None:
     key = KeyPair.generate()
     path = did_web_path("did:web:example.edu", tmp_path)
@@ -139,6 +149,29 @@ def test_did_web_jwk_methods_and_relative_ids(tmp_path) -> None:
     path.write_text(json.dumps(doc))
     with pytest.raises(KeyMaterialError, match="private key"):
         resolve_verification_method(did + "#jwk-1", did_web_dir=tmp_path)
+
+
+@pytest.mark.parametrize("member", ["verificationMethod", "assertionMethod", "authentication",
+                                    "capabilityDelegation"])
+@pytest.mark.parametrize("value", [5, True, "#k", {"id": "#k"}])
+def test_did_web_method_lists_that_are_not_lists_are_named_refusals(tmp_path, member: str, value: object) -> None:
+    did = "did:web:example.edu"
+    key = KeyPair.generate()
+    doc = _publish(tmp_path, did, [key])
+    doc[member] = value
+    did_web_path(did, tmp_path).write_text(json.dumps(doc))
+    with pytest.raises(KeyMaterialError, match=f"{member} must be a list") as err:
+        resolve_verification_method(did_web_verification_method(did, key), did_web_dir=tmp_path,
+                                    purpose="assertionMethod")
+    assert err.value.field == member
+
+
+def test_listing_an_issuers_assertion_keys_refuses_a_relationship_that_is_not_a_list() -> None:
+    from edcissuer.crypto.issuer_keys import assertion_keys
+    doc = did_web_document("did:web:example.edu", [KeyPair.generate()])
+    assert len(assertion_keys(doc)) == 1
+    with pytest.raises(KeyMaterialError, match="assertionMethod must be a list"):
+        assertion_keys({**doc, "assertionMethod": 5})
 
 
 def test_did_web_document_shape() -> None:

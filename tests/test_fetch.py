@@ -34,6 +34,7 @@ from edcissuer.fetch import (
     FetchNotAllowed,
     FetchTimeout,
     FetchTooLarge,
+    internal_address,
     parse_url,
 )
 from edcissuer.ld.loader import make_loader
@@ -242,6 +243,28 @@ def test_userinfo_fragments_non_ascii_and_odd_urls_are_refused(url: str) -> None
 def test_ipv6_hosts_have_one_spelling() -> None:
     assert parse_url("https://[0:0:0:0:0:0:0:1]:8443/x").host == parse_url("https://[::1]:8443/x").host == "::1"
     assert Fetcher(["http://[::1]:8080"], allow_loopback_http=True).allowed("http://[0::1]:8080/x")
+
+
+@pytest.mark.parametrize("address", [
+    "10.0.0.1", "127.0.0.1", "169.254.169.254", "::1", "::", "fe80::1", "fc00::1", "ff02::1",
+    "::ffff:10.0.0.1",            # IPv4-mapped
+    "64:ff9b::a00:1",             # NAT64 (RFC 6052) of 10.0.0.1
+    "64:ff9b::7f00:1",            # NAT64 of 127.0.0.1
+    "64:ff9b::a9fe:a9fe",         # NAT64 of 169.254.169.254 (cloud metadata)
+    "64:ff9b:1::a00:1",           # local-use NAT64 (RFC 8215)
+    "2002:a00:1::1",              # 6to4 of 10.0.0.1
+    "2002:7f00:1::1",             # 6to4 of 127.0.0.1
+    "::a00:1",                    # IPv4-compatible ::10.0.0.1
+    "fec0::1",                    # site-local (deprecated, still routed inside some networks)
+])
+def test_addresses_that_lead_inside_the_network_are_internal_however_they_are_wrapped(address: str) -> None:
+    assert internal_address(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808", "2002:808:808::1",
+                                     "::ffff:8.8.8.8"])
+def test_public_addresses_and_wrappings_of_public_ipv4_are_not_internal(address: str) -> None:
+    assert not internal_address(address)
 
 
 @pytest.mark.parametrize("entry", ["user@a.example", "https://a.example/#x", "https://a.example/s?q=1",

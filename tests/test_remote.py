@@ -270,6 +270,29 @@ def test_the_disk_cache_answers_only_for_allowed_urls_and_only_its_own_entries(s
         loopback(site, cache=DiskCache(tmp_path, clock=Clock(NOW)), cache_only=True).fetch_json(site.origin + "/other")
 
 
+def test_a_body_cached_through_a_redirect_elsewhere_is_served_only_while_that_host_is_allowed(
+        site: Site, tmp_path: Path) -> None:
+    """An earlier run allowed both hosts and followed a.example -> b.example; a run allowing only
+    the first must not be handed the second's content from the cache (networked or cache-only)."""
+    serving = _serve(Site(), None)
+    other = next(serving)
+    try:
+        other.json("/doc", {"from": "other"})
+        url = site.redirect("/doc", other.origin + "/doc")
+        wide = loopback(site, site.origin, other.origin, cache=DiskCache(tmp_path, clock=Clock(NOW)))
+        assert wide.fetch_json(url) == {"from": "other"}
+        assert json.loads((tmp_path / cache_key(url)).read_text())["served_by"] == other.origin + "/doc"
+        for cache_only in (False, True):
+            narrow = loopback(site, cache=DiskCache(tmp_path, clock=Clock(NOW)), cache_only=cache_only)
+            with pytest.raises(FetchNotAllowed, match="cached from a redirect to .* which is refused"):
+                narrow.fetch_json(url)
+        again = loopback(site, site.origin, other.origin, cache=DiskCache(tmp_path, clock=Clock(NOW)), cache_only=True)
+        assert again.fetch_json(url) == {"from": "other"}
+        assert other.hits["/doc"] == 1 and site.hits["/doc"] == 1
+    finally:
+        serving.close()
+
+
 def test_a_cache_folder_others_may_write_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()

@@ -364,6 +364,14 @@ def test_without_a_lotl_nothing_is_imported(world):
     assert error.field == "TSLType" and "found 0" in error.message
 
 
+@pytest.mark.parametrize("sequence", ["\u00b2", "\u0663", "-1", "1.5", ""])
+def test_a_sequence_number_that_is_not_ascii_digits_is_refused_by_name(world, sequence):
+    """"²" passes str.isdigit() but int() refuses it: a named refusal, never a ValueError."""
+    files = [("lotl.xml", world.lotl(sequence=sequence)), ("es.xml", world.national())]
+    error = _refusal(world, files)
+    assert error.field == "TSLSequenceNumber" and "not a number" in error.message
+
+
 def test_an_expired_list_is_refused_unless_allowed_and_then_warned_about(world):
     late = NEXT + timedelta(days=1)
     error = _refusal(world, world.files(), now=late)

@@ -41,7 +41,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -227,7 +227,9 @@ class Cached:
 
     `cache_control` is the server's Cache-Control header (a persistent cache reads its
     max-age); `stale` is set by a cache whose entry outlived it; `stored_at` says when a
-    persistent cache stored it (ISO 8601), for the fetch records.
+    persistent cache stored it (ISO 8601), for the fetch records. `served_by` is the URL
+    that answered when redirects led elsewhere (None when the URL itself did): a cache
+    entry's content is that URL's, so a later run serves it only if its allow-list admits it.
     """
 
     body: bytes
@@ -235,6 +237,7 @@ class Cached:
     cache_control: str | None = None
     stale: bool = False
     stored_at: str | None = None
+    served_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,10 +304,35 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection, _PinnedConnection):
     """TLS over the pinned socket; the certificate is still checked against the host name."""
 
 
-def _internal(address: str) -> bool:
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")          # RFC 6052 well-known prefix: the last 32 bits are IPv4
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")   # RFC 8215 local-use: never global, IPv4 place varies
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")        # deprecated ::a.b.c.d (also :: and ::1)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to (mapped, 6to4, NAT64, IPv4-compatible), if any.
+
+    Why: Python 3.11 calls 64:ff9b::a00:1 and 2002:a00:1:: global, yet a NAT64 gateway or
+    6to4 relay delivers them to 10.0.0.1: the address that counts is the embedded one.
+    """
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    return None
+
+
+def internal_address(address: str) -> bool:
+    """Whether an address leads inside a network: not global, multicast, site-local, or wrapping such an IPv4."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL or ip.is_site_local or ip.is_loopback or ip.is_unspecified:
+            return True
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            return internal_address(str(embedded))
     return not ip.is_global or ip.is_multicast
 
 
@@ -449,6 +477,12 @@ class Fetcher:
         if getattr(self._cache, "shared", False):
             self._admitted(url)      # a shared cache answers for allow-listed URLs only
         cached = self._cache.get(url)
+        if cached is not None and cached.served_by is not None:
+            try:                     # the body is the redirect target's: this run must allow that URL too
+                self._admitted(cached.served_by)
+            except FetchNotAllowed as exc:
+                raise FetchNotAllowed(f"{url} is cached from a redirect to {cached.served_by}, which is refused: "
+                                      f"{exc.message}", field=url, value=url) from None
         if cached is not None and cached.stale and not self._cache_only:
             return None              # outlived its max-age: fetch again
         return cached
@@ -475,7 +509,7 @@ class Fetcher:
             target = self.require_allowed(current)
             status, location, item = self._get_once(current, target, accept, cap, deadline)
             if status == 200:
-                return item
+                return item if current == url else replace(item, served_by=current)
             if status in _REDIRECTS and location:
                 nxt = urljoin(current, location)
                 try:
@@ -501,7 +535,7 @@ class Fetcher:
             raise FetchError(f"cannot fetch {url}: the host {target.host} does not resolve ({exc})",
                              field=url, value=url) from None
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-        inside = [a for a in addresses if _internal(a)]
+        inside = [a for a in addresses if internal_address(a)]
         if not addresses:
             raise FetchError(f"cannot fetch {url}: the host {target.host} has no address", field=url, value=url)
         if inside and not (self._loopback_http and all(ipaddress.ip_address(a).is_loopback for a in inside)):

@@ -13,6 +13,10 @@ revocation), `default_max_age` when the server says nothing, not at all with `no
 and zero seconds with `no-cache`. A stale entry is marked so (`Cached.stale`): a networked
 Fetcher fetches it again, a cache-only one serves it and records that it was stale.
 
+An entry records the URL that served its body when redirects led elsewhere (`served_by`):
+the Fetcher serves it only when the current allow-list admits that URL as well, so an
+earlier run's wider allow-list cannot feed this run another host's content.
+
 The cache never reads the clock itself (library rule): the caller passes `clock`.
 """
 from __future__ import annotations
@@ -122,13 +126,14 @@ class DiskCache:
             stored = parse_xsd_datetime(entry["stored"])
             max_age = int(entry["max_age"])
             content_type = entry.get("content_type")
+            served_by = entry["served_by"]
         except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
-            return None
-        if stored is None or not isinstance(content_type, (str, type(None))):
+            return None   # an entry without served_by predates it: it cannot say whose body it holds
+        if stored is None or not all(isinstance(v, (str, type(None))) for v in (content_type, served_by)):
             return None
         age = (self._now() - stored).total_seconds()
         return Cached(body, content_type, entry.get("cache_control") if isinstance(entry.get("cache_control"), str)
-                      else None, stale=age > max_age or age < 0, stored_at=entry["stored"])
+                      else None, stale=age > max_age or age < 0, stored_at=entry["stored"], served_by=served_by)
 
     def put(self, url: str, item: Cached) -> None:
         """Store `item` (0600, atomically) unless the server said no-store; a write failure only costs a miss."""
@@ -136,7 +141,7 @@ class DiskCache:
         if max_age is None:
             return
         entry = {"url": url, "stored": iso_z(self._now()), "max_age": max_age, "content_type": item.content_type,
-                 "cache_control": item.cache_control, "body": base64.b64encode(item.body).decode("ascii")}
+                 "cache_control": item.cache_control, "served_by": item.served_by, "body": base64.b64encode(item.body).decode("ascii")}
         final = self.folder / cache_key(url)
         tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)

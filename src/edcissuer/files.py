@@ -13,6 +13,9 @@ from pathlib import Path
 from .errors import InputError
 
 DEFAULT_MAX_BYTES = 5_000_000
+#: the one name a local folder's index file has: the document a folder URL (ending in '/')
+#: maps to in a controller-document mirror, and a status folder's URL -> file map
+INDEX_FILE = "index.json"
 
 
 def read_input(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "file") -> bytes:

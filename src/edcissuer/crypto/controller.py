@@ -22,14 +22,22 @@ issuer URL as the signer (trust then needs the trust list to hold that very key)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EdcIssuerError, KeyMaterialError
+from ..errors import EdcIssuerError, InputError, KeyMaterialError
 from ..fetch import Fetcher, FetchError, FetchNotAllowed, FetchNotCached, parse_url
-from .did import did_fetcher, key_of_method, mirror_path, resolve_verification_method, valid_host, valid_segment
+from ..files import INDEX_FILE, read_input
+from .did import (
+    did_fetcher,
+    find_method,
+    key_of_method,
+    mirror_path,
+    resolve_verification_method,
+    valid_host,
+    valid_segment,
+)
 from .keys import KeyPair
 
 CONTROLLER_ACCEPT = "application/cid, application/did+json, application/ld+json, application/json"
@@ -37,7 +45,6 @@ CONTROLLER_ACCEPT = "application/cid, application/did+json, application/ld+json,
 METHOD_TYPES = {"Multikey": "publicKeyMultibase", "Ed25519VerificationKey2020": "publicKeyMultibase",
                 "JsonWebKey": "publicKeyJwk", "JsonWebKey2020": "publicKeyJwk"}
 MAX_CONTROLLER_DOC = 1_000_000
-INDEX_FILE = "index.json"
 
 #: how a method's key was tied to its identifier (MethodResolver.bindings)
 CONTROLLER_DOCUMENT = "controller-document"
@@ -94,25 +101,28 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
                              fetcher: Fetcher | None = None) -> tuple[dict[str, Any], str] | None:
     """(document, where it came from), or None when no document is available at all.
 
-    "Not available" means: not in the mirror and the fetcher may not fetch it (offline, host
-    not allowed, not cached in cache-only mode). A document of an allowed host that cannot be
-    read (HTTP error, redirect off the allow-list, an internal address, not JSON, too large)
-    is an error, never "unavailable", so it never leads to the key-in-fragment fallback.
+    "Not available" means: not in the mirror and the allow-list does not admit its host
+    (offline, host not allowed). A document of an allowed host that cannot be read (HTTP
+    error, redirect off the allow-list, an internal address, not JSON, too large, or not in
+    the cache in cache-only mode) is an error, never "unavailable", so it never leads to the
+    key-in-fragment fallback.
     """
     raw: bytes | None = None
     source = url
     if controller_dir is not None:
         path = controller_document_path(url, controller_dir)
-        if path.is_file():
-            if path.stat().st_size > MAX_CONTROLLER_DOC:
-                raise _refuse(url, f"{path}: controller document larger than {MAX_CONTROLLER_DOC} bytes")
-            raw, source = path.read_bytes(), str(path)
+        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
+            try:
+                raw = read_input(path, max_bytes=MAX_CONTROLLER_DOC, what=f"controller document {path}")
+            except InputError as exc:
+                raise _refuse(url, exc.message) from exc
+            source = str(path)
     if raw is None:
         remote = did_fetcher((), fetcher)
         try:
             raw = remote.fetch_bytes(url, accept=CONTROLLER_ACCEPT, max_bytes=MAX_CONTROLLER_DOC, expect_json=True)
-        except FetchNotCached:
-            return None
+        except FetchNotCached as exc:   # only an admitted URL can miss: its host is allowed, so no fallback
+            raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
         except FetchNotAllowed as exc:
             if remote.admits(url):   # an allowed host that redirected elsewhere or resolved inside: no fallback
                 raise _refuse(url, f"its controller document could not be read: {exc.message}") from exc
@@ -128,13 +138,6 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
     return doc, source
 
 
-def _ids(refs: Any, base: str) -> Iterable[str]:
-    for ref in refs if isinstance(refs, list) else []:
-        ref_id = ref if isinstance(ref, str) else ref.get("id") if isinstance(ref, dict) else None
-        if isinstance(ref_id, str):
-            yield base + ref_id if ref_id.startswith("#") else ref_id
-
-
 def key_from_controller_document(doc: dict[str, Any], vm_id: str, *, purpose: str | None = "assertionMethod",
                                  source: str = "") -> KeyPair:
     """The key of `vm_id` in its controller document, after the checks of the module docstring."""
@@ -143,23 +146,15 @@ def key_from_controller_document(doc: dict[str, Any], vm_id: str, *, purpose: st
     if doc.get("id") != url:
         raise _refuse(vm_id, f"the controller document{where} has id {doc.get('id')!r}, not {url!r} "
                              f"(INVALID_CONTROLLER_DOCUMENT_ID): it is not the document of this method")
-
-    def absolute(ref: str) -> str:
-        return url + ref if ref.startswith("#") else ref
-
-    candidates = [v for v in doc.get("verificationMethod") or [] if isinstance(v, dict)]
-    for relationship in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"):
-        candidates += [v for v in doc.get(relationship) or [] if isinstance(v, dict)]
-    found = [v for v in candidates if isinstance(v.get("id"), str) and absolute(v["id"]) == vm_id]
-    if not found:
+    vm, authorised = find_method(doc, vm_id, url, purpose)
+    if vm is None:
         raise _refuse(vm_id, f"the controller document of {url}{where} does not list this verification method "
                              f"(INVALID_VERIFICATION_METHOD)")
-    vm = found[0]
     controller = vm.get("controller")
     if controller != url:
         raise _refuse(vm_id, f"its controller is {controller!r}, not the controller document {url!r} "
                              f"(INVALID_VERIFICATION_METHOD)")
-    if purpose is not None and vm_id not in set(_ids(doc.get(purpose), url)):
+    if not authorised:
         raise _refuse(vm_id, f"the controller document of {url}{where} does not list it under {purpose} "
                              f"(INVALID_RELATIONSHIP_FOR_VERIFICATION_METHOD): it may not be used for that")
     kind = vm.get("type")

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from ..errors import InputError, KeyMaterialError
 from ..fetch import FetchError, Fetcher, FetchNotAllowed
+from ..files import read_input
 from .keys import KeyPair
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
@@ -167,10 +168,11 @@ def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
     raw: bytes | None = None
     if did_web_dir is not None:
         path = did_web_path(did, did_web_dir)
-        if path.is_file():
-            if path.stat().st_size > _MAX_DID_DOC:
-                raise KeyMaterialError(f"{path}: DID document too large", field="did", value=did)
-            raw = path.read_bytes()
+        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
+            try:
+                raw = read_input(path, max_bytes=_MAX_DID_DOC, what=f"DID document {path}")
+            except InputError as exc:
+                raise KeyMaterialError(f"cannot resolve {did!r}: {exc.message}", field="did", value=did) from exc
     if raw is None:
         url = did_web_url(did)
         try:
@@ -193,30 +195,70 @@ def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
     return doc
 
 
+#: the verification relationships of DID Core / Controlled Identifiers 1.0 (members that list methods)
+RELATIONSHIPS = ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation",
+                 "keyAgreement")
+
+
+def method_list(doc: dict[str, Any], member: str, vm_id: str) -> list[Any]:
+    """`doc[member]` as a list ([] when absent or null); any other shape is a named refusal.
+
+    Why one coercion: `doc.get(member) or []` iterates a string character by character and
+    raises TypeError on 5 or true, a crash instead of a refusal naming the member.
+    """
+    value = doc.get(member)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise KeyMaterialError(f"cannot resolve {vm_id!r}: the document's {member} must be a list, not "
+                               f"{type(value).__name__} {value!r:.60}", field=member, value=vm_id)
+    return value
+
+
+def _ref_id(ref: Any) -> str | None:
+    """The id a relationship entry names: the string itself or an embedded method's `id`."""
+    ref_id = ref.get("id") if isinstance(ref, dict) else ref
+    return ref_id if isinstance(ref_id, str) else None
+
+
+def find_method(doc: dict[str, Any], vm_id: str, base: str,
+                purpose: str | None) -> tuple[dict[str, Any] | None, bool]:
+    """(the method object with id `vm_id`, or None; whether `purpose` lists it) in a DID or controller document.
+
+    Methods are looked for under verificationMethod and embedded in every relationship;
+    '#'-relative ids are read against `base` (the document's id). The callers add their own
+    checks (controller, key type) and name the refusals in their own terms. `purpose` None
+    means any relationship: the second value is then True.
+    """
+    def absolute(ref_id: str) -> str:
+        return base + ref_id if ref_id.startswith("#") else ref_id
+
+    candidates = [v for v in method_list(doc, "verificationMethod", vm_id) if isinstance(v, dict)]
+    for relationship in RELATIONSHIPS:
+        candidates += [v for v in method_list(doc, relationship, vm_id) if isinstance(v, dict)]
+    vm = next((v for v in candidates if (ref_id := _ref_id(v)) is not None and absolute(ref_id) == vm_id), None)
+    if purpose is None:
+        return vm, True
+    listed = {absolute(ref_id) for ref in method_list(doc, purpose, vm_id) if (ref_id := _ref_id(ref)) is not None}
+    return vm, vm_id in listed
+
+
 def key_from_did_document(doc: dict[str, Any], vm_id: str, *, purpose: str | None = None) -> KeyPair:
     """Find `vm_id` in a DID document and return its public key."""
     did = doc.get("id", "")
-
-    def absolute(ref: str) -> str:
-        return did + ref if ref.startswith("#") else ref
-
-    candidates: list[Any] = list(doc.get("verificationMethod") or [])
-    for rel in ("assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation",
-                "keyAgreement"):
-        candidates += [v for v in doc.get(rel) or [] if isinstance(v, dict)]
-    vm = next((v for v in candidates if isinstance(v, dict) and absolute(str(v.get("id", ""))) == vm_id), None)
+    if not isinstance(did, str):
+        raise KeyMaterialError(f"cannot resolve {vm_id!r}: the DID document's id must be a string", field="id",
+                               value=vm_id)
+    vm, authorised = find_method(doc, vm_id, did, purpose)
     if vm is None:
         raise KeyMaterialError(f"verification method {vm_id!r} not found in the DID document of {did!r}",
                                field="verificationMethod", value=vm_id)
     if vm.get("controller") not in (None, did):
         raise KeyMaterialError(f"{vm_id!r} is controlled by {vm.get('controller')!r}, not {did!r}",
                                field="verificationMethod", value=vm_id)
-    if purpose is not None:
-        allowed = {absolute(v if isinstance(v, str) else str(v.get("id", "")))
-                   for v in doc.get(purpose) or [] if isinstance(v, (str, dict))}
-        if vm_id not in allowed:
-            raise KeyMaterialError(f"{vm_id!r} is not authorised for {purpose} in the DID document",
-                                   field="verificationMethod", value=vm_id)
+    if not authorised:
+        raise KeyMaterialError(f"{vm_id!r} is not authorised for {purpose} in the DID document",
+                               field="verificationMethod", value=vm_id)
     return key_of_method(vm, vm_id)
 
 

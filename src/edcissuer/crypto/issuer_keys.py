@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import KeyMaterialError
 from ..fetch import Fetcher
 from . import multibase as mb
-from .did import did_fetcher, key_from_did_document, resolve_did_web, resolve_verification_method
+from .did import did_fetcher, key_from_did_document, method_list, resolve_did_web, resolve_verification_method
 from .keys import KeyPair
 
 #: did -> [(verification method id, public key)] the DID lists for assertions
@@ -67,7 +67,7 @@ def assertion_keys(document: dict[str, Any], purpose: str = "assertionMethod") -
     """Every (method id, key) the DID document authorises for `purpose`; unreadable methods are skipped."""
     did = str(document.get("id", ""))
     found: list[tuple[str, KeyPair]] = []
-    for ref in document.get(purpose) or []:
+    for ref in method_list(document, purpose, did):
         ref_id = ref if isinstance(ref, str) else ref.get("id") if isinstance(ref, dict) else None
         if not isinstance(ref_id, str):
             continue

@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,8 @@ APPROVED = frozenset({GRANTED, _PRE_EIDAS + "undersupervision", _PRE_EIDAS + "ac
 STORE_FORMAT = "edcissuer-trusted-list-anchors"
 STORE_VERSION = 1
 MAX_LIST_BYTES = 20_000_000  # the LOTL is ~0.5 MB, the largest national lists a few MB
+#: a TSLSequenceNumber: ASCII digits only (str.isdigit() admits "²", which int() refuses)
+_DECIMAL = re.compile(r"[0-9]{1,20}")
 
 
 class TrustedListError(InputError):
@@ -250,7 +253,7 @@ def _info(root: Any, source: str, location: str | None = None) -> ListInfo:
     if not country:
         raise TrustedListError(f"{source}: SchemeTerritory missing", field="SchemeTerritory")
     sequence = _text(scheme, "tsl:TSLSequenceNumber")
-    if sequence is None or not sequence.isdigit():
+    if sequence is None or not _DECIMAL.fullmatch(sequence):
         raise TrustedListError(f"{source}: TSLSequenceNumber missing or not a number", field="TSLSequenceNumber")
     issued = _instant(scheme, "tsl:ListIssueDateTime", source, "ListIssueDateTime")
     assert issued is not None

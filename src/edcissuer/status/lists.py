@@ -29,6 +29,8 @@ from typing import Any, Protocol
 from ..checks import CheckId
 from ..errors import EdcIssuerError, InputError
 from ..fetch import AllowRule, Fetcher, FetchError, FetchNotAllowed
+from ..files import INDEX_FILE as INDEX_FILE
+from ..files import read_input, read_text_input
 from ..identifiers import issuer_id
 from ..ld.loader import DocumentLoader, default_loader
 from ..proofs.data_integrity import check_issuer_binding, verify_proof_set
@@ -41,7 +43,6 @@ MIN_ENTRIES = 131_072
 MAX_DECODED_BYTES = 16 * 1024 * 1024
 MAX_LIST_FILE_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES_PER_CREDENTIAL = 16
-INDEX_FILE = "index.json"
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 _DECIMAL = re.compile(r"[0-9]{1,12}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]*={0,2}")
@@ -209,8 +210,8 @@ def local_list_file(status_dir: Path, url: str) -> Path | None:
     index = root / INDEX_FILE
     if index.is_file():
         try:
-            mapping = json.loads(index.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            mapping = json.loads(read_text_input(index, max_bytes=MAX_LIST_FILE_BYTES, what=f"status index {index}"))
+        except (InputError, ValueError, RecursionError):
             mapping = {}
         name = mapping.get(url) if isinstance(mapping, dict) else None
         if isinstance(name, str):
@@ -279,9 +280,10 @@ def make_checker(kinds: Sequence[ListKind], *, status_dir: Path | None = None, a
         if status_dir is not None:
             path = local_list_file(status_dir, url)
             if path is not None:
-                if path.stat().st_size > MAX_LIST_FILE_BYTES:
-                    raise _Unchecked(f"status list file {path} is larger than {MAX_LIST_FILE_BYTES} bytes")
-                return path.read_bytes(), str(path)
+                try:
+                    return read_input(path, max_bytes=MAX_LIST_FILE_BYTES, what=f"status list file {path}"), str(path)
+                except InputError as exc:
+                    raise _Unchecked(f"{exc.message} (STATUS_RETRIEVAL_ERROR)") from exc
         try:
             return get(url), url
         except FetchNotAllowed as exc:
