@@ -127,3 +127,9 @@ def test_did_web_issuer_publishes_its_document_and_verifies_offline(tmp_path):
     # without the published document, the key cannot be resolved and nothing is fetched
     proc = run("verify", out)
     assert proc.returncode == 1 and "FAIL] proof" in proc.stdout
+
+
+def test_version_is_printed_and_exits_zero():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("edcissuer ") and result.stdout.split()[1][0].isdigit()

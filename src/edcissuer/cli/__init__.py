@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 from collections.abc import Sequence
 
 from ..errors import EdcIssuerError, RecordValidationError
@@ -21,11 +22,19 @@ COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, demo)
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
+def _version() -> str:
+    try:
+        return metadata.version("edcissuer")
+    except metadata.PackageNotFoundError:  # running from a source tree without an install
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edcissuer",
         description="Issue, seal, verify and recognise European micro-credentials "
                     "(ELM v3 European Digital Credentials and Open Badges 3.0).")
+    parser.add_argument("--version", action="version", version=f"edcissuer {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
