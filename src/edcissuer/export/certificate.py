@@ -28,16 +28,38 @@ from typing import Any
 
 from ..errors import ExportError, InputError
 from ..files import read_input
+from ..i18n import N_, Translator, translator
 from ..models import vocab
 from ..models.elements import ELEMENT_KEYS, Body, Elements
 from .artefact import STAMP, SignedArtefact, load_artefact, pick
 from .qr import credential_qr
 
 MODEL_LABELS = {
-    "single": "Model 1 - single awarding body",
-    "cooperative": "Model 2 - cooperative: awarded by the Lead Partner, delivered with partners",
-    "joint": "Model 3 - joint: awarded jointly by all partners",
+    "single": N_("Model 1 - single awarding body"),
+    "cooperative": N_("Model 2 - cooperative: awarded by the Lead Partner, delivered with partners"),
+    "joint": N_("Model 3 - joint: awarded jointly by all partners"),
 }
+#: the Annex I element headings as printed (ELEMENT_KEYS holds the names checks report)
+HEADINGS = {
+    "learner": N_("a) Identification of the learner"),
+    "title": N_("b) Title"),
+    "countries": N_("c) Country(ies)/region(s) of the issuer"),
+    "awarding_bodies": N_("d) Awarding body(ies)"),
+    "issued": N_("e) Date of issuing"),
+    "learning_outcomes": N_("f) Learning outcomes"),
+    "ects": N_("g) Notional workload (ECTS)"),
+    "eqf": N_("h) Level (EQF, QF-EHEA cycle)"),
+    "assessment": N_("i) Type of assessment"),
+    "participation": N_("j) Form of participation"),
+    "quality_assurance": N_("k) Type of quality assurance"),
+}
+#: the securing mechanisms' descriptions, translated where the certificate prints them
+SECURITY_DESCRIPTIONS = (
+    N_("signed with a W3C Data Integrity proof"),
+    N_("sealed with the issuer's electronic seal (JAdES)"),
+    N_("signed as a VC-JWT"),
+    N_("signed as an Open Badges 3.0 JWT"),
+)
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)
 _GREY = (90, 90, 90)
@@ -64,23 +86,37 @@ class CertificateContent:
     logo: bytes | None = None
     notes: list[str] = field(default_factory=list)
     unverified: str | None = None   # why the proof failed; set only for an export forced with --unverified
+    tr: Translator = field(default_factory=lambda: translator("en"))   # the output language and its fallbacks
 
 
-def _date(value: str | None) -> str:
-    return (value or "")[:10]
-
-
-def _country(code: str | None) -> str:
+def _country(code: str | None, tr: Translator) -> str:
     if not code:
         return ""
-    concept = vocab.COUNTRY.get(code)
-    return f"{concept.label} ({code})" if concept else code
+    # English: the EU country table's own label; other languages: CLDR's name (Babel)
+    name = vocab.COUNTRY[code].label if tr.language == "en" and code in vocab.COUNTRY else tr.country(code)
+    if name == code and code in vocab.COUNTRY:
+        name = vocab.COUNTRY[code].label
+    return f"{name} ({code})" if name != code else code
 
 
-def _body(b: Body, lang: str | None) -> str:
-    name = pick(b.name, lang) or b.id or "(unnamed)"
-    extra = ", ".join(x for x in (_country(b.country), b.legal_identifier) if x)
+def _body(b: Body, tr: Translator) -> str:
+    name = tr.text(b.name) or b.id or tr("(unnamed)")
+    extra = ", ".join(x for x in (_country(b.country, tr), b.legal_identifier) if x)
     return f"{name} ({extra})" if extra else name
+
+
+def record_language(credential: dict[str, Any]) -> str | None:
+    """The language the credential was written in: OB3 `achievement.inLanguage`, ELM
+    `displayParameter.primaryLanguage` (an EU language concept)."""
+    subject = credential.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    ach = subject.get("achievement") if isinstance(subject, dict) else None
+    if isinstance(ach, dict) and isinstance(ach.get("inLanguage"), str):
+        return str(ach["inLanguage"])
+    display = credential.get("displayParameter")
+    primary = display.get("primaryLanguage") if isinstance(display, dict) else None
+    uri = primary.get("id") if isinstance(primary, dict) else None
+    return next((code for code, c in vocab.LANGUAGE.items() if c.uri == uri), None)
 
 
 def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
@@ -105,77 +141,74 @@ def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
     return None
 
 
-def _label(key_label: str) -> str:
-    """'g) notional workload (ECTS)' -> 'g) Notional workload (ECTS)'."""
-    letter, _, text = key_label.partition(") ")
-    return f"{letter}) {text[:1].upper()}{text[1:]}" if text else key_label
-
-
-def _rows(el: Elements, lang: str | None) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
     learner = el.learner
-    learner_lines = [pick(learner.name, lang)] if learner and learner.name else []
+    learner_lines = [tr.text(learner.name)] if learner and learner.name else []
     if learner and learner.id:
         learner_lines.append(learner.id)
     if learner:
-        learner_lines += [f"identifier: {i}" for i in learner.identifiers]
-    bodies = [_body(b, lang) for b in el.awarding_bodies]
-    awarding = [MODEL_LABELS.get(el.awarding_model or "", el.awarding_model or ""), *bodies]
+        learner_lines += [tr("identifier: {value}", value=i) for i in learner.identifiers]
+    bodies = [_body(b, tr) for b in el.awarding_bodies]
+    model = MODEL_LABELS.get(el.awarding_model or "")
+    awarding = [tr(model) if model else el.awarding_model or "", *bodies]
     if el.delivering_partners:
-        awarding.append("Delivered with: " + "; ".join(_body(b, lang) for b in el.delivering_partners))
+        awarding.append(tr("Delivered with: {partners}",
+                           partners="; ".join(_body(b, tr) for b in el.delivering_partners)))
     if el.alliance:
-        awarding.append(f"Within the alliance: {pick(el.alliance, lang)}")
+        awarding.append(tr("Within the alliance: {alliance}", alliance=tr.text(el.alliance)))
     level = []
     if el.eqf:
-        level.append(f"EQF level {el.eqf}")
+        level.append(tr("EQF level {level}", level=el.eqf))
     if el.qf_ehea:
-        level.append(f"QF-EHEA: {vocab.QF_EHEA[el.qf_ehea].label if el.qf_ehea in vocab.QF_EHEA else el.qf_ehea}")
+        cycle = vocab.QF_EHEA.get(el.qf_ehea)
+        level.append(tr("QF-EHEA: {cycle}", cycle=tr.concept(cycle.uri, cycle.label) if cycle else el.qf_ehea))
     qa = el.quality_assurance
     qa_lines: list[str] = []
     if qa:
         if qa.type:
-            qa_lines.append(qa.type.label or qa.type.code or qa.type.uri or "")
+            qa_lines.append(tr.concept(qa.type.uri, qa.type.label or qa.type.code))
         if qa.external is not None:
-            qa_lines.append("external quality assurance" if qa.external else "internal quality assurance")
+            qa_lines.append(tr("external quality assurance") if qa.external else tr("internal quality assurance"))
         if qa.agency:
-            qa_lines.append(f"by {_body(qa.agency, lang)}")
+            qa_lines.append(tr("by {agency}", agency=_body(qa.agency, tr)))
         if qa.report:
-            qa_lines.append(f"report: {qa.report}")
+            qa_lines.append(tr("report: {report}", report=qa.report))
         if qa.basis:
             qa_lines.append(qa.basis)
 
     def coded(value: Any) -> list[str]:
-        return [value.label or value.code or value.uri] if value else []
+        return [tr.concept(value.uri, value.label or value.code)] if value else []
 
     values: dict[str, list[str]] = {
         "learner": learner_lines,
-        "title": [pick(el.title, lang)],
-        "countries": [", ".join(_country(c) for c in el.countries)],
+        "title": [tr.text(el.title)],
+        "countries": [", ".join(_country(c, tr) for c in el.countries)],
         "awarding_bodies": awarding,
-        "issued": [_date(el.issued)],
-        "learning_outcomes": [f"- {pick(o.title, lang)}" for o in el.learning_outcomes],
-        "ects": [f"{el.ects:g} ECTS credits" if el.ects is not None else ""],
+        "issued": [tr.date(el.issued)],
+        "learning_outcomes": [f"- {tr.text(o.title)}" for o in el.learning_outcomes],
+        "ects": [tr("{ects} ECTS credits", ects=tr.number(el.ects)) if el.ects is not None else ""],
         "eqf": level,
         "assessment": coded(el.assessment),
         "participation": coded(el.participation),
         "quality_assurance": qa_lines,
     }
-    rows = [(_label(label), [v for v in values[key] if v] or ["(not stated)"]) for key, label in ELEMENT_KEYS.items()]
+    rows = [(tr(HEADINGS[key]), [v for v in values[key] if v] or [tr("(not stated)")]) for key in ELEMENT_KEYS]
     optional: list[tuple[str, list[str]]] = []
     if el.prerequisites:
-        optional.append(("Prerequisites", [pick(el.prerequisites, lang)]))
+        optional.append((tr("Prerequisites"), [tr.text(el.prerequisites)]))
     if el.supervision:
         s = el.supervision
         parts = [x for x in (
-            None if s.supervised is None else ("supervised" if s.supervised else "unsupervised"),
+            None if s.supervised is None else (tr("supervised") if s.supervised else tr("unsupervised")),
             None if s.identity_verified is None else
-            ("identity verified" if s.identity_verified else "identity not verified")) if x]
-        optional.append(("Supervision and identity verification", [", ".join(parts) or s.code or ""]))
+            (tr("identity verified") if s.identity_verified else tr("identity not verified"))) if x]
+        optional.append((tr("Supervision and identity verification"), [", ".join(parts) or s.code or ""]))
     if el.grade:
-        optional.append(("Grade", [pick(el.grade, lang)]))
+        optional.append((tr("Grade"), [tr.text(el.grade)]))
     if el.stackability:
-        optional.append(("Integration / stackability", [pick(el.stackability, lang)]))
+        optional.append((tr("Integration / stackability"), [tr.text(el.stackability)]))
     if el.further_information:
-        optional.append(("Further information", [pick(el.further_information, lang)]))
+        optional.append((tr("Further information"), [tr.text(el.further_information)]))
     return rows, optional
 
 
@@ -197,19 +230,22 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
     """
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
     el = art.elements
+    tr = translator(lang, record_language(art.credential))
     qr_png, kind, text = credential_qr(art, verify_url=verify_url, fmt="png")
-    rows, optional = _rows(el, lang)
-    issuer = _body(el.issuer, lang) if el.issuer else ""
-    learner = pick(el.learner.name, lang) if el.learner else ""
-    verify_text = text if kind == "link" else "Scan the QR code: it holds the signed credential (VC-JWT) itself."
+    rows, optional = _rows(el, tr)
+    issuer = _body(el.issuer, tr) if el.issuer else ""
+    learner = tr.text(el.learner.name) if el.learner else ""
+    verify_text = text if kind == "link" else tr("Scan the QR code: it holds the signed credential (VC-JWT) itself.")
     content = CertificateContent(
-        title=pick(el.title, lang) or "Micro-credential", learner=learner or (el.learner.id if el.learner else "") or "",
-        learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=_date(el.issued),
-        alliance=pick(el.alliance, lang) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
+        title=tr.text(el.title) or tr("Micro-credential"),
+        learner=learner or (el.learner.id if el.learner else "") or "",
+        learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=tr.date(el.issued),
+        alliance=tr.text(el.alliance) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
-        security=art.mechanism.description, logo=_read_logo(logo), unverified=unverified)
+        security=tr(art.mechanism.description), logo=_read_logo(logo), unverified=unverified, tr=tr)
     if content.alliance_logo_url and content.logo is None:
-        content.notes.append(f"Alliance logo: {content.alliance_logo_url} (not embedded: pass a local logo file)")
+        content.notes.append(tr("Alliance logo: {url} (not embedded: pass a local logo file)",
+                                url=content.alliance_logo_url))
     return content
 
 
@@ -266,14 +302,18 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
     alliance = f"<div>{e(c.alliance)}</div>" if c.alliance else ""
     rows = "\n".join(f"<tr><th>{e(label)}</th><td>{_cell(lines)}</td></tr>" for label, lines in c.rows)
     optional = "\n".join(f"<tr><th>{e(label)}</th><td>{_cell(lines)}</td></tr>" for label, lines in c.optional_rows)
-    optional_html = f"<h2>Further details</h2>\n<table>\n{optional}\n</table>" if optional else ""
+    tr = c.tr
+    optional_html = f"<h2>{e(tr('Further details'))}</h2>\n<table>\n{optional}\n</table>" if optional else ""
     link = (f'<a href="{e(c.verify_text)}">{e(c.verify_text)}</a>' if c.verify_text.startswith("https://")
             else e(c.verify_text))
     notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
+    verify_line = e(tr("Verify: {target}", target="\x00")).replace("\x00", link)
     qr = base64.b64encode(c.qr_png).decode("ascii")
-    html_lang = e(lang or "en")
-    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>This credential\'s signature did not '
-             f'verify: {e(c.unverified)}. Do not rely on this page.</div>\n' if c.unverified is not None else "")
+    html_lang = e(tr.language)
+    warning = tr("This credential's signature did not verify: {reason}. Do not rely on this page.",
+                 reason=c.unverified or "")
+    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>{e(warning)}</div>\n'
+             if c.unverified is not None else "")
     title_stamp = f"{STAMP} - " if c.unverified is not None else ""
     footer_stamp = f"<div><strong>{STAMP}</strong>: {e(c.unverified)}</div>" if c.unverified is not None else ""
     return f"""<!DOCTYPE html>
@@ -287,28 +327,28 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
 </head>
 <body>
 <div class="page">
-{stamp}<header><div><div class="kind">EUROPEAN MICRO-CREDENTIAL</div>{alliance}</div>{logo_html}</header>
+{stamp}<header><div><div class="kind">{e(tr("EUROPEAN MICRO-CREDENTIAL"))}</div>{alliance}</div>{logo_html}</header>
 <div class="top">
 <div>
 <h1>{e(c.title)}</h1>
-<div class="muted">awarded to</div>
+<div class="muted">{e(tr("awarded to"))}</div>
 <div class="learner">{e(c.learner)}</div>
 <div class="muted">{e(c.learner_id or "")}</div>
-<p>by {e(c.issuer)} on {e(c.issued)}</p>
+<p>{e(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued))}</p>
 </div>
-<figure><img src="data:image/png;base64,{qr}" alt="QR code to verify this credential">
-<figcaption>Scan to verify</figcaption></figure>
+<figure><img src="data:image/png;base64,{qr}" alt="{e(tr("QR code to verify this credential"))}">
+<figcaption>{e(tr("Scan to verify"))}</figcaption></figure>
 </div>
 <table>
 {rows}
 </table>
 {optional_html}
 <footer>
-<div>Verify: {link}</div>
-<div>Credential: {e(c.credential_id or "")} - {e(c.security)}</div>
+<div>{verify_line}</div>
+<div>{e(tr("Credential: {id} - {security}", id=c.credential_id or "", security=c.security))}</div>
 {notes}
 {footer_stamp}
-<div>This page summarises a digitally signed credential; the signed credential file is authoritative.</div>
+<div>{e(tr("This page summarises a digitally signed credential; the signed credential file is authoritative."))}</div>
 </footer>
 </div>
 </body>
@@ -325,6 +365,7 @@ def _pdf(c: CertificateContent) -> bytes:
     from .fonts import is_variable, latin1, static_font, unicode_font_path
 
     font_path = unicode_font_path()
+    tr = c.tr
     footer_text = f"{c.credential_id or ''} - {c.security}"
     if c.unverified is not None:
         footer_text = f"{STAMP} - {footer_text}"
@@ -342,7 +383,7 @@ def _pdf(c: CertificateContent) -> bytes:
             self.set_y(-12)
             self.set_font(family, "", 7.5)
             self.set_text_color(*_GREY)
-            self.cell(0, 5, t(f"{footer_text} - page {self.page_no()}"), align="C")
+            self.cell(0, 5, t(f"{footer_text} - {tr('page {number}', number=self.page_no())}"), align="C")
 
     pdf = _Doc(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -368,7 +409,8 @@ def _pdf(c: CertificateContent) -> bytes:
         t = latin1
     pdf.set_title(t(f"{STAMP} - {c.title} - {c.learner}" if c.unverified is not None else f"{c.title} - {c.learner}"))
     pdf.set_author(t(c.issuer))
-    pdf.set_subject("European micro-credential certificate")
+    pdf.set_subject(t(tr("European micro-credential certificate")))
+    pdf.set_lang(tr.language)
     pdf.set_creator("edcissuer")
     try:  # the credential's date, not the clock: the same credential gives the same PDF
         pdf.set_creation_date(datetime.fromisoformat(c.issued).replace(tzinfo=timezone.utc))
@@ -383,7 +425,7 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.set_xy(15, 5)
     pdf.set_font(family, "B", 11)
     pdf.set_text_color(*_GOLD)
-    pdf.cell(120, 6, "EUROPEAN MICRO-CREDENTIAL", new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.cell(120, 6, t(tr("EUROPEAN MICRO-CREDENTIAL")), new_x=XPos.LEFT, new_y=YPos.NEXT)
     if c.alliance:
         pdf.set_font(family, "", 10)
         pdf.set_text_color(255, 255, 255)
@@ -405,7 +447,7 @@ def _pdf(c: CertificateContent) -> bytes:
         pdf.set_font(family, "B", 14)
         pdf.cell(w, 6, STAMP, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font(family, "", 7.5)
-        reason = f"The signature did not verify: {c.unverified}"
+        reason = tr("The signature did not verify: {reason}", reason=c.unverified)
         pdf.cell(w, 5, t(reason if len(reason) <= 150 else reason[:147] + "..."))
         top = 44
 
@@ -419,7 +461,7 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.ln(2)
     pdf.set_text_color(*_GREY)
     pdf.set_font(family, "", 10)
-    pdf.cell(text_w, 5, "awarded to", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(text_w, 5, t(tr("awarded to")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font(family, "B", 16)
     pdf.multi_cell(text_w, 8, t(c.learner), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -430,7 +472,7 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.ln(1)
     pdf.set_font(family, "", 10)
     pdf.set_text_color(0, 0, 0)
-    pdf.multi_cell(text_w, 5, t(f"by {c.issuer} on {c.issued}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(text_w, 5, t(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued)), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     title_bottom = pdf.get_y()
     import io
 
@@ -439,7 +481,7 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.set_xy(pdf.w - 15 - qr_size, qr_top + qr_size)
     pdf.set_font(family, "", 8)
     pdf.set_text_color(*_GREY)
-    pdf.cell(qr_size, 4, "Scan to verify", align="C")
+    pdf.cell(qr_size, 4, t(tr("Scan to verify")), align="C")
     pdf.set_y(max(title_bottom + 3, qr_top + qr_size + 6))
 
     def table(rows: list[tuple[str, list[str]]]) -> None:
@@ -463,16 +505,17 @@ def _pdf(c: CertificateContent) -> bytes:
         pdf.ln(3)
         pdf.set_font(family, "B", 11)
         pdf.set_text_color(*_BLUE)
-        pdf.cell(0, 7, "Further details", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 7, t(tr("Further details")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         table(c.optional_rows)
     pdf.ln(4)
     pdf.set_font(family, "", 8.5)
     pdf.set_text_color(*_GREY)
     stamp_lines = [f"{STAMP}: {c.unverified}"] if c.unverified is not None else []
-    for line in [f"Verify: {c.verify_text}", f"Credential: {c.credential_id or ''} - {c.security}", *c.notes,
+    for line in [tr("Verify: {target}", target=c.verify_text),
+                 tr("Credential: {id} - {security}", id=c.credential_id or "", security=c.security), *c.notes,
                  *stamp_lines,
-                 "This certificate summarises a digitally signed credential; the signed credential file "
-                 "is authoritative."]:
+                 tr("This certificate summarises a digitally signed credential; the signed credential file "
+                    "is authoritative.")]:
         pdf.multi_cell(w, 4.2, t(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     return bytes(pdf.output())
 
