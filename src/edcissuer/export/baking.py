@@ -23,9 +23,10 @@ import base64
 import binascii
 import io
 import json
+import math
 import struct
-import textwrap
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -43,10 +44,11 @@ from ..carriers.baked import (
     sniff_image,
 )
 from ..errors import ExportError
-from .artefact import STAMP, SignedArtefact, load_artefact, pick
+from ..i18n import translator
+from .artefact import STAMP, SignedArtefact, load_artefact
 
 # the readers live in carriers/baked.py (verification reads badges without the exporters)
-__all__ = ["OB3_NS", "bake_png", "bake_svg", "baked_text", "default_badge_png", "default_badge_svg",
+__all__ = ["OB3_NS", "BadgeLine", "badge_layout", "bake_png", "bake_svg", "baked_text", "default_badge_png", "default_badge_svg",
            "extract_credential", "extract_png", "extract_svg", "sniff_image"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -66,7 +68,8 @@ def _itxt(text: str) -> bytes:
     return PNG_KEYWORD + b"\x00" + b"\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8")
 
 
-def bake_png(source: Any, image: bytes | None = None, *, unverified: str | None = None) -> bytes:
+def bake_png(source: Any, image: bytes | None = None, *, unverified: str | None = None,
+             lang: str | None = None) -> bytes:
     """The badge PNG with the signed OB3 credential in an iTXt `openbadgecredential` chunk.
 
     `image` is the programme's badge PNG; without one a badge is drawn from the credential.
@@ -75,7 +78,7 @@ def bake_png(source: Any, image: bytes | None = None, *, unverified: str | None 
     with `unverified` the picture is redrawn with the NOT VERIFIED band.
     """
     art = _ob3(source)
-    png = image if image is not None else (programme_image(art) or default_badge_png(art))
+    png = image if image is not None else (programme_image(art) or default_badge_png(art, lang=lang))
     if unverified is not None:
         png = _stamp_png(png)
     chunks = _chunks(png, trailing_ok=True)
@@ -134,14 +137,15 @@ def _ob3(source: Any) -> SignedArtefact:
 
 # --- SVG ----------------------------------------------------------------------------------
 
-def bake_svg(source: Any, image: bytes | str | None = None, *, unverified: str | None = None) -> bytes:
+def bake_svg(source: Any, image: bytes | str | None = None, *, unverified: str | None = None,
+             lang: str | None = None) -> bytes:
     """The badge SVG with an `<openbadges:credential>` element first inside `<svg>`.
 
     Every earlier credential element is removed; with `unverified` a red NOT VERIFIED band
     (and a `<desc>` with the reason) is drawn over the picture.
     """
     art = _ob3(source)
-    root = _parse_svg(image if image is not None else default_badge_svg(art))
+    root = _parse_svg(image if image is not None else default_badge_svg(art, lang=lang))
     for old in list(root.iter(f"{{{OB3_NS}}}credential")):
         old.getparent().remove(old)
     if unverified is not None:
@@ -191,70 +195,190 @@ def _stamp_svg(root: Any, reason: str) -> None:
 
 # --- default badge art --------------------------------------------------------------------
 
-def _badge_lines(art: SignedArtefact) -> tuple[list[str], str, str]:
+ELLIPSIS = "\u2026"
+
+
+@dataclass(frozen=True)
+class BadgeLine:
+    """One line of badge text: centred at (size/2, y), `width` px wide at font `size_px`."""
+
+    text: str
+    y: float
+    size_px: int
+    bold: bool
+    width: float
+    fill: str
+
+
+def chord_width(y_top: float, y_bottom: float, size: int) -> float:
+    """The width free of the inner ring for a line box from `y_top` to `y_bottom`.
+
+    The inner ring is a circle of radius 0.4*size; the safe circle keeps a margin of 0.035*size
+    (the ring's stroke and air). A box fits when both its corners are inside the safe circle,
+    so the width is the chord at the box edge farther from the centre."""
+    radius = size * 0.4 - size * 0.035
+    dy = max(abs(y_top - size / 2), abs(y_bottom - size / 2))
+    return 0.0 if dy >= radius else 2 * math.sqrt(radius * radius - dy * dy)
+
+
+def _box(y: float, size_px: int) -> tuple[float, float]:
+    """The line box of text centred at `y` (anchor "mm"): generous, so accents and descenders fit."""
+    return y - 0.62 * size_px, y + 0.62 * size_px
+
+
+def _wrap(words: list[str], widths: list[float], measure: Any) -> list[str] | None:
+    """Greedy word wrap into len(widths) lines of the given widths; None when the words do not fit."""
+    lines: list[str] = []
+    i = 0
+    for width in widths:
+        if i == len(words):
+            break
+        line = words[i]
+        if measure(line) > width:
+            return None
+        i += 1
+        while i < len(words) and measure(f"{line} {words[i]}") <= width:
+            line = f"{line} {words[i]}"
+            i += 1
+        lines.append(line)
+    return lines if i == len(words) else None
+
+
+def _ellipsize(words: list[str], widths: list[float], measure: Any) -> list[str]:
+    """Fill the lines word by word and end the last with '…' after the last whole word that fits."""
+    lines: list[str] = []
+    i = 0
+    for n, width in enumerate(widths):
+        last = n == len(widths) - 1
+        line = ""
+        while i < len(words):
+            candidate = f"{line} {words[i]}".strip()
+            rest_after = i + 1 < len(words)
+            shown = f"{candidate} {ELLIPSIS}" if last and rest_after else candidate
+            if measure(shown) > width:
+                break
+            line = candidate
+            i += 1
+        if last and i < len(words):
+            line = f"{line} {ELLIPSIS}".strip()
+        lines.append(line)
+        if i == len(words):
+            break
+    return lines
+
+
+def fit_text(text: str, *, top: float, bottom: float, size: int, max_px: int, min_px: int, max_lines: int,
+             bold: bool, fill: str, measure_font: Any) -> list[BadgeLine]:
+    """Lay `text` out inside the band [top, bottom] of the badge and inside the inner ring.
+
+    The font shrinks from `max_px` to `min_px` until the words fit on at most `max_lines`
+    lines (wrapped at spaces only); at `min_px` whatever does not fit is cut after a whole
+    word and marked with '…'. A line is never split inside a word and never wider than the
+    ring's chord at its height (`chord_width`)."""
+    words = text.split()
+    if not words:
+        return []
+
+    def positions(n: int, px: int) -> list[float]:
+        step = px * 1.22
+        middle = (top + bottom) / 2
+        return [middle - step * (n - 1) / 2 + k * step for k in range(n)]
+
+    def layout(px: int, lines: list[str], ys: list[float]) -> list[BadgeLine]:
+        font = measure_font(px, bold)
+        return [BadgeLine(t, y, px, bold, float(font.getlength(t)), fill) for t, y in zip(lines, ys) if t]
+
+    for px in range(max_px, min_px - 1, -1):
+        font = measure_font(px, bold)
+        step = px * 1.22
+        most = min(max_lines, max(1, int((bottom - top) // step)))
+        for n in range(1, most + 1):
+            ys = positions(n, px)
+            widths = [chord_width(*_box(y, px), size) for y in ys]
+            wrapped = _wrap(words, widths, font.getlength)
+            if wrapped is not None:
+                return layout(px, wrapped, positions(len(wrapped), px))
+    font = measure_font(min_px, bold)
+    n = min(max_lines, max(1, int((bottom - top) // (min_px * 1.22))))
+    ys = positions(n, min_px)
+    lines = _ellipsize(words, [chord_width(*_box(y, min_px), size) for y in ys], font.getlength)
+    return layout(min_px, lines, positions(len(lines), min_px))
+
+
+def badge_layout(art: SignedArtefact, size: int = 400, *, lang: str | None = None) -> list[BadgeLine]:
+    """Every text line of the default badge, measured with the badge font (PNG and SVG alike)."""
+    from .fonts import pil_font
+
     el = art.elements
-    title = textwrap.wrap(pick(el.title) or "Micro-credential", 22)[:4]
-    issuer = pick(el.issuer.name) if el.issuer and el.issuer.name else ""
-    facts = " · ".join(x for x in (f"{el.ects:g} ECTS" if el.ects else "", f"EQF {el.eqf}" if el.eqf else "") if x)
-    return title, issuer, facts
+    tr = translator(lang, _badge_language(art))
+    title = tr.text(el.title) or tr("Micro-credential")
+    issuer = tr.text(el.issuer.name) if el.issuer and el.issuer.name else ""
+    facts = " · ".join(x for x in (tr("{ects} ECTS", ects=tr.number(el.ects)) if el.ects else "",
+                                   tr("EQF {level}", level=el.eqf) if el.eqf else "") if x)
+    gold, white = "#ffcc00", "#ffffff"
+    common = {"size": size, "measure_font": lambda px, bold: pil_font(px, bold=bold)}
+    return [
+        *fit_text(tr("MICRO-CREDENTIAL"), top=size * 0.17, bottom=size * 0.23, max_px=size // 26,
+                  min_px=max(6, size // 40), max_lines=1, bold=False, fill=gold, **common),
+        *fit_text(title, top=size * 0.27, bottom=size * 0.66, max_px=size // 16, min_px=max(7, size // 30),
+                  max_lines=5, bold=True, fill=white, **common),
+        *fit_text(facts, top=size * 0.69, bottom=size * 0.75, max_px=size // 26, min_px=max(6, size // 40),
+                  max_lines=1, bold=False, fill=gold, **common),
+        *fit_text(issuer, top=size * 0.76, bottom=size * 0.86, max_px=size // 26, min_px=max(6, size // 36),
+                  max_lines=2, bold=False, fill=white, **common),
+    ]
 
 
-def default_badge_png(source: Any, size: int = 400) -> bytes:
+def _badge_language(art: SignedArtefact) -> str | None:
+    subject = art.credential.get("credentialSubject")
+    subject = subject[0] if isinstance(subject, list) and subject else subject
+    ach = subject.get("achievement") if isinstance(subject, dict) else None
+    lang = ach.get("inLanguage") if isinstance(ach, dict) else None
+    return lang if isinstance(lang, str) else None
+
+
+def default_badge_png(source: Any, size: int = 400, *, lang: str | None = None) -> bytes:
     """A round badge drawn from the signed credential's elements (title, issuer, ECTS, EQF)."""
     from PIL import Image, ImageDraw
 
     from .fonts import pil_font
 
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
-    title, issuer, facts = _badge_lines(art)
     img = Image.new("RGBA", (size, size), (255, 255, 255, 0))
     d = ImageDraw.Draw(img)
     d.ellipse([4, 4, size - 4, size - 4], fill=_OB_BLUE, outline=_OB_GOLD, width=max(4, size // 40))
     d.ellipse([size * 0.1, size * 0.1, size * 0.9, size * 0.9], outline=_OB_GOLD, width=2)
-    small = pil_font(size // 26)
-    d.text((size / 2, size * 0.2), "MICRO-CREDENTIAL", font=small, fill=_OB_GOLD, anchor="mm")
-    step = size / 14
-    y = size * 0.45 - step * (len(title) - 1) / 2
-    for line in title:
-        d.text((size / 2, y), line, font=pil_font(size // 16, bold=True), fill="white", anchor="mm")
-        y += step
-    d.text((size / 2, size * 0.72), facts, font=small, fill=_OB_GOLD, anchor="mm")
-    for i, line in enumerate(textwrap.wrap(issuer, 34)[:2]):
-        d.text((size / 2, size * 0.79 + i * size / 22), line, font=small, fill="white", anchor="mm")
+    for line in badge_layout(art, size, lang=lang):
+        d.text((size / 2, line.y), line.text, font=pil_font(line.size_px, bold=line.bold), fill=line.fill,
+               anchor="mm")
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
 
 
-def default_badge_svg(source: Any, size: int = 400) -> bytes:
+def default_badge_svg(source: Any, size: int = 400, *, lang: str | None = None) -> bytes:
     """The same badge as SVG (text stays text, so screen readers and search can read it)."""
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
-    title, issuer, facts = _badge_lines(art)
+    lines = badge_layout(art, size, lang=lang)
+    title = " ".join(line.text for line in lines if line.bold)
     svg = etree.Element(f"{{{SVG_NS}}}svg", nsmap={None: SVG_NS},
                         attrib={"width": str(size), "height": str(size), "viewBox": f"0 0 {size} {size}",
-                                "role": "img", "aria-label": " ".join(title)})
+                                "role": "img", "aria-label": title})
     half = size / 2
 
     def add(tag: str, text: str | None = None, **attrs: str) -> None:
         el = etree.SubElement(svg, f"{{{SVG_NS}}}{tag}", attrib={k.replace("_", "-"): v for k, v in attrs.items()})
         el.text = text
 
-    add("title", " ".join(title))
+    add("title", title)
     add("circle", cx=str(half), cy=str(half), r=str(half - 6), fill="#003399", stroke="#ffcc00",
         stroke_width=str(max(4, size // 40)))
     add("circle", cx=str(half), cy=str(half), r=str(size * 0.4), fill="none", stroke="#ffcc00", stroke_width="2")
     font = "Noto Sans, DejaVu Sans, Arial, sans-serif"
-    add("text", "MICRO-CREDENTIAL", x=str(half), y=f"{size * 0.21:.0f}", text_anchor="middle", font_family=font,
-        font_size=str(size // 26), fill="#ffcc00")
-    top = size * 0.465 - size / 14 * (len(title) - 1) / 2
-    for i, line in enumerate(title):
-        add("text", line, x=str(half), y=f"{top + i * size / 14:.0f}", text_anchor="middle",
-            font_family=font, font_size=str(size // 16), font_weight="bold", fill="#ffffff")
-    add("text", facts, x=str(half), y=f"{size * 0.73:.0f}", text_anchor="middle", font_family=font,
-        font_size=str(size // 26), fill="#ffcc00")
-    for i, line in enumerate(textwrap.wrap(issuer, 34)[:2]):
-        add("text", line, x=str(half), y=f"{size * 0.80 + i * size / 22:.0f}", text_anchor="middle",
-            font_family=font, font_size=str(size // 26), fill="#ffffff")
+    for line in lines:
+        extra = {"font_weight": "bold"} if line.bold else {}
+        add("text", line.text, x=str(half), y=f"{line.y:.1f}", text_anchor="middle", dominant_baseline="middle",
+            font_family=font, font_size=str(line.size_px), fill=line.fill, **extra)
     return bytes(etree.tostring(svg, xml_declaration=True, encoding="UTF-8"))
 
 

@@ -10,8 +10,9 @@ import textwrap
 
 from PIL import Image, ImageDraw, ImageFont
 
+from ..i18n import translator
+from ..models import vocab
 from ..models.records import MicroCredentialRecord
-from .common import text
 
 _W, _H = 800, 566
 _BLUE = (0, 51, 153)
@@ -23,27 +24,31 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def render_summary_png(record: MicroCredentialRecord) -> bytes:
-    """Title, learner, awarding bodies, ECTS and EQF on an A-format landscape page."""
-    lang = record.language
+    """Title, learner, awarding bodies, ECTS and EQF on an A-format landscape page, in the
+    record's language (labels from the catalogues, texts from the record's language maps)."""
+    tr = translator(record.language)
     img = Image.new("RGB", (_W, _H), "white")
     d = ImageDraw.Draw(img)
     d.rectangle([0, 0, _W, 70], fill=_BLUE)
-    d.text((24, 20), "European micro-credential", font=_font(28), fill=_GOLD)
+    d.text((24, 20), tr("European micro-credential"), font=_font(28), fill=_GOLD)
     y = 95
-    for line in textwrap.wrap(text(record.title, lang) or "", 40)[:3]:
+    for line in textwrap.wrap(tr.text(record.title), 40)[:3]:
         d.text((24, y), line, font=_font(34), fill=_BLUE)
         y += 44
     y += 10
-    learner = text(record.learner.full_name, lang) or ""
+    learner = tr.text(record.learner.full_name)
+    mode = vocab.PARTICIPATION.get(record.participation)
     rows = [
-        f"Awarded to {learner}",
-        f"on {record.issued.date().isoformat()}",
-        f"{record.workload.ects:g} ECTS  |  EQF level {record.level.eqf}  |  {record.participation}",
+        tr("Awarded to {learner}", learner=learner),
+        tr("on {date}", date=tr.date(record.issued.date().isoformat())),
+        "  |  ".join((tr("{ects} ECTS credits", ects=tr.number(record.workload.ects)),
+                      tr("EQF level {level}", level=record.level.eqf),
+                      tr.concept(mode.uri, mode.label) if mode else str(record.participation))),
     ]
-    bodies = ", ".join(text(o.legal_name, lang) or "" for o in record.awarding.awarding_bodies)
-    rows += textwrap.wrap(f"Awarded by {bodies}", 60)[:3]
+    bodies = ", ".join(tr.text(o.legal_name) for o in record.awarding.awarding_bodies)
+    rows += textwrap.wrap(tr("Awarded by {bodies}", bodies=bodies), 60)[:3]
     if record.awarding.alliance:
-        rows.append(f"within {text(record.awarding.alliance.name, lang)}")
+        rows.append(tr("within {alliance}", alliance=tr.text(record.awarding.alliance.name)))
     for row in rows:
         d.text((24, y), row, font=_font(22), fill="black")
         y += 32
