@@ -316,16 +316,19 @@ def badge_layout(art: SignedArtefact, size: int = 400, *, lang: str | None = Non
     facts = " · ".join(x for x in (tr("{ects} ECTS", ects=tr.number(el.ects)) if el.ects else "",
                                    tr("EQF {level}", level=el.eqf) if el.eqf else "") if x)
     gold, white = "#ffcc00", "#ffffff"
-    common = {"size": size, "measure_font": lambda px, bold: pil_font(px, bold=bold)}
+
+    def measure(px: int, bold: bool) -> Any:
+        return pil_font(px, bold=bold)
+
     return [
         *fit_text(tr("MICRO-CREDENTIAL"), top=size * 0.17, bottom=size * 0.23, max_px=size // 26,
-                  min_px=max(6, size // 40), max_lines=1, bold=False, fill=gold, **common),
+                  min_px=max(6, size // 40), max_lines=1, bold=False, fill=gold, size=size, measure_font=measure),
         *fit_text(title, top=size * 0.27, bottom=size * 0.66, max_px=size // 16, min_px=max(7, size // 30),
-                  max_lines=5, bold=True, fill=white, **common),
+                  max_lines=5, bold=True, fill=white, size=size, measure_font=measure),
         *fit_text(facts, top=size * 0.69, bottom=size * 0.75, max_px=size // 26, min_px=max(6, size // 40),
-                  max_lines=1, bold=False, fill=gold, **common),
+                  max_lines=1, bold=False, fill=gold, size=size, measure_font=measure),
         *fit_text(issuer, top=size * 0.76, bottom=size * 0.86, max_px=size // 26, min_px=max(6, size // 36),
-                  max_lines=2, bold=False, fill=white, **common),
+                  max_lines=2, bold=False, fill=white, size=size, measure_font=measure),
     ]
 
 

@@ -133,8 +133,8 @@ def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_
         if isinstance(image, Path):
             image = _read_file(image, "badge image", "image")
         if target == "png":
-            return Exported(bake_png(art, image, unverified=stamp), f"{stem}-badge.png", "image/png")
-        return Exported(bake_svg(art, image, unverified=stamp), f"{stem}-badge.svg", "image/svg+xml")
+            return Exported(bake_png(art, image, unverified=stamp, lang=lang), f"{stem}-badge.png", "image/png")
+        return Exported(bake_svg(art, image, unverified=stamp, lang=lang), f"{stem}-badge.svg", "image/svg+xml")
     if target == "europass":
         from .europass import europass_export
 
