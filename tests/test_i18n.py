@@ -271,3 +271,9 @@ def test_mapping_display_page_is_drawn_in_the_record_language(records):
 
 def test_locale_files_are_package_data():
     assert Path(i18n.VOCAB_LABELS).is_file() and POT.is_file()
+
+
+@pytest.mark.parametrize("tag", ["fr-XX", "fr_BE", "<b>", "", "zz"])
+def test_any_language_tag_gives_a_page_never_an_error(model2_elm, tag):
+    page = certificate_html(model2_elm, lang=tag, verify_url="https://verify.example.edu/c/{id}")
+    assert re.search(r'<html lang="(fr|fr-BE|en)">', page)

@@ -98,6 +98,18 @@ def pick_text(value: Mapping[str, str] | None, chain: Iterable[str]) -> str:
     return next(iter(present.values()), "")
 
 
+@lru_cache(maxsize=64)
+def _cldr(tag: str) -> bool:
+    """Whether CLDR (Babel) knows `tag`, so dates and numbers can be written in it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Translator:
     """Labels, concept labels, countries and dates for one output language (with its fallbacks)."""
@@ -108,7 +120,7 @@ class Translator:
     def language(self) -> str:
         """The output language: the first of the chain that has a catalogue (for `lang` attributes)."""
         known = available_languages()
-        return next((lang for lang in self.chain if _base(lang) in known), SOURCE_LANGUAGE)
+        return next((lang for lang in self.chain if _base(lang) in known and _cldr(lang)), SOURCE_LANGUAGE)
 
     def __call__(self, message: str, **values: object) -> str:
         """`message` (an English msgid) in the first language of the chain that translates it."""
@@ -139,7 +151,7 @@ class Translator:
         for lang in self.chain:
             try:
                 name = Locale.parse(lang.replace("-", "_")).territories.get(code.upper())
-            except (UnknownLocaleError, ValueError):
+            except (UnknownLocaleError, ValueError, TypeError):
                 continue
             if name:
                 return str(name)

@@ -46,10 +46,11 @@ from ..carriers.baked import (
 from ..errors import ExportError
 from ..i18n import translator
 from .artefact import STAMP, SignedArtefact, load_artefact
+from .certificate import record_language
 
 # the readers live in carriers/baked.py (verification reads badges without the exporters)
-__all__ = ["OB3_NS", "BadgeLine", "badge_layout", "bake_png", "bake_svg", "baked_text", "default_badge_png", "default_badge_svg",
-           "extract_credential", "extract_png", "extract_svg", "sniff_image"]
+__all__ = ["OB3_NS", "BadgeLine", "badge_layout", "bake_png", "bake_svg", "baked_text", "default_badge_png",
+           "default_badge_svg", "extract_credential", "extract_png", "extract_svg", "sniff_image"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _OB_BLUE = (0, 51, 153)
@@ -310,7 +311,7 @@ def badge_layout(art: SignedArtefact, size: int = 400, *, lang: str | None = Non
     from .fonts import pil_font
 
     el = art.elements
-    tr = translator(lang, _badge_language(art))
+    tr = translator(lang, record_language(art.credential))
     title = tr.text(el.title) or tr("Micro-credential")
     issuer = tr.text(el.issuer.name) if el.issuer and el.issuer.name else ""
     facts = " · ".join(x for x in (tr("{ects} ECTS", ects=tr.number(el.ects)) if el.ects else "",
@@ -330,14 +331,6 @@ def badge_layout(art: SignedArtefact, size: int = 400, *, lang: str | None = Non
         *fit_text(issuer, top=size * 0.76, bottom=size * 0.86, max_px=size // 26, min_px=max(6, size // 36),
                   max_lines=2, bold=False, fill=white, size=size, measure_font=measure),
     ]
-
-
-def _badge_language(art: SignedArtefact) -> str | None:
-    subject = art.credential.get("credentialSubject")
-    subject = subject[0] if isinstance(subject, list) and subject else subject
-    ach = subject.get("achievement") if isinstance(subject, dict) else None
-    lang = ach.get("inLanguage") if isinstance(ach, dict) else None
-    return lang if isinstance(lang, str) else None
 
 
 def default_badge_png(source: Any, size: int = 400, *, lang: str | None = None) -> bytes:

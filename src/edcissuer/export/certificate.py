@@ -472,7 +472,8 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.ln(1)
     pdf.set_font(family, "", 10)
     pdf.set_text_color(0, 0, 0)
-    pdf.multi_cell(text_w, 5, t(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued)), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(text_w, 5, t(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued)), align="L",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     title_bottom = pdf.get_y()
     import io
 

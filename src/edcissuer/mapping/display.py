@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -20,6 +21,17 @@ _GOLD = (255, 204, 0)
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """Noto Sans (the `fontpkg-noto-sans` dependency, as export/fonts.py) so accents, Polish,
+    Greek and Cyrillic letters print; Pillow's default font, which draws boxes for them, only
+    without it."""
+    try:
+        import fontpkg_noto_sans  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+        path = Path(fontpkg_noto_sans.ROOT) / "files" / "NotoSans[wdth,wght].ttf"
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    except (ImportError, OSError):
+        pass
     return ImageFont.load_default(size=size)
 
 
