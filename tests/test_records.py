@@ -42,7 +42,7 @@ def test_removing_any_mandatory_element_is_refused_naming_it(element):
 def test_zero_ects_is_refused_with_the_element_letter():
     data = copy.deepcopy(BASE)
     data["workload"]["ects"] = 0
-    assert ("g) notional workload [workload.ects]", "must be > 0 ECTS") in refused(data)
+    assert ("g) notional workload.ects", "must be > 0 ECTS") in refused(data)
 
 
 def test_all_problems_are_reported_at_once():
@@ -50,8 +50,8 @@ def test_all_problems_are_reported_at_once():
     data["level"]["eqf"] = 11
     data["participation"] = "by carrier pigeon"
     fields = {f for f, _ in refused(data)}
-    assert "h) level (EQF, QF-EHEA cycle) [level.eqf]" in fields
-    assert "j) form of participation [participation]" in fields
+    assert "h) level (EQF, QF-EHEA cycle).eqf" in fields
+    assert "j) form of participation" in fields
 
 
 def test_qf_ehea_cycle_must_match_eqf_level():
@@ -119,7 +119,7 @@ def test_non_finite_ects_is_refused_naming_the_field(ects):
     # a NaN was accepted and issued as `NaN`, which is not JSON
     data = copy.deepcopy(BASE)
     data["workload"]["ects"] = ects
-    assert ("g) notional workload [workload.ects]", "Input should be a finite number") in refused(data)
+    assert ("g) notional workload.ects", "Input should be a finite number") in refused(data)
 
 
 def test_yaml_nan_workload_file_is_refused(tmp_path):
@@ -127,7 +127,7 @@ def test_yaml_nan_workload_file_is_refused(tmp_path):
     path.write_text(SAMPLES[0].read_text().replace("ects: 5", "ects: .nan"))
     with pytest.raises(RecordValidationError) as info:
         load_record(path)
-    assert ("g) notional workload [workload.ects]", "Input should be a finite number") in info.value.problems
+    assert ("g) notional workload.ects", "Input should be a finite number") in info.value.problems
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -139,7 +139,7 @@ def test_yaml_nan_workload_file_is_refused(tmp_path):
 def test_language_map_problems_name_the_element_not_the_record(value, message):
     data = copy.deepcopy(BASE)
     data["title"] = value
-    assert refused(data) == [("b) title of the micro-credential [title]", message)]
+    assert refused(data) == [("b) title of the micro-credential", message)]
 
 
 def test_language_map_problems_in_nested_models_name_the_field():
@@ -148,9 +148,9 @@ def test_language_map_problems_in_nested_models_name_the_field():
     data["learning_outcomes"][0]["title"] = {"english": "x"}
     data["participation"] = "by carrier pigeon"      # reported in the same pass
     problems = refused(data)
-    assert ("a) identification of the learner [learner.given_name]", "text for language 'en' must not be empty") in problems
-    assert ("f) learning outcomes [learning_outcomes.0.title]", "'english' is not a BCP 47 language tag") in problems
-    assert "j) form of participation [participation]" in {f for f, _ in problems}
+    assert ("a) identification of the learner.given_name", "text for language 'en' must not be empty") in problems
+    assert ("f) learning outcomes.0.title", "'english' is not a BCP 47 language tag") in problems
+    assert "j) form of participation" in {f for f, _ in problems}
 
 
 def test_language_maps_strip_whitespace_and_keep_every_language():
@@ -175,7 +175,7 @@ def test_issued_accepts_dates_and_aware_times_and_keeps_utc(issued, expected):
 def test_naive_issued_time_is_refused(issued):
     data = copy.deepcopy(BASE)
     data["issued"] = issued
-    assert ("e) date of issuing [issued]", "must carry a time zone (e.g. 2026-06-30T00:00:00Z)") in refused(data)
+    assert ("e) date of issuing", "must carry a time zone (e.g. 2026-06-30T00:00:00Z)") in refused(data)
 
 
 def test_derived_credential_id_is_the_version_5_uuid_of_the_content_hash():
@@ -190,5 +190,5 @@ def test_derived_credential_id_is_the_version_5_uuid_of_the_content_hash():
 def test_learner_email_problem_names_the_email_field():
     data = copy.deepcopy(BASE)
     data["learner"]["email"] = "ana.example.org"
-    assert ("a) identification of the learner [learner.email]", "email 'ana.example.org' is not an e-mail address") \
+    assert ("a) identification of the learner.email", "email 'ana.example.org' is not an e-mail address") \
         in refused(data)

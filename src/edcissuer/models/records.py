@@ -544,17 +544,17 @@ class MicroCredentialRecord(_Model):
 
 
 def _element_of(loc: tuple[Any, ...]) -> str:
-    """Turn a pydantic error location into 'g) notional workload [workload.ects]' style text.
+    """Turn a pydantic error location into 'g) notional workload.ects' style text.
 
-    The Annex I element tells a registrar what is wrong, the dotted path where in the file.
+    The Annex I element first (what is wrong, in the Recommendation's words), then the path
+    inside it; batch maps this form back to CSV columns, so it stays as it is.
     """
     if not loc:
         return "record"
-    head = str(loc[0])
-    path = ".".join(str(p) for p in loc)
+    head, rest = str(loc[0]), [str(p) for p in loc[1:]]
     name = ELEMENTS.get(head) or (f"optional: {OPTIONAL_ELEMENTS[head]}" if head in OPTIONAL_ELEMENTS
-                                   else None)
-    return f"{name} [{path}]" if name else path
+                                   else head)
+    return ".".join([name, *rest]) if rest else name
 
 
 _DATETIME_ERRORS = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type",
