@@ -185,3 +185,8 @@ def test_a_seal_keeps_the_records_issuer_id_without_warning(records, demo_keys):
         issued = issue(records["model1-single"], fmt="elm", signer=demo_keys.seal, proof="jades", now=NOW,
                        on_issuer_mismatch="refuse")
     assert issued.warnings == ()
+
+
+def test_a_record_language_that_is_not_a_tag_is_refused():
+    assert refused(changed(language="Portuguese")) == [("language", "'Portuguese' is not a BCP 47 language tag "
+                                                                    "(e.g. en, pt, de-AT)")]

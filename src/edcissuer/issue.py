@@ -134,7 +134,7 @@ def issuer_id_mismatch(record: MicroCredentialRecord, signer: KeyPair, issuer_di
            f"as {bound}" if web else
            f"sign with the key of {lead_id}, or remove awarding.lead.id to issue as {bound}")
     return (f"the record names the Lead Partner {lead_id} but the signing key's DID is {bound}, and a verifier "
-            f"binds the issuer to the key, so the credential would name {bound} as its issuer. Fix: {fix}")
+            f"binds the issuer to the key, so the credential can only name {bound} as its issuer. Fix: {fix}")
 
 
 def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, now: datetime,

@@ -504,6 +504,13 @@ class MicroCredentialRecord(_Model):
             raise ValueError(f"{v!r} is not a form of participation; use online, onsite or blended")
         return v
 
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if not _LANG_RE.match(v):
+            raise ValueError(f"{v!r} is not a BCP 47 language tag (e.g. en, pt, de-AT)")
+        return v
+
     @field_validator("learning_setting")
     @classmethod
     def _setting(cls, v: str) -> str:
