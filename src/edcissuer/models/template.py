@@ -9,6 +9,7 @@ write (text, url, did, email, date, esco).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from . import vocab
 
@@ -16,8 +17,8 @@ from . import vocab
 PLACEHOLDER = re.compile(r"<(text|url|did|email|date|esco): [^<>]*>")
 
 
-def _codes(table: object) -> str:
-    return " | ".join(str(code) for code in table)  # type: ignore[attr-defined]
+def _codes(table: Iterable[object]) -> str:
+    return " | ".join(str(code) for code in table)
 
 
 def record_template(lang: str = "en") -> str:
