@@ -190,3 +190,12 @@ def test_a_seal_keeps_the_records_issuer_id_without_warning(records, demo_keys):
 def test_a_record_language_that_is_not_a_tag_is_refused():
     assert refused(changed(language="Portuguese")) == [("language", "'Portuguese' is not a BCP 47 language tag "
                                                                     "(e.g. en, pt, de-AT)")]
+
+
+def test_cli_issue_of_a_did_web_record_with_a_plain_key_is_not_silent(tmp_path, capsys):
+    from edcissuer.cli import main
+
+    key = SAMPLES[0].parents[2] / "keys" / "demo-issuer-ed25519.DEMO-ONLY.pem"
+    with pytest.warns(IssuerIdReplaced, match="--issuer-did did:web:credentials.univ-lusitania.example"):
+        assert main(["issue", str(SAMPLES[0]), "--format", "ob3", "--key", str(key),
+                     "-o", str(tmp_path / "c.jsonld")]) == 0

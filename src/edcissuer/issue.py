@@ -128,13 +128,13 @@ def issuer_id_mismatch(record: MicroCredentialRecord, signer: KeyPair, issuer_di
     if issuer_did:
         return (f"the record names the Lead Partner {lead_id} but the issuer DID given (--issuer-did) is "
                 f"{issuer_did}; a credential has one issuer: make them the same, or remove awarding.lead.id")
-    web = lead_id.startswith("did:web:")
-    fix = (f"if {lead_id}'s DID document lists this key (`edcissuer keys did-web {lead_id} KEY` writes it), "
-           f"pass --issuer-did {lead_id} (issue(..., issuer_did=...)); otherwise remove awarding.lead.id to issue "
-           f"as {bound}" if web else
-           f"sign with the key of {lead_id}, or remove awarding.lead.id to issue as {bound}")
-    return (f"the record names the Lead Partner {lead_id} but the signing key's DID is {bound}, and a verifier "
-            f"binds the issuer to the key, so the credential can only name {bound} as its issuer. Fix: {fix}")
+    if lead_id.startswith("did:web:"):
+        fix = (f"pass --issuer-did {lead_id} (issue(..., issuer_did=...)) if its DID document lists this key "
+               f"(`edcissuer keys did-web {lead_id} KEY` writes one that does), or remove awarding.lead.id")
+    else:
+        fix = f"sign with the key of {lead_id}, or remove awarding.lead.id"
+    return (f"the record names the Lead Partner {lead_id} but the signing key is {bound}; a verifier binds the "
+            f"issuer to the key, so the credential names the key's DID as its issuer. Fix: {fix}")
 
 
 def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, now: datetime,
