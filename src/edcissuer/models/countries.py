@@ -18,8 +18,8 @@ from . import vocab
 
 #: languages whose country names are accepted: the record languages we know (vocab.LANGUAGE)
 #: plus the other languages of the supported countries
-NAME_LANGUAGES: tuple[str, ...] = (*vocab.LANGUAGE, "is", "nb", "nn", "no", "tr", "uk", "sr", "bs", "mk",
-                                   "sq", "ka", "hy", "az", "kk", "be", "ca", "ro", "lb", "rm")
+NAME_LANGUAGES: tuple[str, ...] = tuple(dict.fromkeys((*vocab.LANGUAGE, "is", "nb", "nn", "tr", "uk", "sr", "bs",
+                                                        "mk", "sq", "ka", "hy", "az", "kk", "be", "ca", "lb", "rm")))
 
 
 #: codes people use that are not ISO 3166-1 (the EU writes EL for Greece): suggested, never taken
