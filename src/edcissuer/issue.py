@@ -7,7 +7,8 @@ sealing European Digital Credentials) takes a `SealIdentity` (X.509 certificate 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,17 @@ Format = Literal["elm", "ob3"]
 FORMATS: tuple[str, ...] = ("elm", "ob3")
 #: every `proof=` choice: the registered cryptosuites, "jwt", "jwt-legacy", "jades"
 PROOFS: tuple[str, ...] = proof_names()
+#: what `issue` does when the record's Lead Partner id is not the DID the key binds to
+IssuerMismatch = Literal["warn", "refuse"]
+ISSUER_ID_FIELD = "awarding.lead.id"
+
+
+class IssuerIdMismatchError(SigningError):
+    """The record names its Lead Partner by a DID the signing key does not belong to."""
+
+
+class IssuerIdReplaced(UserWarning):
+    """The record's Lead Partner id was replaced by the DID of the signing key (see `issue`)."""
 
 
 def default_proof(fmt: str, signer: KeyPair | SealIdentity) -> str:
@@ -45,6 +57,8 @@ class IssuedCredential:
     credential: dict[str, Any]          # the credential as secured (with `proof` for DI)
     artefact: dict[str, Any] | str      # DI: the credential; JAdES: JWS JSON; JWT: compact string
     extras: dict[str, Any] = field(default_factory=dict)
+    #: what the caller should tell the person issuing (e.g. the issuer id that was replaced)
+    warnings: tuple[str, ...] = ()
 
     @property
     def credential_id(self) -> str:
@@ -101,29 +115,64 @@ def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCreden
     return record.model_copy(update={"awarding": record.awarding.model_copy(update={"lead": lead})})
 
 
+def issuer_id_mismatch(record: MicroCredentialRecord, signer: KeyPair, issuer_did: str | None) -> str | None:
+    """Why the DID the proof will bind to is not the record's Lead Partner id, with the fix; None when it is.
+
+    The key's DID is `issuer_did` when given (a did:web whose document lists the key), else
+    the key's own did:key. A record without a lead id takes that DID without question.
+    """
+    lead_id = record.awarding.lead.id
+    bound = issuer_did or signer.did_key
+    if not lead_id or lead_id == bound:
+        return None
+    if issuer_did:
+        return (f"the record names the Lead Partner {lead_id} but the issuer DID given (--issuer-did) is "
+                f"{issuer_did}; a credential has one issuer: make them the same, or remove awarding.lead.id")
+    if lead_id.startswith("did:web:"):
+        fix = (f"pass --issuer-did {lead_id} (issue(..., issuer_did=...)) if its DID document lists this key "
+               f"(`edcissuer keys did-web {lead_id} KEY` writes one that does), or remove awarding.lead.id")
+    else:
+        fix = f"sign with the key of {lead_id}, or remove awarding.lead.id"
+    return (f"the record names the Lead Partner {lead_id} but the signing key is {bound}; a verifier binds the "
+            f"issuer to the key, so the credential names the key's DID as its issuer. Fix: {fix}")
+
+
 def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIdentity, now: datetime,
           proof: str | None = None, loader: DocumentLoader = default_loader,
           issuer_did: str | None = None,
           status: dict[str, Any] | list[dict[str, Any]] | None = None,
-          ob3_form: str = "standard") -> IssuedCredential:
+          ob3_form: str = "standard", on_issuer_mismatch: IssuerMismatch = "warn") -> IssuedCredential:
     """Map a validated record to `fmt` and secure it.
 
     For key-based proofs the issuer must be the DID that controls the key, or no verifier
     can bind proof and issuer: the Lead Partner is identified by `issuer_did` (an
     institution's did:web whose DID document lists the key) or else by the key's did:key.
     A JAdES seal identifies the issuer by its certificate, so the record's id is kept.
+    When the record names its Lead Partner by another DID (`awarding.lead.id`), that id is
+    replaced and `on_issuer_mismatch` says what else happens: "warn" (the default, kept for
+    scripts that sign sample records with a demo key) emits `IssuerIdReplaced` and lists the
+    reason in `IssuedCredential.warnings`; "refuse" raises `IssuerIdMismatchError` naming
+    awarding.lead.id and the fix (see `issuer_id_mismatch`).
     `ob3_form` "extended" adds edcissuer's extension context to OB3 (every language as typed
     terms), which only verifiers that bundle that context can verify.
     """
     proof = proof or default_proof(fmt, signer)
     vm = None
+    notes: tuple[str, ...] = ()
     if isinstance(signer, KeyPair):
+        mismatch = issuer_id_mismatch(record, signer, issuer_did)
+        if mismatch and on_issuer_mismatch == "refuse":
+            raise IssuerIdMismatchError(mismatch, field=ISSUER_ID_FIELD, value=record.awarding.lead.id)
+        if mismatch:
+            notes = (f"{ISSUER_ID_FIELD}: {mismatch}",)
+            warnings.warn(IssuerIdReplaced(notes[0]), stacklevel=2)
         record = with_issuer_id(record, issuer_did or signer.did_key)
         if issuer_did and issuer_did.startswith("did:web:"):
             vm = did_web_verification_method(issuer_did, signer)
     credential = map_record(record, fmt, ob3_form=ob3_form)
-    return secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader, status=status,
-                  verification_method=vm)
+    issued = secure(credential, signer, fmt=fmt, proof=proof, now=now, loader=loader, status=status,
+                    verification_method=vm)
+    return replace(issued, warnings=notes) if notes else issued
 
 
 def load_signer(*, key: str | Path | None = None, seal_cert: str | Path | None = None,

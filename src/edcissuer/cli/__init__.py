@@ -14,10 +14,10 @@ from importlib import metadata
 from collections.abc import Sequence
 
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, demo, export, issue, keys, status, trust, verify
+from . import batch, demo, export, issue, keys, status, template, trust, verify
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, demo)
+COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, template, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -7,6 +7,7 @@ letter and name (e.g. ``g) notional workload: must be > 0 ECTS``).
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -33,6 +34,7 @@ from ..errors import InputError, RecordValidationError
 from ..files import read_text_input
 from ..time import as_utc
 from . import vocab
+from .countries import country_code
 
 # Annex I letters and names, used in every error message about a record.
 ELEMENTS: dict[str, str] = {
@@ -143,6 +145,88 @@ def _email(value: str) -> str:
 Email = Annotated[str, AfterValidator(_email)]
 
 
+# --- short forms: a plain value where the element has one obvious field ---------------------
+# A short form is rewritten to the long form before validation, so both give the same record
+# (and the same content hash). Where a value could mean two things it is refused with the
+# YAML the author should write.
+
+_OUTCOME_YAML = """learning_outcomes:
+  - Clean and analyse a public dataset            # plain text: the outcome's title (English)
+  - {en: Clean a dataset, pt: Limpar um conjunto de dados}   # or a language map
+  - title: Communicate statistical findings        # or title + ESCO skills
+    esco: [http://data.europa.eu/esco/skill/...]"""
+
+_ASSESSMENT_YAML = """assessment:
+  type: {type}            # one of: {types}
+  description: {text}"""
+
+
+def _did_you_mean(value: str, choices: Any) -> str:
+    close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _show(problem: str, snippet: str) -> ValueError:
+    """An error that shows the YAML to write (indented, so the CLI's list stays readable)."""
+    return ValueError(problem + "; write it as:\n      " + snippet.replace("\n", "\n      "))
+
+
+def _is_language_map(value: dict[Any, Any]) -> bool:
+    return bool(value) and all(isinstance(k, str) and _LANG_RE.match(k) for k in value)
+
+
+def outcome_short_form(value: Any) -> Any:
+    """A learning outcome as text or a language map is its title."""
+    if isinstance(value, str):
+        return {"title": value}
+    if isinstance(value, dict):
+        if "title" in value or not value:
+            return value
+        if _is_language_map(value):
+            return {"title": value}
+        if "esco" in value and _is_language_map({k: v for k, v in value.items() if k != "esco"}):
+            raise _show("an outcome with ESCO skills needs its text under 'title'", _OUTCOME_YAML)
+        return value
+    raise _show(f"{value!r} is not a learning outcome", _OUTCOME_YAML)
+
+
+def assessment_short_form(value: Any) -> Any:
+    """An assessment given as one of the EU assessment types is that type; free text is refused with the YAML."""
+    if isinstance(value, dict):
+        return value
+    types = ", ".join(sorted(vocab.ASSESSMENT))
+    if isinstance(value, str):
+        code = value.strip().lower()
+        if code in vocab.ASSESSMENT:
+            return {"type": code}
+        close = difflib.get_close_matches(code, list(vocab.ASSESSMENT), n=1, cutoff=0.6)
+        if close:
+            raise _show(f"{value!r} is not an assessment type (did you mean {close[0]!r}?)",
+                        f"assessment: {close[0]}            # one of: {types}")
+        raise _show(f"{value!r} is free text, not one of the EU assessment types: give the type and keep the "
+                    "text as its description", _ASSESSMENT_YAML.format(type="project work", types=types, text=value))
+    raise _show(f"{value!r} is not an assessment",
+                _ASSESSMENT_YAML.format(type="written examination", types=types, text="Two-hour written exam"))
+
+
+def _one_field(field: str, accepts: tuple[type, ...]) -> Any:
+    """A before-validator: a plain value of type `accepts` is `{field: value}` (booleans never numbers)."""
+    def short(value: Any) -> Any:
+        if isinstance(value, accepts) and not (isinstance(value, bool) and bool not in accepts):
+            return {field: value}
+        return value
+    return short
+
+
+def grade_short_form(value: Any) -> Any:
+    """A grade given as text (`17/20`, or a number) or a language map is its value."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"value": str(value)}
+    if isinstance(value, str) or (isinstance(value, dict) and "value" not in value and _is_language_map(value)):
+        return {"value": value}
+    return value
+
+
 class Organisation(_Model):
     """An awarding body, delivering partner, QA agency or alliance member."""
 
@@ -159,10 +243,7 @@ class Organisation(_Model):
     @field_validator("country")
     @classmethod
     def _country(cls, v: str) -> str:
-        v = v.upper()
-        if v not in vocab.COUNTRY:
-            raise ValueError(f"{v!r} is not a supported ISO 3166-1 alpha-2 country code")
-        return v
+        return country_code(v)
 
 
 class Alliance(_Model):
@@ -186,7 +267,7 @@ class Awarding(_Model):
     model: AwardingModel = AwardingModel.SINGLE
     lead: Organisation
     partners: list[Organisation] = Field(default_factory=list)
-    alliance: Alliance | None = None
+    alliance: Annotated[Alliance | None, BeforeValidator(_one_field("name", (str,)))] = None
 
     @model_validator(mode="after")
     def _shape(self) -> "Awarding":
@@ -230,6 +311,8 @@ class Learner(_Model):
 
 
 class LearningOutcome(_Model):
+    """Element f): one outcome; `- Analyse data` or `- {en: ..., pt: ...}` is its title alone."""
+
     title: LangText
     esco: list[str] = Field(default_factory=list, description="ESCO skill URIs")
 
@@ -240,6 +323,11 @@ class LearningOutcome(_Model):
             if not uri.startswith("http://data.europa.eu/esco/"):
                 raise ValueError(f"{uri!r} is not an ESCO URI (http://data.europa.eu/esco/...)")
         return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        return outcome_short_form(value)
 
 
 class Workload(_Model):
@@ -319,12 +407,18 @@ class Assessment(_Model):
     type: str
     description: LangText | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, value: Any) -> Any:
+        return assessment_short_form(value)
+
     @field_validator("type")
     @classmethod
     def _type(cls, v: str) -> str:
         v = v.strip().lower()
         if v not in vocab.ASSESSMENT:
-            raise ValueError(f"{v!r} is not an assessment type; use one of {sorted(vocab.ASSESSMENT)}")
+            raise ValueError(f"{v!r} is not an assessment type; use one of {sorted(vocab.ASSESSMENT)}"
+                             + _did_you_mean(v, vocab.ASSESSMENT))
         return v
 
 
@@ -376,14 +470,14 @@ class MicroCredentialRecord(_Model):
     issued: Instant
     valid_until: Instant | None = None
     learning_outcomes: list[LearningOutcome]
-    workload: Workload
-    level: Level
+    workload: Annotated[Workload, BeforeValidator(_one_field("ects", (int, float)))]
+    level: Annotated[Level, BeforeValidator(_one_field("eqf", (int,)))]
     assessment: Assessment
     participation: str
     quality_assurance: QualityAssurance
     prerequisites: LangText | None = None
     supervision: Supervision | None = None
-    grade: Grade | None = None
+    grade: Annotated[Grade | None, BeforeValidator(grade_short_form)] = None
     stackability: Stackability | None = None
     further_information: LangText | None = None
     homepage: AnyUrl | None = None
@@ -393,11 +487,7 @@ class MicroCredentialRecord(_Model):
     @field_validator("countries")
     @classmethod
     def _countries(cls, v: list[str]) -> list[str]:
-        out = [c.upper() for c in v]
-        for c in out:
-            if c not in vocab.COUNTRY:
-                raise ValueError(f"{c!r} is not a supported ISO 3166-1 alpha-2 country code")
-        return out
+        return [country_code(c) for c in v]
 
     @field_validator("learning_outcomes")
     @classmethod
@@ -412,6 +502,13 @@ class MicroCredentialRecord(_Model):
         v = v.strip().lower()
         if v not in vocab.PARTICIPATION:
             raise ValueError(f"{v!r} is not a form of participation; use online, onsite or blended")
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if not _LANG_RE.match(v):
+            raise ValueError(f"{v!r} is not a BCP 47 language tag (e.g. en, pt, de-AT)")
         return v
 
     @field_validator("learning_setting")
@@ -454,7 +551,11 @@ class MicroCredentialRecord(_Model):
 
 
 def _element_of(loc: tuple[Any, ...]) -> str:
-    """Turn a pydantic error location into 'g) notional workload.ects' style text."""
+    """Turn a pydantic error location into 'g) notional workload.ects' style text.
+
+    The Annex I element first (what is wrong, in the Recommendation's words), then the path
+    inside it; batch maps this form back to CSV columns, so it stays as it is.
+    """
     if not loc:
         return "record"
     head, rest = str(loc[0]), [str(p) for p in loc[1:]]
@@ -463,17 +564,31 @@ def _element_of(loc: tuple[Any, ...]) -> str:
     return ".".join([name, *rest]) if rest else name
 
 
+_DATETIME_ERRORS = frozenset({"datetime_parsing", "datetime_from_date_parsing", "datetime_type",
+                              "datetime_object_invalid"})
+_DATE_ERRORS = frozenset({"date_parsing", "date_type", "date_from_datetime_parsing", "date_from_datetime_inexact"})
+DATETIME_FORMAT = "a date YYYY-MM-DD (midnight UTC) or an ISO 8601 date-time with a time zone, e.g. 2026-06-30T10:00:00Z"
+DATE_FORMAT = "a date YYYY-MM-DD, e.g. 1998-04-12"
+
+
+def _message(err: Any) -> str:
+    """pydantic's message, or ours where its words do not tell a registrar what to write."""
+    kind, loc, given = err["type"], err["loc"], err.get("input")
+    if kind == "missing":
+        return "is missing (mandatory element)" if len(loc) == 1 and loc[0] in ELEMENTS else "is missing"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind in _DATETIME_ERRORS:
+        return f"expected {DATETIME_FORMAT}; got {given!r}"
+    if kind in _DATE_ERRORS:
+        return f"expected {DATE_FORMAT}; got {given!r}"
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return f"expected a mapping of its fields (docs/records.md shows each element); got {given!r}"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for err in exc.errors():
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "missing":
-            msg = "is missing (mandatory element)" if len(err["loc"]) == 1 and err["loc"][0] in ELEMENTS \
-                else "is missing"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a known field"
-        out.append((_element_of(tuple(err["loc"])), msg))
-    return out
+    return [(_element_of(tuple(err["loc"])), _message(err)) for err in exc.errors()]
 
 
 def parse_record(data: Any) -> MicroCredentialRecord:
@@ -486,12 +601,26 @@ def parse_record(data: Any) -> MicroCredentialRecord:
         raise RecordValidationError(_problems(exc)) from exc
 
 
+class _RecordLoader(yaml.SafeLoader):
+    """Safe YAML whose impossible dates (2026-02-30) stay text, so the record names the field and format."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def read_structured(path: Path, *, max_bytes: int = MAX_RECORD_BYTES) -> Any:
     """Read a JSON or YAML file (by suffix), refusing oversized or unparsable input."""
     text = read_text_input(path, max_bytes=max_bytes)
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
-            return yaml.safe_load(text)
+            return yaml.load(text, Loader=_RecordLoader)  # noqa: S506 - a SafeLoader subclass
         return json.loads(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InputError(f"not valid {'YAML' if path.suffix.lower() in {'.yaml', '.yml'} else 'JSON'}: {exc}",
