@@ -47,7 +47,7 @@ from typing import Any
 
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
-from .errors import EdcIssuerError, InputError, RecordValidationError
+from .errors import EdcIssuerError, InputError, LedgerError, RecordValidationError
 from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import (
@@ -774,3 +774,161 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
         if job is not None:
             jobs.append(job)
     return jobs
+
+
+# --- dry run ------------------------------------------------------------------------------------
+
+@dataclass
+class BatchPreview:
+    """What `run_batch` would do with these rows, found without signing or opening the ledger."""
+
+    rows: int = 0
+    valid_rows: int = 0
+    refused_rows: int = 0
+    credentials: int = 0           # valid rows x formats (a real run skips those the ledger already holds)
+    errors: list[RowError] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if not self.refused_rows:
+            return "complete"
+        return "partial" if self.valid_rows else "refused"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dryRun": True, "outcome": self.outcome, "rows": self.rows, "validRows": self.valid_rows,
+                "refusedRows": self.refused_rows, "credentials": self.credentials,
+                "errors": [e.to_dict() for e in self.errors], "samples": self.samples}
+
+    def to_text(self) -> str:
+        lines = ["dry run: nothing signed, nothing written, the ledger not opened",
+                 f"rows read:   {self.rows}",
+                 f"valid:       {self.valid_rows} row(s) -> {self.credentials} credential(s) "
+                 "(rows already in the ledger will be skipped)",
+                 f"refused:     {self.refused_rows} row(s)"]
+        for sample in self.samples:
+            lines.append(f"  row {sample['row']}: student {sample['studentId'] or '-'}: {sample['title']} "
+                         f"[{', '.join(sample['formats'])}] -> {sample['credentialId']}")
+        for e in self.errors:
+            where = f"row {e.row}" + (f" (line {e.line})" if e.line else "")
+            lines.append(f"  - {where}: {e.field}" + (f" [column {e.column}]" if e.column else "")
+                         + (f" [{e.format}]" if e.format else "") + f": {e.reason}")
+        return "\n".join(lines)
+
+
+def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
+                  formats: Iterable[str], signer: Signer, proof: str | None = None, issuer_did: str | None = None,
+                  samples: int = 3) -> BatchPreview:
+    """Validate, de-duplicate and map every row as `run_batch` would, and sign nothing.
+
+    Why: a registrar checks a cohort file before the first credential exists, since a
+    signed credential cannot be taken back, only revoked. Every error is listed (not
+    the first twenty); the first `samples` valid rows are shown by student id and title.
+    """
+    fmts = list(dict.fromkeys(formats))
+    if not fmts or any(f not in FORMATS for f in fmts):
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    if programme is not None:
+        check_programme(programme)
+    sources = list(_numbered(rows))
+    duplicates = find_duplicates(programme, sources)
+    preview = BatchPreview(rows=len(sources))
+    for source in sources:
+        problems = list(duplicates.get(source.number, []))
+        record: MicroCredentialRecord | None = None
+        if not problems:
+            try:
+                record = parse_record(record_data(programme, source.data))
+            except RecordValidationError as exc:
+                problems = [RowError(source.number, name, message, source.line, _column_of(name, message))
+                            for name, message in exc.problems]
+        ids: list[str] = []
+        if record is not None:
+            for fmt in fmts:
+                chosen = proof or default_proof(fmt, signer)
+                try:
+                    for_proof(chosen)
+                    map_record(record if not isinstance(signer, KeyPair) else
+                               with_issuer_id(record, issuer_did or signer.did_key), fmt)
+                except EdcIssuerError as exc:
+                    problems.append(RowError(source.number, exc.field or "mapping", exc.message, source.line,
+                                             format=fmt))
+                    continue
+                ids.append(planned_credential_id(record, signer, chosen, issuer_did))
+        if problems or record is None:
+            preview.refused_rows += 1
+            preview.errors.extend(problems)
+            continue
+        preview.valid_rows += 1
+        preview.credentials += len(fmts)
+        if len(preview.samples) < samples:
+            title = record.title.get(record.language) or next(iter(record.title.values()), "")
+            preview.samples.append({"row": source.number, "studentId": record.learner.student_id or "",
+                                    "title": title, "formats": fmts, "credentialId": ids[0]})
+    return preview
+
+
+# --- one credential through the ledger ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordedCredential:
+    """A single credential issued through the ledger: the artefact, its entry, the lists re-signed."""
+
+    issued: IssuedCredential
+    entry: LedgerEntry
+    created: bool                  # False: the ledger already held this record; the same credential again
+    status_lists: tuple[Path, ...]
+
+
+def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, ledger: Ledger,
+                   status_lists: StatusListSettings | None, target: Path, now: datetime,
+                   proof: str | None = None, issuer_did: str | None = None, ob3_form: str = "standard",
+                   pseudonym_key: bytes | None = None) -> RecordedCredential:
+    """`issue` with the ledger and status lists a batch row gets, so a one-off credential is revocable.
+
+    The same three steps as `run_batch` (reserve, sign and write atomically to `target`
+    with mode 0600, complete). The credential id and status index come from the ledger:
+    issuing a record the ledger already holds (by `issue` or `batch`) gives back the same
+    credential, byte for byte, instead of a second one; a revoked or suspended one is refused.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmt)
+    if now.tzinfo is None:
+        raise InputError("now must be timezone-aware", field="now")
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
+    key = pseudonym_key or derive_pseudonym_key(signer)
+    chosen = proof or default_proof(fmt, signer)
+    for_proof(chosen)
+    student_ref = student_reference(record.learner.student_id, key) if record.learner.student_id else None
+    request = Reservation(planned_credential_id(record, signer, chosen, issuer_did), fmt, chosen,
+                          record.content_hash(), learner_reference(record.learner, key), student_ref)
+    policy = status_lists.policy if status_lists is not None else None
+    batch_id = f"issue-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    answer = ledger.reserve([request], at=now, status=policy, batch_id=batch_id)[0]
+    entry = answer.entry
+    if entry is None:
+        raise LedgerError(answer.problem or "refused by the ledger", field="credential_id",
+                          value=request.credential_id)
+    if entry.state in {"revoked", "suspended"}:
+        raise LedgerError(f"the ledger holds this record as {entry.credential_id}, which is {entry.state}; "
+                          "it is not issued again", field="credential_id", value=entry.credential_id)
+    if proof is not None and entry.proof != proof:
+        raise LedgerError(f"the ledger holds this record as {entry.credential_id} with proof {entry.proof}, "
+                          f"not {proof}", field="proof", value=proof)
+    status = None
+    if entry.status_list is not None:
+        info = ledger.list_info(entry.status_list)
+        if policy is not None and info.issuer != policy.issuer:
+            raise LedgerError(f"{entry.credential_id} is in a status list of issuer {info.issuer}; issue it with "
+                              "that issuer's key", field="signer", value=info.issuer)
+        status = entries_for(info, int(entry.status_index or 0))
+    issued = sign_record(record, fmt=entry.format, proof=entry.proof, signer=signer,
+                         credential_id=entry.credential_id, status=status, now=entry.reserved_at,
+                         issuer_did=issuer_did, ob3_form=ob3_form)
+    digest = write_atomic(target, issued.serialize().encode("utf-8"))
+    ledger.complete([Completion(entry.credential_id, entry.format, digest, str(target.resolve()))], at=now)
+    written: list[Path] = []
+    if status_lists is not None and entry.status_list is not None:
+        written = publish_status_lists(ledger, status_lists, now=now, list_ids=[entry.status_list])
+    final = next(e for e in ledger.find(entry.credential_id) if e.format == entry.format)
+    return RecordedCredential(issued, final, answer.created, tuple(written))

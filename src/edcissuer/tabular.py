@@ -111,8 +111,8 @@ def _cell(value: Any) -> str:
 
 def _workbook(path: Path, max_bytes: int) -> Table:
     """The first sheet of an .xlsx workbook, read with openpyxl (values, not formulas)."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl import load_workbook  # type: ignore[import-untyped,unused-ignore]
+    from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped,unused-ignore]
 
     data = read_input(path, max_bytes=max_bytes, what="workbook")
     try:
