@@ -34,6 +34,7 @@ import copy
 import csv
 import io
 import json
+import os
 import re
 import secrets
 import time
@@ -578,7 +579,9 @@ class _Run:
             self.report.refused_rows += 1
         if self.errors_handle is None:
             self.report.error_report = self.out_dir / ERRORS_FILE
-            self.errors_handle = self.report.error_report.open("w", encoding="utf-8")
+            fd = os.open(self.report.error_report, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)     # the reasons quote cells: personal data, owner only
+            self.errors_handle = os.fdopen(fd, "w", encoding="utf-8")
         self.errors_handle.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
         self.errors_handle.flush()
 
