@@ -147,6 +147,7 @@ def test_everything_holding_personal_data_is_private_to_its_owner(tmp_path):
     assert mode(out) == 0o700
     for path in [*out.glob("*.jsonld"), out / "manifest.csv", out / "errors.jsonl", out / "ledger.sqlite"]:
         assert mode(path) == 0o600, path
+    assert {mode(p) for p in (out / "status").glob("*.json")} == {0o644}     # published lists: public by design
     single = tmp_path / "one" / "credential.jsonld"
     assert edc("issue", RECORD, "--format", "ob3", "--key", KEY, "-o", single).returncode == 0
     assert (mode(single), mode(single.parent)) == (0o600, 0o700)
