@@ -272,6 +272,8 @@ def test_tab_separated_and_an_explicit_delimiter(tmp_path):
     assert done.returncode == 1 and "give --delimiter" in done.stderr and "(header)" in done.stderr
     assert sniff_delimiter("a;b;c\n1;2,5;3\n") == ";" and sniff_delimiter("a\tb\n1\t2\n") == "\t"
     assert parse_delimited("\ufeffa,b\n\n1,2\n").header == ["a", "b"]
+    exported = parse_delimited("a;b;;\n1;2;;\n")                   # trailing empty columns of an export
+    assert (exported.header, exported.rows) == (["a", "b"], [["1", "2", "", ""]])
 
 
 def test_an_xlsx_workbook_is_read_with_dates_and_numbers_as_a_csv_export_would_hold_them(tmp_path):

@@ -79,6 +79,8 @@ def parse_delimited(text: str, *, delimiter: str | None = None, where: str = "CS
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen)
     try:
         header = [h.strip().lstrip(_BOM).strip() for h in next(reader, [])]
+        while header and not header[-1]:
+            header.pop()           # trailing empty columns a spreadsheet export adds (";;;")
         rows: list[list[str]] = []
         lines: list[int] = []
         for row in reader:
