@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT
 
 from edcissuer.batch import find_duplicates, preview_batch, read_rows
-from edcissuer.errors import InputError
+from edcissuer.errors import InputError, LedgerError
 from edcissuer.ledger import Ledger, resolve_credential
 from edcissuer.tabular import parse_delimited, sniff_delimiter
 
@@ -350,3 +350,21 @@ def test_exit_codes_complete_partial_refused_are_distinct_and_documented(tmp_pat
     assert "6  partly issued" in helptext and "1  nothing issued" in helptext
     assert "`6`" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "| 6 |" in (ROOT / "docs" / "ledger.md").read_text(encoding="utf-8")
+
+
+def test_student_lookup_also_finds_entries_written_before_the_student_reference_column(tmp_path, records):
+    from datetime import datetime, timezone
+
+    from edcissuer.ledger import Reservation, learner_reference, student_reference
+
+    key = bytes(range(32))
+    learner = records["model1-single"].learner.model_copy(update={"id": None, "student_id": "S-77"})
+    assert learner_reference(learner, key) == student_reference("S-77", key)   # the same keyed value
+    old = Reservation("urn:uuid:11111111-1111-4111-8111-111111111111", "ob3", "eddsa-rdfc-2022", "a" * 64,
+                      learner_reference(learner, key))                         # no student_ref, as in schema 1
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        ledger.reserve([old], at=datetime(2026, 1, 1, tzinfo=timezone.utc), status=None)
+        found = resolve_credential(ledger, student=" S-77 ", pseudonym_key=key)
+        assert found.one() == old.credential_id
+        with pytest.raises(LedgerError, match="student id"):
+            resolve_credential(ledger, student="S-78", pseudonym_key=key)
