@@ -196,12 +196,14 @@ def test_resuming_with_another_issuers_key_is_refused_not_signed(run):
     assert run().issued == 2 * GOOD_ROWS
 
 
-def test_the_same_row_twice_is_issued_once(tmp_path, run):
+def test_the_same_row_twice_refuses_both_copies_and_issues_the_rest(tmp_path, run):
     rows = COHORT.read_text().splitlines()
     doubled = tmp_path / "doubled.csv"
     doubled.write_text("\n".join([rows[0], rows[1], rows[1], rows[2]]) + "\n")
     report = run(rows=doubled)
-    assert (report.issued, report.skipped) == (4, 2) and len(outputs(run.out)) == 4
+    assert (report.issued, report.skipped, report.refused_rows) == (2, 0, 2) and len(outputs(run.out)) == 2
+    assert {(e.row, e.reason) for e in report.errors} == {(1, "row 2 repeats row 1: remove one of them"),
+                                                          (2, "row 2 repeats row 1: remove one of them")}
 
 
 def test_full_records_from_a_yaml_list(tmp_path, run):
@@ -239,7 +241,7 @@ def test_cli_batch_then_revoke_then_verify_reports_revoked(tmp_path, capsys):
     out = tmp_path / "out"
     code, text, _ = cli(capsys, "batch", PROGRAMME, COHORT, "--format", "both", "--key", KEY, "--out", out,
                         "--status-url", BASE, "--now", "2026-11-24T12:00:00Z", "--workers", "1", "--no-progress")
-    assert code == 1 and "issued:    36" in text and "refused:   2 row(s)" in text
+    assert code == 6 and "issued:    36" in text and "refused:   2 row(s)" in text   # 6: partly issued
     ledger = out / "ledger.sqlite"
     target = sorted(out.glob("*.ob3.jsonld"))[0]
     cid = json.loads(target.read_text())["id"]

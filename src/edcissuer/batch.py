@@ -13,11 +13,20 @@ goes through three steps, each durable before the next:
 A re-run finds every record by its content hash: issued ones are skipped (their file
 is checked, and rewritten byte-for-byte if it went missing), reserved-but-unfinished
 ones are re-signed with the SAME credential id, index and proof time. Bad rows are
-reported (row, field, reason) and skipped; the rest are issued.
+reported (row, field, reason) and skipped; the rest are issued. Two rows naming the same
+learner (student id, e-mail or learner id), or repeating each other, are both refused:
+issuing twice, or picking one, would be a guess about which row the registrar meant.
 
-Rows come from a CSV file (one learner a row, `CSV_COLUMNS`) merged over a programme
-file holding the shared micro-programme elements, or from a JSON/YAML list of full
-records. This module never prints; progress goes to an optional callback.
+Every run writes OUT/manifest.csv (row, student id, credential id, format, file,
+status, reason), the one place that links a row to its credential without the
+learner's name or e-mail. `preview_batch` validates and maps without signing or
+touching the ledger (`batch --dry-run`); `issue_recorded` gives a single credential
+the same ledger entry and status-list index as a batch row (`issue --ledger`).
+
+Rows come from a table (CSV in any common dialect, or .xlsx: `tabular`; one learner a
+row, `CSV_COLUMNS`) merged over a programme file holding the shared micro-programme
+elements, or from a JSON/YAML list of full records. This module never prints; progress
+goes to an optional callback.
 """
 from __future__ import annotations
 
@@ -25,12 +34,13 @@ import copy
 import csv
 import io
 import json
+import os
 import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from hashlib import sha256
 from pathlib import Path
@@ -38,9 +48,8 @@ from typing import Any
 
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
-from .errors import EdcIssuerError, InputError, RecordValidationError
-from .files import read_text_input
-from .issue import FORMATS, IssuedCredential, default_proof, issue, with_issuer_id
+from .errors import EdcIssuerError, InputError, LedgerError, RecordValidationError
+from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record, with_issuer_id
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import (
     Completion,
@@ -49,8 +58,9 @@ from .ledger import (
     Reservation,
     StatusListInfo,
     learner_reference,
+    student_reference,
 )
-from .ledger.outputs import file_sha256, write_atomic
+from .ledger.outputs import file_sha256, private_dir, write_atomic
 from .models.records import (
     ELEMENTS,
     MicroCredentialRecord,
@@ -59,6 +69,7 @@ from .models.records import (
 )
 from .securing.registry import for_proof
 from .status.publish import StatusListSettings, entries_for, publish_status_lists
+from .tabular import is_table, read_table
 
 Signer = KeyPair | SealIdentity
 
@@ -76,6 +87,10 @@ MAX_ROWS_FILE_BYTES = 200_000_000
 COMPLETE_EVERY = 64          # ledger completions per transaction
 RESERVE_CHUNK = 32           # rows planned (and reserved) per transaction
 ERRORS_FILE = "errors.jsonl"
+MANIFEST_FILE = "manifest.csv"
+MANIFEST_COLUMNS = ("row", "student_id", "credential_id", "format", "file", "status", "reason")
+#: learner keys that must be unique within one file: CSV column -> learner field
+UNIQUE_LEARNER_KEYS: dict[str, str] = {"student_id": "student_id", "email": "email", "learner_id": "id"}
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -129,11 +144,12 @@ def check_programme(programme: Mapping[str, Any]) -> None:
         raise RecordValidationError([(f"programme: {f}", m) for f, m in exc.problems]) from exc
 
 
-def read_rows(path: str | Path) -> Iterator[SourceRow]:
-    """Rows of a CSV file, or the records of a JSON/YAML list (or {"records": [...]}); bounded reads."""
+def read_rows(path: str | Path, *, delimiter: str | None = None) -> Iterator[SourceRow]:
+    """Rows of a table (.csv/.tsv/.txt in a sniffed or given dialect, .xlsx), or the records
+    of a JSON/YAML list (or {"records": [...]}); bounded reads."""
     p = Path(path)
-    if p.suffix.lower() == ".csv":
-        yield from _csv_rows(p)
+    if is_table(p):
+        yield from _table_rows(p, delimiter)
         return
     data = read_structured(p, max_bytes=MAX_ROWS_FILE_BYTES)
     items = data.get("records") if isinstance(data, dict) else data
@@ -143,30 +159,32 @@ def read_rows(path: str | Path) -> Iterator[SourceRow]:
         yield SourceRow(number, item if isinstance(item, dict) else {"__not_an_object__": item})
 
 
-def count_rows(path: str | Path) -> int | None:
+def count_rows(path: str | Path, *, delimiter: str | None = None) -> int | None:
     """Number of data rows (for a progress total); None when it cannot be told cheaply."""
     p = Path(path)
-    if p.suffix.lower() != ".csv":
+    if not is_table(p):
         return None
     try:
-        text = read_text_input(p, max_bytes=MAX_ROWS_FILE_BYTES, what="CSV file")
+        return len(read_table(p, delimiter=delimiter, max_bytes=MAX_ROWS_FILE_BYTES).rows)
     except InputError:
         return None
-    return max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
 
 
-def _csv_rows(path: Path) -> Iterator[SourceRow]:
-    with io.StringIO(read_text_input(path, max_bytes=MAX_ROWS_FILE_BYTES, what="CSV file"), newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        problems = check_columns(header)
-        if problems:
-            raise InputError("; ".join(problems), field=f"{path} (header)")
-        reader.fieldnames = header
-        number = 0
-        for row in reader:
-            number += 1
-            yield SourceRow(number, row, reader.line_num)
+def _table_rows(path: Path, delimiter: str | None) -> Iterator[SourceRow]:
+    table = read_table(path, delimiter=delimiter, max_bytes=MAX_ROWS_FILE_BYTES)
+    problems = check_columns(table.header)
+    if problems:
+        if len(table.header) == 1 and any(d in table.header[0] for d in ",;\t|"):
+            problems.append(f"the header was read as one column with the {table.dialect} delimiter; "
+                            "give --delimiter (e.g. --delimiter ';')")
+        raise InputError("; ".join(problems), field=f"{path} (header)")
+    width = len(table.header)
+    for number, (cells, line) in enumerate(zip(table.rows, table.lines), start=1):
+        data: dict[Any, Any] = dict(zip(table.header, cells))
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            data[None] = extra       # as csv.DictReader does: record_data refuses the row
+        yield SourceRow(number, data, line)
 
 
 def check_columns(header: list[str]) -> list[str]:
@@ -246,6 +264,61 @@ def _column_of(field_name: str, message: str = "") -> str | None:
     return None
 
 
+def _student_of(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> str:
+    """The row's student id as typed (for the manifest), or "" when it has none or cannot be read."""
+    value = row.get("student_id")
+    if value is None and isinstance(row.get("learner"), dict):
+        value = row["learner"].get("student_id")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow]) -> dict[int, list[RowError]]:
+    """Rows that repeat another row, or share a student id, e-mail or learner id with one.
+
+    Every row of such a group is refused (row number -> errors), each naming the other
+    rows and the key but never its value (the messages go to errors.jsonl and terminals).
+    Why both rows: two rows for one learner with different grades are a mistake in the
+    file, and issuing either would be a guess; an exact repeat is a copy-paste slip.
+    """
+    seen: dict[str, SourceRow] = {}
+    by_key: dict[tuple[str, str], list[SourceRow]] = {}
+    out: dict[int, list[RowError]] = {}
+    for source in rows:
+        try:
+            data = record_data(programme, source.data)
+        except RecordValidationError:
+            continue          # refused for its own reasons
+        fingerprint = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        first = seen.get(fingerprint)
+        if first is not None:
+            out.setdefault(source.number, []).append(RowError(
+                source.number, "row", f"row {source.number} repeats row {first.number}: remove one of them",
+                source.line))
+            out.setdefault(first.number, []).append(RowError(
+                first.number, "row", f"row {source.number} repeats row {first.number}: remove one of them",
+                first.line))
+            continue
+        seen[fingerprint] = source
+        learner = data.get("learner")
+        if not isinstance(learner, dict):
+            continue
+        for column, key in UNIQUE_LEARNER_KEYS.items():
+            value = learner.get(key)
+            if isinstance(value, str) and value.strip():
+                norm = value.strip().lower() if key == "email" else value.strip()
+                by_key.setdefault((column, norm), []).append(source)
+    for (column, _value), group in by_key.items():
+        if len(group) < 2:
+            continue
+        numbers = [g.number for g in group]
+        listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+        for member in group:
+            out.setdefault(member.number, []).append(RowError(
+                member.number, column, f"rows {listed} have the same {column}: one learner, one row "
+                f"(none of them is issued until the file is fixed)", member.line, column))
+    return out
+
+
 # --- signing (runs in worker processes) ---------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -289,18 +362,19 @@ class SignJob:
     issuer_did: str | None
     row: int
     rewrite: bool = False
+    note: str = ""           # the manifest's reason column for an issued line (resumed, rewritten)
 
 
 def sign_record(record: MicroCredentialRecord, *, fmt: str, proof: str, signer: Signer, credential_id: str,
                 status: list[dict[str, Any]] | None, now: datetime, issuer_did: str | None = None,
-                loader: DocumentLoader = default_loader) -> IssuedCredential:
+                loader: DocumentLoader = default_loader, ob3_form: str = "standard") -> IssuedCredential:
     """`issue()` with a fixed credential id and credentialStatus entries.
 
     The id comes from the ledger (so a resumed signing reuses it); for a VC 1.1 (ELM)
     credential the status context is added so the entry terms are defined.
     """
     return issue(record.model_copy(update={"id": credential_id}), fmt=fmt, signer=signer, proof=proof, now=now,
-                 loader=loader, issuer_did=issuer_did, status=list(status) if status else None)
+                 loader=loader, issuer_did=issuer_did, status=list(status) if status else None, ob3_form=ob3_form)
 
 
 _worker_signer: Signer | None = None   # per worker process: rebuilt once from a SignerBlob
@@ -335,6 +409,37 @@ def run_job(job: SignJob, signer: Signer | None = None) -> JobResult:
 
 # --- the run -----------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ManifestRow:
+    """One line of manifest.csv: which credential a row became (or why it became none)."""
+
+    row: int
+    student_id: str
+    credential_id: str
+    format: str
+    file: str
+    status: str          # issued | skipped | refused
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "studentId": self.student_id, "credentialId": self.credential_id,
+                "format": self.format, "file": self.file, "status": self.status, "reason": self.reason}
+
+    def cells(self) -> list[str]:
+        return [str(self.row), self.student_id, self.credential_id, self.format, self.file, self.status, self.reason]
+
+
+def write_manifest(path: Path, rows: Iterable[ManifestRow]) -> Path:
+    """manifest.csv (0600): row -> credential, with the student id only (no names, no e-mails)."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for line in rows:
+        writer.writerow(line.cells())
+    write_atomic(path, buffer.getvalue().encode("utf-8"))
+    return path
+
+
 @dataclass
 class BatchReport:
     """What a run did. Counts are credentials (record x format) unless named rows."""
@@ -348,17 +453,28 @@ class BatchReport:
     errors: list[RowError] = field(default_factory=list)
     status_lists: list[Path] = field(default_factory=list)
     error_report: Path | None = None
+    manifest: list[ManifestRow] = field(default_factory=list)
+    manifest_file: Path | None = None
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def outcome(self) -> str:
+        """complete (nothing refused), partial (some rows refused, others issued or already issued), refused."""
+        if not self.refused_rows:
+            return "complete"
+        return "partial" if self.issued + self.skipped + self.rewritten else "refused"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "issued": self.issued, "resumed": self.resumed, "skipped": self.skipped,
-                "rewritten": self.rewritten, "refusedRows": self.refused_rows,
+        return {"outcome": self.outcome, "rows": self.rows, "issued": self.issued, "resumed": self.resumed,
+                "skipped": self.skipped, "rewritten": self.rewritten, "refusedRows": self.refused_rows,
                 "errors": [e.to_dict() for e in self.errors], "statusLists": [str(p) for p in self.status_lists],
-                "errorReport": str(self.error_report) if self.error_report else None, "seconds": self.seconds}
+                "errorReport": str(self.error_report) if self.error_report else None,
+                "manifestFile": str(self.manifest_file) if self.manifest_file else None,
+                "manifest": [m.to_dict() for m in self.manifest], "seconds": self.seconds}
 
     def to_text(self) -> str:
         lines = [f"rows read: {self.rows}",
@@ -376,6 +492,8 @@ class BatchReport:
             lines.append(f"  ... {len(self.errors) - 20} more")
         if self.error_report:
             lines.append(f"error report: {self.error_report}")
+        if self.manifest_file:
+            lines.append(f"manifest:     {self.manifest_file} (row -> credential id and file)")
         if self.status_lists:
             lines.append(f"status lists: {len(self.status_lists)} signed list credential(s) in "
                          f"{self.status_lists[0].parent}")
@@ -434,19 +552,36 @@ class _Run:
         self.errors_handle: Any = None
         self.lists: dict[str, StatusListInfo] = {}
         self.policy = status.policy if status is not None else None   # raises early without a base URL
+        self.students: dict[int, str] = {}
+        self.manifest: list[ManifestRow] = []
+
+    def note(self, row: int, credential_id: str, fmt: str, file: str, status: str, reason: str = "") -> None:
+        self.manifest.append(ManifestRow(row, self.students.get(row, ""), credential_id, fmt, file, status, reason))
+
+    def manifest_rows(self) -> list[ManifestRow]:
+        """The manifest in row order; a row's several refusals for one format become one line."""
+        merged: dict[tuple[int, str, str, str], ManifestRow] = {}
+        for line in self.manifest:
+            key = (line.row, line.format, line.credential_id, line.status)
+            before = merged.get(key)
+            merged[key] = line if before is None else replace(before, reason=f"{before.reason}; {line.reason}")
+        return sorted(merged.values(), key=lambda m: (m.row, m.format))
 
     def tick(self, what: str, n: int = 1) -> None:
         if self.progress is not None:
             self.progress(what, n)
 
-    def refuse(self, error: RowError) -> None:
+    def refuse(self, error: RowError, credential_id: str = "") -> None:
         self.report.errors.append(error)
+        self.note(error.row, credential_id, error.format or "", "", "refused", f"{error.field}: {error.reason}")
         if error.row not in self.failed_rows:
             self.failed_rows.add(error.row)
             self.report.refused_rows += 1
         if self.errors_handle is None:
             self.report.error_report = self.out_dir / ERRORS_FILE
-            self.errors_handle = self.report.error_report.open("w", encoding="utf-8")
+            fd = os.open(self.report.error_report, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)     # the reasons quote cells: personal data, owner only
+            self.errors_handle = os.fdopen(fd, "w", encoding="utf-8")
         self.errors_handle.write(json.dumps(error.to_dict(), ensure_ascii=False) + "\n")
         self.errors_handle.flush()
 
@@ -454,11 +589,13 @@ class _Run:
         job = result.job
         self.inflight.discard((job.credential_id, job.format))
         if result.error is not None:
-            self.refuse(RowError(job.row, result.error[0], f"signing failed: {result.error[1]}", format=job.format))
+            self.refuse(RowError(job.row, result.error[0], f"signing failed: {result.error[1]}", format=job.format),
+                        job.credential_id)
             self.tick("refused")
             return
         assert result.sha256 is not None
         self.completions.append(Completion(job.credential_id, job.format, result.sha256, job.target.name))
+        self.note(job.row, job.credential_id, job.format, job.target.name, "issued", job.note)
         if job.rewrite:
             self.report.rewritten += 1
         else:
@@ -472,7 +609,7 @@ class _Run:
         self.completions = []
 
     def job_for(self, entry: LedgerEntry, record: MicroCredentialRecord, row: int, issuer_did: str | None,
-                rewrite: bool = False) -> SignJob | None:
+                rewrite: bool = False, note: str = "") -> SignJob | None:
         """The signing of a ledger entry, or None (row refused) when this run cannot sign it faithfully."""
         status = None
         if entry.status_list is not None:
@@ -482,13 +619,13 @@ class _Run:
             if self.policy is not None and info.issuer != self.policy.issuer:
                 self.refuse(RowError(row, "signer", f"{entry.credential_id} was reserved by issuer {info.issuer}, "
                                      f"whose status list it is in; finish it with that issuer's key",
-                                     format=entry.format))
+                                     format=entry.format), entry.credential_id)
                 self.tick("refused")
                 return None
             status = tuple(entries_for(info, int(entry.status_index or 0)))
         target = self.out_dir / output_name(entry.credential_id, entry.format, for_proof(entry.proof).suffix)
         return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
-                       issuer_did, row, rewrite)
+                       issuer_did, row, rewrite, note)
 
 
 def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
@@ -501,7 +638,9 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     `progress(kind, n)` is called as credentials finish ("issued", "skipped",
     "refused"). `workers` > 1 signs in that many processes (the ledger stays in this
     one). Raises only for misuse or an unusable programme/ledger; row problems are
-    reported in the returned `BatchReport` and in OUT/errors.jsonl.
+    reported in the returned `BatchReport` and in OUT/errors.jsonl, and every row's
+    outcome in OUT/manifest.csv. The rows are read in full first: duplicates within the
+    file are found before anything is reserved. OUT is created 0700, every file 0600.
     """
     started = time.perf_counter()
     fmts = list(dict.fromkeys(formats))
@@ -512,7 +651,9 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     now = now.astimezone(timezone.utc).replace(microsecond=0)
     if programme is not None:
         check_programme(programme)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    sources = list(_numbered(rows))
+    duplicates = find_duplicates(programme, sources)
+    private_dir(out_dir)
     (out_dir / ERRORS_FILE).unlink(missing_ok=True)
     key = pseudonym_key or derive_pseudonym_key(signer)
     report = BatchReport()
@@ -539,15 +680,17 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
             run.finish(future.result())
 
     try:
-        for chunk in _chunks(rows, RESERVE_CHUNK):
+        for chunk in _chunks(sources, RESERVE_CHUNK):
             for job in _plan(chunk, run, programme=programme, fmts=fmts, signer=signer, proof=proof,
-                             issuer_did=issuer_did, key=key, batch_id=batch_id):
+                             issuer_did=issuer_did, key=key, batch_id=batch_id, duplicates=duplicates):
                 submit(job)
         if pending:
             drain("ALL_COMPLETED")
         run.flush()
         if status_lists is not None:
             report.status_lists = publish_status_lists(ledger, status_lists, now=now)
+        report.manifest = run.manifest_rows()
+        report.manifest_file = write_manifest(out_dir / MANIFEST_FILE, report.manifest)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -557,10 +700,15 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     return report
 
 
-def _chunks(rows: Iterable[SourceRow | Mapping[str, Any]], size: int) -> Iterator[list[SourceRow]]:
-    chunk: list[SourceRow] = []
+def _numbered(rows: Iterable[SourceRow | Mapping[str, Any]]) -> Iterator[SourceRow]:
     for number, row in enumerate(rows, start=1):
-        chunk.append(row if isinstance(row, SourceRow) else SourceRow(number, row))
+        yield row if isinstance(row, SourceRow) else SourceRow(number, row)
+
+
+def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
+    chunk: list[SourceRow] = []
+    for row in rows:
+        chunk.append(row)
         if len(chunk) >= size:
             yield chunk
             chunk = []
@@ -569,11 +717,18 @@ def _chunks(rows: Iterable[SourceRow | Mapping[str, Any]], size: int) -> Iterato
 
 
 def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | None, fmts: list[str],
-          signer: Signer, proof: str | None, issuer_did: str | None, key: bytes, batch_id: str) -> list[SignJob]:
+          signer: Signer, proof: str | None, issuer_did: str | None, key: bytes, batch_id: str,
+          duplicates: Mapping[int, list[RowError]]) -> list[SignJob]:
     """Validate a chunk of rows, reserve them in one ledger transaction, and return what to sign."""
     planned: list[tuple[SourceRow, MicroCredentialRecord, Reservation]] = []
     for source in chunk:
         run.report.rows += 1
+        run.students[source.number] = _student_of(programme, source.data)
+        if source.number in duplicates:
+            for error in duplicates[source.number]:
+                run.refuse(error)
+            run.tick("refused", len(fmts))
+            continue
         try:
             record = parse_record(record_data(programme, source.data))
         except RecordValidationError as exc:
@@ -582,10 +737,11 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             run.tick("refused", len(fmts))
             continue
         record_hash, ref = record.content_hash(), learner_reference(record.learner, key)
+        student_ref = student_reference(record.learner.student_id, key) if record.learner.student_id else None
         for fmt in fmts:
             chosen = proof or default_proof(fmt, signer)
             cid = planned_credential_id(record, signer, chosen, issuer_did)
-            planned.append((source, record, Reservation(cid, fmt, chosen, record_hash, ref)))
+            planned.append((source, record, Reservation(cid, fmt, chosen, record_hash, ref, student_ref)))
     policy = run.policy
     answers = run.ledger.reserve([p[2] for p in planned], at=run.now, status=policy, batch_id=batch_id)
     jobs: list[SignJob] = []
@@ -593,7 +749,7 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
         entry = answer.entry
         if entry is None:
             run.refuse(RowError(source.number, "credential_id", answer.problem or "refused by the ledger",
-                                source.line, "credential_id", request.format))
+                                source.line, "credential_id", request.format), request.credential_id)
             run.tick("refused")
             continue
         job: SignJob | None = None
@@ -601,18 +757,181 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             job = run.job_for(entry, record, source.number, issuer_did)
         elif (entry.credential_id, entry.format) in run.inflight or any(
                 j.credential_id == entry.credential_id and j.format == entry.format for j in jobs):
-            run.report.skipped += 1      # the same record twice in this run
+            run.report.skipped += 1      # the same record twice in this run (rows that differ only in an id)
+            run.note(source.number, entry.credential_id, entry.format, "", "skipped",
+                     "the same record as an earlier row of this run")
             run.tick("skipped")
         elif not entry.done:
-            job = run.job_for(entry, record, source.number, issuer_did)
+            job = run.job_for(entry, record, source.number, issuer_did, note="finished from an interrupted run")
             run.report.resumed += job is not None
         else:
             target = run.out_dir / (entry.output_path or "")
             if entry.output_path and file_sha256(target) == entry.output_sha256:
                 run.report.skipped += 1
+                run.note(source.number, entry.credential_id, entry.format, entry.output_path, "skipped",
+                         f"already issued ({entry.state})")
                 run.tick("skipped")
             else:
-                job = run.job_for(entry, record, source.number, issuer_did, rewrite=True)
+                job = run.job_for(entry, record, source.number, issuer_did, rewrite=True,
+                                  note="issued before; the output file was missing or changed: written again")
         if job is not None:
             jobs.append(job)
     return jobs
+
+
+# --- dry run ------------------------------------------------------------------------------------
+
+@dataclass
+class BatchPreview:
+    """What `run_batch` would do with these rows, found without signing or opening the ledger."""
+
+    rows: int = 0
+    valid_rows: int = 0
+    refused_rows: int = 0
+    credentials: int = 0           # valid rows x formats (a real run skips those the ledger already holds)
+    errors: list[RowError] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if not self.refused_rows:
+            return "complete"
+        return "partial" if self.valid_rows else "refused"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dryRun": True, "outcome": self.outcome, "rows": self.rows, "validRows": self.valid_rows,
+                "refusedRows": self.refused_rows, "credentials": self.credentials,
+                "errors": [e.to_dict() for e in self.errors], "samples": self.samples}
+
+    def to_text(self) -> str:
+        lines = ["dry run: nothing signed, nothing written, the ledger not opened",
+                 f"rows read:   {self.rows}",
+                 f"valid:       {self.valid_rows} row(s) -> {self.credentials} credential(s) "
+                 "(rows already in the ledger will be skipped)",
+                 f"refused:     {self.refused_rows} row(s)"]
+        for sample in self.samples:
+            lines.append(f"  row {sample['row']}: student {sample['studentId'] or '-'}: {sample['title']} "
+                         f"[{', '.join(sample['formats'])}] -> {sample['credentialId']}")
+        for e in self.errors:
+            where = f"row {e.row}" + (f" (line {e.line})" if e.line else "")
+            lines.append(f"  - {where}: {e.field}" + (f" [column {e.column}]" if e.column else "")
+                         + (f" [{e.format}]" if e.format else "") + f": {e.reason}")
+        return "\n".join(lines)
+
+
+def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
+                  formats: Iterable[str], signer: Signer, proof: str | None = None, issuer_did: str | None = None,
+                  samples: int = 3) -> BatchPreview:
+    """Validate, de-duplicate and map every row as `run_batch` would, and sign nothing.
+
+    Why: a registrar checks a cohort file before the first credential exists, since a
+    signed credential cannot be taken back, only revoked. Every error is listed (not
+    the first twenty); the first `samples` valid rows are shown by student id and title.
+    """
+    fmts = list(dict.fromkeys(formats))
+    if not fmts or any(f not in FORMATS for f in fmts):
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    if programme is not None:
+        check_programme(programme)
+    sources = list(_numbered(rows))
+    duplicates = find_duplicates(programme, sources)
+    preview = BatchPreview(rows=len(sources))
+    for source in sources:
+        problems = list(duplicates.get(source.number, []))
+        record: MicroCredentialRecord | None = None
+        if not problems:
+            try:
+                record = parse_record(record_data(programme, source.data))
+            except RecordValidationError as exc:
+                problems = [RowError(source.number, name, message, source.line, _column_of(name, message))
+                            for name, message in exc.problems]
+        ids: list[str] = []
+        if record is not None:
+            for fmt in fmts:
+                chosen = proof or default_proof(fmt, signer)
+                try:
+                    for_proof(chosen)
+                    map_record(record if not isinstance(signer, KeyPair) else
+                               with_issuer_id(record, issuer_did or signer.did_key), fmt)
+                except EdcIssuerError as exc:
+                    problems.append(RowError(source.number, exc.field or "mapping", exc.message, source.line,
+                                             format=fmt))
+                    continue
+                ids.append(planned_credential_id(record, signer, chosen, issuer_did))
+        if problems or record is None:
+            preview.refused_rows += 1
+            preview.errors.extend(problems)
+            continue
+        preview.valid_rows += 1
+        preview.credentials += len(fmts)
+        if len(preview.samples) < samples:
+            title = record.title.get(record.language) or next(iter(record.title.values()), "")
+            preview.samples.append({"row": source.number, "studentId": record.learner.student_id or "",
+                                    "title": title, "formats": fmts, "credentialId": ids[0]})
+    return preview
+
+
+# --- one credential through the ledger ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RecordedCredential:
+    """A single credential issued through the ledger: the artefact, its entry, the lists re-signed."""
+
+    issued: IssuedCredential
+    entry: LedgerEntry
+    created: bool                  # False: the ledger already held this record; the same credential again
+    status_lists: tuple[Path, ...]
+
+
+def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, ledger: Ledger,
+                   status_lists: StatusListSettings | None, target: Path, now: datetime,
+                   proof: str | None = None, issuer_did: str | None = None, ob3_form: str = "standard",
+                   pseudonym_key: bytes | None = None) -> RecordedCredential:
+    """`issue` with the ledger and status lists a batch row gets, so a one-off credential is revocable.
+
+    The same three steps as `run_batch` (reserve, sign and write atomically to `target`
+    with mode 0600, complete). The credential id and status index come from the ledger:
+    issuing a record the ledger already holds (by `issue` or `batch`) gives back the same
+    credential, byte for byte, instead of a second one; a revoked or suspended one is refused.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmt)
+    if now.tzinfo is None:
+        raise InputError("now must be timezone-aware", field="now")
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
+    key = pseudonym_key or derive_pseudonym_key(signer)
+    chosen = proof or default_proof(fmt, signer)
+    for_proof(chosen)
+    student_ref = student_reference(record.learner.student_id, key) if record.learner.student_id else None
+    request = Reservation(planned_credential_id(record, signer, chosen, issuer_did), fmt, chosen,
+                          record.content_hash(), learner_reference(record.learner, key), student_ref)
+    policy = status_lists.policy if status_lists is not None else None
+    batch_id = f"issue-{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    answer = ledger.reserve([request], at=now, status=policy, batch_id=batch_id)[0]
+    entry = answer.entry
+    if entry is None:
+        raise LedgerError(answer.problem or "refused by the ledger", field="credential_id",
+                          value=request.credential_id)
+    if entry.state in {"revoked", "suspended"}:
+        raise LedgerError(f"the ledger holds this record as {entry.credential_id}, which is {entry.state}; "
+                          "it is not issued again", field="credential_id", value=entry.credential_id)
+    if proof is not None and entry.proof != proof:
+        raise LedgerError(f"the ledger holds this record as {entry.credential_id} with proof {entry.proof}, "
+                          f"not {proof}", field="proof", value=proof)
+    status = None
+    if entry.status_list is not None:
+        info = ledger.list_info(entry.status_list)
+        if policy is not None and info.issuer != policy.issuer:
+            raise LedgerError(f"{entry.credential_id} is in a status list of issuer {info.issuer}; issue it with "
+                              "that issuer's key", field="signer", value=info.issuer)
+        status = entries_for(info, int(entry.status_index or 0))
+    issued = sign_record(record, fmt=entry.format, proof=entry.proof, signer=signer,
+                         credential_id=entry.credential_id, status=status, now=entry.reserved_at,
+                         issuer_did=issuer_did, ob3_form=ob3_form)
+    digest = write_atomic(target, issued.serialize().encode("utf-8"))
+    ledger.complete([Completion(entry.credential_id, entry.format, digest, str(target.resolve()))], at=now)
+    written: list[Path] = []
+    if status_lists is not None and entry.status_list is not None:
+        written = publish_status_lists(ledger, status_lists, now=now, list_ids=[entry.status_list])
+    final = next(e for e in ledger.find(entry.credential_id) if e.format == entry.format)
+    return RecordedCredential(issued, final, answer.created, tuple(written))

@@ -1,6 +1,7 @@
 """Command-line interface: parse arguments, call one library function, render, exit.
 
 Exit codes: 0 success / valid, 1 invalid credential or refused record, 2 usage error.
+`batch` adds 6 (cli.batch.EXIT_PARTIAL): partly issued, some rows refused and the others issued.
 `verify` refines 0 and 1 (recognition.report, docs/recognition-report.md): 0 accepted,
 1 not authentic, 3 issuer not trusted or unchecked, 4 incomplete, 5 not recognised.
 A user error never shows a Python traceback: library errors carry the field that failed

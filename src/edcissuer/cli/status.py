@@ -1,7 +1,9 @@
-"""`edcissuer revoke|suspend|reinstate CREDENTIAL_ID` and `edcissuer status publish|show`.
+"""`edcissuer revoke|suspend|reinstate CREDENTIAL` and `edcissuer status publish|show`.
 
 Each state change updates the ledger first and then re-signs the affected status
 lists into the status folder, which the issuer publishes at the lists' URLs.
+CREDENTIAL is a credential id, a bare UUID or an issued file; `--student` finds a
+learner's credentials through the ledger's keyed pseudonym (ledger.lookup).
 """
 from __future__ import annotations
 
@@ -11,21 +13,40 @@ import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from ..batch import derive_pseudonym_key
 from ..crypto.keys import KeyPair
-from ..ledger import Ledger
+from ..errors import InputError
+from ..ledger import Found, Ledger, LedgerEntry, resolve_credential
 from ..status.publish import StatusListSettings, publish_status_lists
-from .batch import add_status_arguments, status_settings
 from .common import moment
+from .issue import add_status_arguments, status_settings
+
+WHICH = ("CREDENTIAL is a credential id (urn:uuid:...), a bare UUID, or the path of an issued file; "
+         "or give --student STUDENT_ID instead (found through the ledger's keyed learner reference, "
+         "which needs the issuing key).")
+
+
+def _password(args: argparse.Namespace) -> bytes | None:
+    return (os.environ.get(args.password_env, "").encode() or None) if args.password_env else None
+
+
+def _which(p: argparse.ArgumentParser) -> None:
+    p.add_argument("credential", nargs="?", metavar="CREDENTIAL", help="credential id, bare UUID or issued file")
+    p.add_argument("--student", metavar="STUDENT_ID", help="the learner's student id instead of CREDENTIAL")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ledger", required=True, metavar="PATH|DSN", help="the issuance ledger (SQLite file or DSN)")
-    p.add_argument("--key", type=Path, required=True, help="the issuer's Data Integrity key (signs the lists)")
+    p.add_argument("--key", type=Path, required=True,
+                   help="the issuer's Data Integrity key (signs the lists; with --student it also keys the "
+                        "learner reference)")
     p.add_argument("--issuer-did", help="issuer DID the lists were published under (default: the key's did:key)")
     p.add_argument("--password-env", metavar="VAR", help="environment variable holding the key password")
     add_status_arguments(p, issuing=False)
     p.add_argument("--now", type=moment, help="time of the change (default: now)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,8 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
              "suspend": "suspend a credential (reversible) and re-sign its status lists",
              "reinstate": "lift a suspension and re-sign the status lists"}
     for action, text in helps.items():
-        p = sub.add_parser(action, help=text, description=text)
-        p.add_argument("credential_id", metavar="CREDENTIAL_ID")
+        p = sub.add_parser(action, help=text, description=f"{text}. {WHICH}")
+        _which(p)
         p.add_argument("--reason", required=action != "reinstate", metavar="TEXT",
                        help="why (kept in the ledger only, never published: keep it short and factual)")
         p.add_argument("--format", choices=["elm", "ob3"], help="only this format (default: every format)")
@@ -46,27 +67,55 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     pub = actions.add_parser("publish", help="re-sign every status list of this issuer into the status folder")
     _common(pub)
     pub.set_defaults(handler=cmd_publish)
-    show = actions.add_parser("show", help="what the ledger holds for a credential id (no personal data)")
-    show.add_argument("credential_id", metavar="CREDENTIAL_ID")
+    show = actions.add_parser("show", help="what the ledger holds for a credential (no personal data)",
+                              description=f"What the ledger holds for a credential (JSON). {WHICH}")
+    _which(show)
     show.add_argument("--ledger", required=True, metavar="PATH|DSN")
+    show.add_argument("--key", type=Path, help="with --student: the issuing key the learner reference is keyed by")
+    show.add_argument("--password-env", metavar="VAR", help="environment variable holding the key password")
     show.set_defaults(handler=cmd_show)
 
 
 def _settings(args: argparse.Namespace) -> StatusListSettings:
-    password = os.environ.get(args.password_env, "").encode() if args.password_env else None
-    key = KeyPair.load(args.key, password=password or None)
-    return status_settings(args, key, args.status_dir, None, password or None)
+    key = KeyPair.load(args.key, password=_password(args))
+    return status_settings(args, key, args.status_dir, None, _password(args))
+
+
+def _find(args: argparse.Namespace, ledger: Ledger) -> Found:
+    """CREDENTIAL or --student -> the ledger's credentials (the pseudonym key comes from --key)."""
+    if (args.credential is None) == (args.student is None):
+        raise InputError("give CREDENTIAL (id, UUID or file) or --student STUDENT_ID, one of them",
+                         field="credential")
+    key = None
+    if args.student is not None:
+        if not getattr(args, "key", None):
+            raise InputError("--student needs --key: learner references are keyed by the issuing key",
+                             field="key")
+        key = derive_pseudonym_key(KeyPair.load(args.key, password=_password(args)))
+    return resolve_credential(ledger, args.credential, student=args.student, pseudonym_key=key)
+
+
+def _entry(e: LedgerEntry) -> dict[str, Any]:
+    return {"credentialId": e.credential_id, "format": e.format, "proof": e.proof, "state": e.state,
+            "reason": e.reason, "stateAt": e.state_at.isoformat(), "statusList": e.status_list,
+            "statusListIndex": e.status_index, "issuedAt": e.issued_at.isoformat() if e.issued_at else None,
+            "outputSha256": e.output_sha256, "outputPath": e.output_path}
 
 
 def cmd_change(args: argparse.Namespace) -> int:
     settings = _settings(args)
     now = args.now or datetime.now(timezone.utc)
     with Ledger.open(args.ledger) as ledger:
-        changed = ledger.change_state(args.credential_id, args.action, reason=args.reason, at=now, fmt=args.format)
+        credential_id = _find(args, ledger).one()
+        changed = ledger.change_state(credential_id, args.action, reason=args.reason, at=now, fmt=args.format)
         written = publish_status_lists(ledger, settings, now=now,
                                        list_ids=[e.status_list for e in changed if e.status_list])
-    for e in changed:
-        print(f"{e.credential_id} ({e.format}): {e.state}" + (f" - {e.reason}" if e.reason else ""))
+    if args.json:
+        print(json.dumps({"action": args.action, "changed": [_entry(e) for e in changed],
+                          "statusLists": [str(p) for p in written]}, indent=2))
+    else:
+        for e in changed:
+            print(f"{e.credential_id} ({e.format}): {e.state}" + (f" - {e.reason}" if e.reason else ""))
     print(f"re-signed {len(written)} status list credential(s) in {settings.directory}", file=sys.stderr)
     return 0
 
@@ -75,21 +124,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with Ledger.open(args.ledger) as ledger:
         written = publish_status_lists(ledger, settings, now=args.now or datetime.now(timezone.utc))
-    for path in written:
-        print(path)
+    if args.json:
+        print(json.dumps({"statusLists": [str(p) for p in written]}, indent=2))
+    else:
+        for path in written:
+            print(path)
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     with Ledger.open(args.ledger) as ledger:
-        entries = ledger.find(args.credential_id)
-        events = ledger.events(args.credential_id)
-    if not entries:
-        print(f"error: credential_id: no credential {args.credential_id} in the ledger", file=sys.stderr)
-        return 1
-    out = [{"credentialId": e.credential_id, "format": e.format, "proof": e.proof, "state": e.state,
-            "reason": e.reason, "stateAt": e.state_at.isoformat(), "statusList": e.status_list,
-            "statusListIndex": e.status_index, "issuedAt": e.issued_at.isoformat() if e.issued_at else None,
-            "outputSha256": e.output_sha256} for e in entries]
-    print(json.dumps({"entries": out, "events": events}, indent=2))
+        found = _find(args, ledger)
+        events = {cid: ledger.events(cid) for cid in found.credential_ids}
+    out: dict[str, Any] = {"entries": [_entry(e) for e in found.entries]}
+    out["events"] = events[found.credential_ids[0]] if len(found.credential_ids) == 1 else events
+    print(json.dumps(out, indent=2))
     return 0

@@ -3,7 +3,8 @@
 `Ledger.open("ledger.db")` or `Ledger.open("postgresql://...")`; see docs/ledger.md for
 what is stored and why.
 """
-from .pseudonym import learner_identifier, learner_reference
+from .lookup import Found, resolve_credential
+from .pseudonym import learner_identifier, learner_reference, student_reference
 from .schema import SCHEMA_VERSION
 from .store import (
     MIN_LIST_SIZE,
@@ -20,7 +21,7 @@ from .store import (
 )
 
 __all__ = [
-    "MIN_LIST_SIZE", "PURPOSE_STATE", "SCHEMA_VERSION", "STATES", "Completion", "Ledger", "LedgerEntry",
+    "Found", "MIN_LIST_SIZE", "PURPOSE_STATE", "SCHEMA_VERSION", "STATES", "Completion", "Ledger", "LedgerEntry",
     "ListPolicy", "Reservation", "Reserved", "StatusListInfo", "is_postgres_target", "learner_identifier",
-    "learner_reference",
+    "learner_reference", "resolve_credential", "student_reference",
 ]

@@ -63,6 +63,12 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
              at            TEXT NOT NULL)""",
         "CREATE INDEX events_credential ON events (credential_id)",
     )),
+    # 2: the keyed reference of the student number too, so `--student` finds a learner whose
+    # learner_ref came from a DID; NULL for entries written before (their learner_ref still answers)
+    (2, (
+        "ALTER TABLE credentials ADD COLUMN student_ref TEXT",
+        "CREATE INDEX credentials_student ON credentials (student_ref)",
+    )),
 )
 
 SCHEMA_VERSION = _MIGRATIONS[-1][0]

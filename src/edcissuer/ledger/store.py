@@ -11,6 +11,7 @@ references in, and get `LedgerEntry` values out. Every timestamp is a parameter.
 """
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +35,7 @@ MIN_LIST_SIZE = 131_072
 DEFAULT_FILL = 0.75
 _RETRIES = 8
 _COLUMNS = ("credential_id, format, proof, record_hash, learner_ref, status_list, status_index, state, reason, "
-            "state_at, reserved_at, issued_at, output_sha256, output_path, batch_id")
+            "state_at, reserved_at, issued_at, output_sha256, output_path, batch_id, student_ref")
 
 
 def _ts(moment: datetime) -> str:
@@ -66,6 +67,7 @@ class LedgerEntry:
     output_sha256: str | None
     output_path: str | None
     batch_id: str | None
+    student_ref: str | None = None
 
     @property
     def done(self) -> bool:
@@ -75,9 +77,9 @@ class LedgerEntry:
     @classmethod
     def _from_row(cls, row: Sequence[Any]) -> LedgerEntry:
         (cid, fmt, proof, rhash, lref, slist, sidx, state, reason, state_at, reserved_at, issued_at, sha, path,
-         batch) = row
+         batch, sref) = row
         return cls(cid, fmt, proof, rhash, lref, slist, sidx, state, reason, _dt(state_at) or datetime.min,
-                   _dt(reserved_at) or datetime.min, _dt(issued_at), sha, path, batch)
+                   _dt(reserved_at) or datetime.min, _dt(issued_at), sha, path, batch, sref)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Reservation:
     proof: str
     record_hash: str
     learner_ref: str
+    student_ref: str | None = None    # keyed reference of the student number, when the record has one
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,11 @@ class _SQLite:
 
     def __init__(self, path: Path, timeout: float) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():     # pseudonymous personal data: owner only (SQLite gives -wal/-shm the same)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                os.chmod(path, 0o600)
             self.conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
             mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             self.conn.execute("PRAGMA synchronous=FULL")
@@ -362,6 +369,22 @@ class Ledger:
                            (learner_ref,)).rows
         return [LedgerEntry._from_row(r) for r in rows]
 
+    def by_student(self, student_ref: str) -> list[LedgerEntry]:
+        """Every credential whose student number has this keyed reference (`student_reference`).
+
+        Entries written before schema version 2 have no `student_ref`; for a learner whose
+        best identifier was the student number, their `learner_ref` is the same value.
+        """
+        rows = self._query(f"SELECT {_COLUMNS} FROM credentials WHERE student_ref = ? OR learner_ref = ? "
+                           "ORDER BY seq", (student_ref, student_ref)).rows
+        return [LedgerEntry._from_row(r) for r in rows]
+
+    def by_output(self, sha256_hex: str) -> list[LedgerEntry]:
+        """The entry whose written file has this SHA-256 (finding a credential from its file)."""
+        rows = self._query(f"SELECT {_COLUMNS} FROM credentials WHERE output_sha256 = ? ORDER BY seq",
+                           (sha256_hex,)).rows
+        return [LedgerEntry._from_row(r) for r in rows]
+
     def entries(self, state: str | None = None) -> Iterator[LedgerEntry]:
         """All entries (optionally in one state), oldest first."""
         sql = f"SELECT {_COLUMNS} FROM credentials" + (" WHERE state = ?" if state else "") + " ORDER BY seq"
@@ -468,13 +491,14 @@ class Ledger:
                     continue
                 list_id, index = self._allocate(status, at) if status is not None else (None, None)
                 stamp = _ts(at)
-                self._q(f"INSERT INTO credentials ({_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                self._q(f"INSERT INTO credentials ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                         (req.credential_id, req.format, req.proof, req.record_hash, req.learner_ref, list_id, index,
-                         "reserved", None, stamp, stamp, None, None, None, batch_id))
+                         "reserved", None, stamp, stamp, None, None, None, batch_id, req.student_ref))
                 self._q("INSERT INTO events (credential_id, format, action, reason, at) VALUES (?, ?, ?, ?, ?)",
                         (req.credential_id, req.format, "reserved", None, stamp))
                 entry = LedgerEntry(req.credential_id, req.format, req.proof, req.record_hash, req.learner_ref,
-                                    list_id, index, "reserved", None, at, at, None, None, None, batch_id)
+                                    list_id, index, "reserved", None, at, at, None, None, None, batch_id,
+                                    req.student_ref)
                 out.append(Reserved(entry, True))
             return out
 

@@ -33,6 +33,8 @@ from .bitstring import (
 
 #: how long a published list is valid; re-publish (edcissuer status publish) well before
 DEFAULT_VALIDITY = timedelta(days=30)
+#: list files are public by design (every verifier fetches them; no personal data): world-readable
+PUBLIC_FILE = 0o644
 _BASE_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -121,7 +123,8 @@ def publish_status_lists(ledger: Ledger, settings: StatusListSettings, *, now: d
                          loader: DocumentLoader = default_loader) -> list[Path]:
     """Re-sign the revocation and suspension lists of `list_ids` (default: all of this issuer's).
 
-    Files are replaced atomically; `index.json` maps each list URL to its file so a
+    Files are replaced atomically and are world-readable (0644: they are published);
+    a missing folder is created 0700 like every output folder. `index.json` maps each list URL to its file so a
     verifier pointed at the folder (`--status-dir`) finds every list.
     """
     infos = ([i for i in ledger.status_lists() if i.issuer == settings.issuer_id] if list_ids is None
@@ -140,9 +143,10 @@ def publish_status_lists(ledger: Ledger, settings: StatusListSettings, *, now: d
                                       indices=ledger.flagged(info.list_id, purpose), now=now, loader=loader)
             url = signed["id"]
             target = settings.directory / file_name(url)
-            write_atomic(target, (json.dumps(signed, indent=2) + "\n").encode("utf-8"))
+            write_atomic(target, (json.dumps(signed, indent=2) + "\n").encode("utf-8"), mode=PUBLIC_FILE)
             mapping[url] = target.name
             written.append(target)
     if written:
-        write_atomic(index_path, (json.dumps(dict(sorted(mapping.items())), indent=2) + "\n").encode("utf-8"))
+        write_atomic(index_path, (json.dumps(dict(sorted(mapping.items())), indent=2) + "\n").encode("utf-8"),
+                     mode=PUBLIC_FILE)
     return written
