@@ -23,7 +23,8 @@ import pytest
 # covers "export" and "export.baking"). A prefix without modules (yet) is allowed.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "time", "checks", "results",   # vocabulary every layer uses
-     "identifiers", "files"),                 # identifier spellings; the one bounded file reader
+     "identifiers", "files",                  # identifier spellings; the one bounded file reader
+     "config"),                               # the issuer profile (edcissuer.toml), read by the CLI
     ("crypto", "ld", "fetch", "fetch_cache",  # keys/DIDs/X.509, JSON-LD, the one network door (+ its disk cache),
      "carriers"),                             # badge readers
     ("suites",),                              # cryptosuites (Data Integrity strategy objects)

@@ -9,15 +9,17 @@ and are printed as `error: <field>: <message>`.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import metadata
 from collections.abc import Sequence
 
+from ..config import Config
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, demo, export, issue, keys, status, trust, verify
+from . import batch, configfile, demo, export, init, issue, keys, status, trust, verify
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, demo)
+COMMAND_MODULES = (init, keys, issue, verify, batch, status, export, trust, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -29,22 +31,37 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
+    """The parser; with an issuer profile, its values are the options' defaults (cli/configfile.py)."""
     parser = argparse.ArgumentParser(
         prog="edcissuer",
         description="Issue, seal, verify and recognise European micro-credentials "
                     "(ELM v3 European Digital Credentials and Open Badges 3.0).")
     parser.add_argument("--version", action="version", version=f"edcissuer {_version()}")
+    configfile.add_config_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
+    for _, leaf in configfile.leaf_parsers(parser):
+        configfile.add_config_option(leaf, top=False)
+    if config is not None:
+        configfile.apply(parser, config)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        config = configfile.load(argv)
+        parser = build_parser(config)
+    except EdcIssuerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
+    if getattr(args, "config", None) != configfile.prescan(argv)[0]:
+        parser.error("write --config FILE in full (not abbreviated)")
+    try:
+        configfile.finish(args, config)
         return int(args.handler(args))
     except RecordValidationError as exc:
         print("error: record refused:", file=sys.stderr)
@@ -53,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except EdcIssuerError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
