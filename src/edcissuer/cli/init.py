@@ -55,9 +55,9 @@ def _string(value: str) -> str:
 
 
 def _relative(path: Path, base: Path) -> str:
-    """A path as the profile stores it: relative to the profile's folder when that is shorter to read."""
-    absolute = path.expanduser().absolute()
-    return os.path.relpath(absolute, base)
+    """A path as the profile stores it: relative to the profile's folder when inside it, else absolute."""
+    absolute = Path(os.path.normpath(path.expanduser().absolute()))
+    return str(absolute.relative_to(base)) if absolute.is_relative_to(base) else str(absolute)
 
 
 def render(args: argparse.Namespace, base: Path, key: Path | None) -> str:
