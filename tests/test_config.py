@@ -145,7 +145,7 @@ def test_a_group_writable_profile_is_used_with_a_warning(tmp_path):
 def test_a_value_a_command_cannot_take_is_refused_only_by_the_command_that_uses_it(tmp_path):
     write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[defaults]\nformat = "both"\n')
     proc = run("issue", RECORD, cwd=tmp_path)               # issue has no "both"
-    assert proc.returncode == 1 and "defaults.format" in proc.stderr and "--format" in proc.stderr
+    assert proc.returncode == 2 and "defaults.format" in proc.stderr and "--format" in proc.stderr
     assert run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path).returncode == 0
 
 
@@ -248,7 +248,7 @@ def test_a_ledger_dsn_comes_from_its_variable_only_when_a_command_uses_it(tmp_pa
     write(tmp_path / "edcissuer.toml", '[ledger]\ndsn_env = "REGISTRAR_LEDGER_DSN"\n')
     assert run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path).returncode == 0   # no ledger: no need
     proc = run("status", "show", "urn:uuid:x", cwd=tmp_path)
-    assert proc.returncode == 1 and "ledger.dsn_env: environment variable REGISTRAR_LEDGER_DSN is not set" in proc.stderr
+    assert proc.returncode == 2 and "ledger.dsn_env: environment variable REGISTRAR_LEDGER_DSN is not set" in proc.stderr
     proc = run("status", "show", "urn:uuid:x", cwd=tmp_path,
                env={"REGISTRAR_LEDGER_DSN": str(tmp_path / "ledger.sqlite")})
     assert proc.returncode == 1 and "no credential urn:uuid:x" in proc.stderr   # the ledger was opened
@@ -265,3 +265,19 @@ def test_a_signer_flag_replaces_the_profiles_signer_and_a_seal_signs_only_for_ja
     flagged = run("issue", RECORD, "--seal-cert", "seal/seal-cert.pem", "--seal-key", "seal/seal-key.pem",
                   "-o", "sealed2.json", cwd=tmp_path)                      # no "give exactly one signer"
     assert flagged.returncode == 0 and "jades" in flagged.stderr, flagged.stderr
+
+
+def test_an_abbreviated_config_flag_reads_the_same_profile_argparse_sees(tmp_path):
+    write(tmp_path / "p.toml", '[ledger]\npath = "l.sqlite"\n')
+    for args in (("--conf", "p.toml", "status", "show", "x"), ("status", "show", "x", "--conf=p.toml")):
+        proc = run(*args, cwd=tmp_path)
+        assert proc.returncode == 1 and "no credential x" in proc.stderr, proc.stderr
+
+
+def test_every_row_of_the_option_table_names_an_option_some_command_has():
+    from edcissuer.cli import build_parser
+    from edcissuer.cli.configfile import OPTIONS, leaf_parsers
+
+    dests = {a.dest for _, leaf in leaf_parsers(build_parser()) for a in leaf._actions if a.option_strings}
+    reserved = {"profile"}  # the alliance profile: no command has --profile yet
+    assert {b.dest for b in OPTIONS} - dests - reserved == set()

@@ -5,6 +5,8 @@ Exit codes: 0 success / valid, 1 invalid credential or refused record, 2 usage e
 1 not authentic, 3 issuer not trusted or unchecked, 4 incomplete, 5 not recognised.
 A user error never shows a Python traceback: library errors carry the field that failed
 and are printed as `error: <field>: <message>`.
+The issuer profile (edcissuer.toml, docs/config.md) supplies option defaults to every
+subcommand (cli/configfile.py); a profile that cannot be used is a usage error (2).
 """
 from __future__ import annotations
 
@@ -59,9 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     args = parser.parse_args(argv)
     if getattr(args, "config", None) != configfile.prescan(argv)[0]:
-        parser.error("write --config FILE in full (not abbreviated)")
+        parser.error("--config: give it once, as --config FILE")
     try:
         configfile.finish(args, config)
+    except EdcIssuerError as exc:  # a profile value this command cannot use, or its variable is unset
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         return int(args.handler(args))
     except RecordValidationError as exc:
         print("error: record refused:", file=sys.stderr)

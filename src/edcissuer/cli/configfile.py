@@ -95,6 +95,12 @@ def add_config_option(parser: argparse.ArgumentParser, *, top: bool) -> None:
                         help=f"issuer profile (default: ${ENV_CONFIG}, else ./edcissuer.toml; see docs/config.md)")
 
 
+def _is_config_flag(flag: str) -> bool:
+    """`--config` or an abbreviation argparse would read as it (every subcommand has --config:
+    a prefix is either --config or ambiguous, which argparse refuses)."""
+    return len(flag) > 2 and "--config".startswith(flag)
+
+
 def prescan(argv: Sequence[str]) -> tuple[str | None, str | None]:
     """(--config value, first command word) from raw arguments, before the real parse."""
     config: str | None = None
@@ -105,12 +111,13 @@ def prescan(argv: Sequence[str]) -> tuple[str | None, str | None]:
         token = items[i]
         if token == "--":
             break
-        if token == "--config" and i + 1 < len(items):
+        flag, eq, value = token.partition("=")
+        if _is_config_flag(flag) and not eq and i + 1 < len(items):
             config = items[i + 1]
             i += 2
             continue
-        if token.startswith("--config="):
-            config = token.split("=", 1)[1]
+        if _is_config_flag(flag) and eq:
+            config = value
         elif command is None and not token.startswith("-"):
             command = token
         i += 1
@@ -127,7 +134,8 @@ def load(argv: Sequence[str]) -> Config | None:
         return None
     if not path.is_file():
         source = "--config" if explicit else f"${ENV_CONFIG}"
-        raise ConfigError(f"{path}: no such file (from {source})", field="config")
+        what = "not a file" if path.exists() else "no such file"
+        raise ConfigError(f"{path}: {what} (from {source})", field="config")
     config = load_config(path)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
