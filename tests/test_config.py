@@ -281,3 +281,54 @@ def test_every_row_of_the_option_table_names_an_option_some_command_has():
     dests = {a.dest for _, leaf in leaf_parsers(build_parser()) for a in leaf._actions if a.option_strings}
     reserved = {"profile"}  # the alliance profile: no command has --profile yet
     assert {b.dest for b in OPTIONS} - dests - reserved == set()
+
+
+FULL_PROFILE = f'''version = 1
+[issuer]
+name = "University of Lusitania"
+did = "did:web:credentials.univ-lusitania.example"
+key = "{KEY}"
+key_password_env = "LUSITANIA_KEY_PASSWORD"
+seal = "seal.p12"
+seal_password_env = "LUSITANIA_SEAL_PASSWORD"
+[status]
+base_url = "{BASE}"
+dir = "status"
+key = "status-key.pem"
+list_validity_days = 14
+[ledger]
+dsn_env = "LUSITANIA_LEDGER_DSN"
+[defaults]
+format = "elm"
+proof = "eddsa-rdfc-2022"
+ob3_form = "standard"
+language = "pt"
+profile = "eu-alliance"
+[verify]
+trust = "trust.toml"
+policy = "policy.toml"
+trust_anchors = ["ca.pem"]
+allow_hosts = ["credentials.univ-lusitania.example"]
+did_web_dir = "did-web"
+controller_dir = "controllers"
+fetch_cache = "cache"
+[export]
+verify_url = "https://verify.example.edu/c/{{id}}"
+credential_issuer = "https://credentials.univ-lusitania.example"
+logo = "logo.png"
+'''
+
+
+def test_every_key_of_a_full_profile_loads_and_every_subcommand_help_still_renders(tmp_path):
+    from edcissuer.cli import build_parser
+    from edcissuer.cli.configfile import leaf_parsers
+
+    config = load_config(write(tmp_path / "edcissuer.toml", FULL_PROFILE))
+    assert config.profile.status.list_validity_days == 14 and config.profile.issuer.seal_is_pkcs12
+    parser = build_parser(config)
+    for command, leaf in leaf_parsers(parser):
+        text = leaf.format_help()
+        assert "--config FILE" in text and "FromConfig" not in text and "hunter" not in text, command
+    revoke = dict(leaf_parsers(parser))["revoke"].format_help()
+    supplied = "--issuer-did,--key,--password-env,--status-dir,--status-key,--list-validity-days,--ledger"
+    assert supplied in "".join(revoke.split())   # --format is revoke's "only this format": never defaulted

@@ -198,7 +198,8 @@ def apply(parser: argparse.ArgumentParser, config: Config) -> None:
             except ConfigError as exc:
                 action.default = FromConfig(None, value.key, error=exc)
             action.required = False
-            applied.append(action.option_strings[-1])
+            if action.option_strings[-1] not in applied:
+                applied.append(action.option_strings[-1])
         if applied:
             note = f"from the profile {config.path}: {', '.join(applied)}"
             leaf.epilog = f"{leaf.epilog}\n{note}" if leaf.epilog else note
