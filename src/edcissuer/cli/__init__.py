@@ -44,8 +44,9 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
-    for _, leaf in configfile.leaf_parsers(parser):
-        configfile.add_config_option(leaf, top=False)
+    for command, leaf in configfile.leaf_parsers(parser):
+        if command not in configfile.NO_CONFIG_COMMANDS:  # init writes a profile (--out), never reads one
+            configfile.add_config_option(leaf, top=False)
     if config is not None:
         configfile.apply(parser, config)
     return parser
