@@ -24,7 +24,8 @@ import pytest
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "time", "checks", "results",   # vocabulary every layer uses
      "i18n",                                  # learner-facing labels in the output language (gettext, Babel)
-     "identifiers", "files", "tabular"),      # identifier spellings; the one bounded file reader; tables
+     "identifiers", "files", "tabular",       # identifier spellings; the one bounded file reader; tables
+     "config"),                               # the issuer profile (edcissuer.toml), read by the CLI
     ("crypto", "ld", "fetch", "fetch_cache",  # keys/DIDs/X.509, JSON-LD, the one network door (+ its disk cache),
      "carriers"),                             # badge readers
     ("suites",),                              # cryptosuites (Data Integrity strategy objects)

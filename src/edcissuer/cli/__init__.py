@@ -6,19 +6,23 @@ Exit codes: 0 success / valid, 1 invalid credential or refused record, 2 usage e
 1 not authentic, 3 issuer not trusted or unchecked, 4 incomplete, 5 not recognised.
 A user error never shows a Python traceback: library errors carry the field that failed
 and are printed as `error: <field>: <message>`.
+The issuer profile (edcissuer.toml, docs/config.md) supplies option defaults to every
+subcommand (cli/configfile.py); a profile that cannot be used is a usage error (2).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import metadata
 from collections.abc import Sequence
 
+from ..config import Config
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, demo, export, issue, keys, status, template, trust, verify
+from . import batch, configfile, demo, export, init, issue, keys, status, template, trust, verify
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, template, demo)
+COMMAND_MODULES = (init, keys, issue, verify, batch, status, export, trust, template, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -30,21 +34,41 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
+    """The parser; with an issuer profile, its values are the options' defaults (cli/configfile.py)."""
     parser = argparse.ArgumentParser(
         prog="edcissuer",
         description="Issue, seal, verify and recognise European micro-credentials "
                     "(ELM v3 European Digital Credentials and Open Badges 3.0).")
     parser.add_argument("--version", action="version", version=f"edcissuer {_version()}")
+    configfile.add_config_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:
         module.register(sub)
+    for command, leaf in configfile.leaf_parsers(parser):
+        if command not in configfile.NO_CONFIG_COMMANDS:  # init writes a profile (--out), never reads one
+            configfile.add_config_option(leaf, top=False)
+    if config is not None:
+        configfile.apply(parser, config)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        config = configfile.load(argv)
+        parser = build_parser(config)
+    except EdcIssuerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
+    if getattr(args, "config", None) != configfile.prescan(argv)[0]:
+        parser.error("--config: give it once, as --config FILE")
+    try:
+        configfile.finish(args, config)
+    except EdcIssuerError as exc:  # a profile value this command cannot use, or its variable is unset
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return int(args.handler(args))
     except RecordValidationError as exc:
@@ -54,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except EdcIssuerError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
