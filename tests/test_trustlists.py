@@ -566,7 +566,7 @@ def test_cli_names_an_unwritable_store_and_an_unreadable_signer(world, tmp_path,
     (tmp_path / "lotl-signer.pem").write_bytes(world.lotl_signer.pem)
     args = ["trust", "import-tl", str(tmp_path / "lotl.xml"), "--now", "2026-11-24T12:00:00Z"]
     signer = str(tmp_path / "lotl-signer.pem")
-    assert main([*args, "--lotl-signer", signer, "--out", str(tmp_path / "no" / "a.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: out: cannot write the anchor store")
-    assert main([*args, "--lotl-signer", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "a.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: lotl_signer: --lotl-signer")
+    assert main([*args, "--lotl-signer", signer, "--out", str(tmp_path / "no" / "a.json")]) == 2  # usage error
+    assert capsys.readouterr().err.startswith("error: --out: cannot write the anchor store")
+    assert main([*args, "--lotl-signer", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "a.json")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --lotl-signer {tmp_path / 'missing.pem'}: cannot read")

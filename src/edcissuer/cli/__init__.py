@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from ..errors import EdcIssuerError, RecordValidationError
 from . import batch, demo, export, issue, keys, status, trust, verify
+from .errors import UsageError, usage_error
 
 # Each module registers its subcommands; add a module here to add commands.
 COMMAND_MODULES = (keys, issue, verify, batch, status, export, trust, demo)
@@ -46,14 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except RecordValidationError as exc:
         print("error: record refused:", file=sys.stderr)
         for field, message in exc.problems:
             print(f"  - {field}: {message}", file=sys.stderr)
         return EXIT_INVALID
     except EdcIssuerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        usage = usage_error(exc, parser, args)
+        print(f"error: {usage or exc}", file=sys.stderr)
+        return EXIT_USAGE if usage else EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

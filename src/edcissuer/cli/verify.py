@@ -33,10 +33,7 @@ from ..recognition.report import EXIT_USAGE
 from ..recognition.trust import RemoteConfig
 from ..verify import VerifyOptions
 from .common import moment
-
-
-class UsageError(Exception):
-    """A command-line problem the user must fix (exit code 2)."""
+from .errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
