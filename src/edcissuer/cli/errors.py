@@ -112,6 +112,8 @@ def usage_error(exc: EdcIssuerError, parser: argparse.ArgumentParser, args: argp
         certificate = _certificate_as_key(options, args)
         if certificate:
             return UsageError(certificate)
+    if isinstance(exc, KeyMaterialError) and prefix:  # a key file named on the command line is unusable
+        return UsageError(f"{prefix}: {innermost.message.removeprefix(f'{named}: ')}")
     if isinstance(exc, (KeyMaterialError, SigningError)) and exc.field in FIELD_FLAGS:
         return UsageError(f"{FIELD_FLAGS[exc.field]}: {exc.message}")
     if isinstance(exc, (KeyMaterialError, SigningError)) and exc.field in FIELD_HINTS:
@@ -125,5 +127,5 @@ def usage_error(exc: EdcIssuerError, parser: argparse.ArgumentParser, args: argp
             if given or any(option in exc.message for option in action.option_strings if option.startswith("--")):
                 return UsageError(f"{flag}: {exc.message}")
     if isinstance(exc, KeyMaterialError):  # a key the user handed over is unusable
-        return UsageError(f"{prefix}: {innermost.message.removeprefix(f'{named}: ')}" if prefix else str(exc))
+        return UsageError(str(exc))
     return None
