@@ -82,7 +82,8 @@ def test_a_usage_error_exits_two_and_names_the_flag(args, message):
 
 
 @pytest.mark.parametrize("flags, says", [
-    (("issue", SAMPLES[0], "--format", "ob3", "--key", CERT), "pass it as --seal-cert and its private key as --seal-key"),
+    (("issue", SAMPLES[0], "--format", "ob3", "--key", CERT),
+     "pass it as --seal-cert and its private key as --seal-key"),
     (("issue", SAMPLES[0], "--format", "elm", "--seal-cert", CERT, "--seal-key", CERT), "give the key file instead"),
     (("keys", "did-web", "did:web:uni.example", CERT), "give the key file instead"),
     (("export", SAMPLES[0], "--as", "vp", "--holder-key", CERT, "--challenge", "c", "--domain", "d.example"),
