@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      help="RSA (3072 bits) signs JWTs only (RS256, the Open Badges 3.0 minimum)")
     new.add_argument("--force", action="store_true", help="overwrite an existing key file")
     new.add_argument("--json", action="store_true",
-                     help="print the key's public data as JSON (the default and only form; accepted for scripts)")
+                     help="print the key's public data as JSON (it always is; accepted like on every reporting command)")
     new.set_defaults(handler=cmd_new)
     web = ksub.add_parser("did-web", help="write the did.json an institution publishes for did:web")
     web.add_argument("did", help="the institution's DID, e.g. did:web:credentials.example.edu")
