@@ -280,7 +280,7 @@ def test_cli_batch_then_revoke_then_verify_reports_revoked(tmp_path, capsys):
 
 def test_cli_batch_needs_a_status_url_or_no_status(tmp_path, capsys):
     code, _, err = cli(capsys, "batch", PROGRAMME, COHORT, "--format", "ob3", "--key", KEY, "--out", tmp_path)
-    assert code == 1 and "--status-url" in err
+    assert code == 2 and "--status-url" in err  # a usage error
     code, text, _ = cli(capsys, "batch", PROGRAMME, COHORT, "--format", "ob3", "--key", KEY, "--out", tmp_path,
                         "--no-status", "--json", "--workers", "1", "--now", "2026-11-24T12:00:00Z")
     summary = json.loads(text)

@@ -47,7 +47,7 @@ def test_keys_new_refuses_to_overwrite(tmp_path):
     out = tmp_path / "k.pem"
     assert run("keys", "new", "-o", out).returncode == 0
     proc = run("keys", "new", "-o", out)
-    assert proc.returncode == 1 and "error:" in proc.stderr
+    assert proc.returncode == 2 and "give --force" in proc.stderr
 
 
 def test_issue_then_verify_round_trip_is_authentic_with_the_issuer_unchecked(tmp_path):
@@ -87,9 +87,9 @@ def test_usage_error_exits_two():
     assert proc.returncode == 2
 
 
-def test_missing_record_file_is_an_error_not_a_traceback(tmp_path):
+def test_missing_record_file_is_a_usage_error_not_a_traceback(tmp_path):
     proc = run("issue", tmp_path / "nope.yaml", "--format", "ob3", "--key", KEY)
-    assert proc.returncode == 1 and "cannot read file" in proc.stderr
+    assert proc.returncode == 2 and "cannot read file" in proc.stderr
 
 
 def test_elm_with_seal_defaults_to_jades(tmp_path):
@@ -109,7 +109,8 @@ def test_demo_issues_and_verifies_six_credentials(tmp_path):
     assert "6/6 credentials verified" in proc.stdout
     # one decision of each kind, exports that verify, a revocation the verifier sees
     for text in ("  recognised", "recognised with conditions", "not recognised", "baked badge (PNG)",
-                 "same VP, other challenge             refused", "36 skipped as already issued",
+                 "same VP, other challenge             refused",
+                 "18 valid rows × 2 formats = 36 credentials: 0 issued, 36 skipped as already issued",
                  "status: REVOKED"):
         assert text in proc.stdout, text
 

@@ -33,7 +33,7 @@ from edcissuer.ld.loader import make_loader
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEXTS = ROOT / "contexts"
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference"
+from conftest import REF  # the one reference folder (EDCISSUER_REFERENCE overrides it)
 
 ELM_URL = "http://data.europa.eu/snb/model/context/edc-ap"
 CRED_V1 = "https://www.w3.org/2018/credentials/v1"

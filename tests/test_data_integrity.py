@@ -307,10 +307,9 @@ def test_changes_that_keep_the_rdf_keep_the_signature(signed: dict[str, Any]) ->
 
 def test_elm_sample_signs_and_verifies_with_bundled_contexts(ed_key: KeyPair) -> None:
     """The EU's ELM v3 sample (VC 1.1 + edc-ap): DI v2 context appended, no protected-term clash."""
-    from pathlib import Path
+    from conftest import REF
 
-    sample = Path(__file__).resolve().parents[2] / "shared" / "reference" / "elm" / "samples" / \
-        "Sample-MC-Annex1-unsigned.jsonld"
+    sample = REF / "elm" / "samples" / "Sample-MC-Annex1-unsigned.jsonld"
     if not sample.exists():
         pytest.skip(f"reference data not available: {sample}")
     doc = json.loads(sample.read_text(encoding="utf-8"))

@@ -254,7 +254,7 @@ def test_cli_refuses_a_tampered_credential_and_stamps_it_with_unverified(tampere
     assert "NOT VERIFIED" in pdf_text(out.read_bytes())
     code, err = run(capsys, "export", source, "--as", "qr", "-o", tmp_path / "q.png", "--verify-url", PATTERN,
                     "--unverified")
-    assert code == 1 and "error: unverified:" in err
+    assert code == 2 and "error: --unverified:" in err  # a usage error: the option does not apply
 
 
 def test_cli_checks_a_seal_against_the_given_trust_anchor(sealed, tmp_path, capsys):
@@ -267,7 +267,7 @@ def test_cli_checks_a_seal_against_the_given_trust_anchor(sealed, tmp_path, caps
     assert code == 0 and "not checked" not in err, err
     code, err = run(capsys, "export", source, "--as", "europass", "-o", tmp_path / "x.jsonld",
                     "--trust-anchor", tmp_path / "missing.pem")
-    assert code == 1 and err.startswith("error: trust-anchor:")
+    assert code == 2 and err.startswith("error: --trust-anchor:")  # a usage error
 
 
 def test_cli_writes_exports_owner_only(ob3, tmp_path, capsys):

@@ -58,7 +58,7 @@ def test_presentation_and_its_bad_cases(files, tmp_path, capsys, demo_keys):
                     "-o", tmp_path / "x.json")
     assert code == 1 and "error: verifiableCredential[0].credentialSubject.id:" in err and "not the holder" in err
     code, err = run(capsys, "export", files / "ob3.jsonld", "--as", "vp", "-o", tmp_path / "y.json")
-    assert code == 1 and "--holder-key" in err
+    assert code == 2 and "--holder-key" in err  # a missing option is a usage error
 
 
 def test_europass_file_name_and_content(files, tmp_path, capsys, demo_keys):
@@ -100,7 +100,7 @@ def test_offer_writes_offer_qr_and_metadata(files, tmp_path, capsys):
 
 def test_bad_inputs_are_errors_not_tracebacks(files, tmp_path, capsys):
     code, err = run(capsys, "export", tmp_path / "missing.json", "--as", "pdf")
-    assert code == 1 and err.startswith("error: ")
+    assert code == 2 and err.startswith(f"error: {tmp_path / 'missing.json'}: cannot read")  # usage error
     code, err = run(capsys, "export", files / "ob3.jsonld", files / "elm.jades.json", "--as", "pdf")
     assert code == 1 and "only a presentation carries several" in err
     image = tmp_path / "plain.png"

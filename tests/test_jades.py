@@ -6,7 +6,6 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from edcissuer.proofs.jades.sign import _sign
 from edcissuer.proofs.jades.unsigned import xvals_certificates
 from edcissuer.results import CheckResult
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference"
+from conftest import REF  # the one reference folder (EDCISSUER_REFERENCE overrides it)
 SAMPLE = REF / "elm" / "samples" / "Sample-MC-Annex1-signed.jsonld"
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
 NOW = T0 + timedelta(hours=1)

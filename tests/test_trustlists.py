@@ -549,6 +549,20 @@ def test_cli_import_tl_writes_the_store_and_verify_trust_uses_it(world, records,
     assert issuer["details"]["qualifiedSeal"]["tsp"] == "Qualified Seals TSP S.A."
 
 
+def test_cli_import_tl_json_summarises_what_it_wrote(world, tmp_path, capsys):
+    (tmp_path / "lotl.xml").write_bytes(world.lotl())
+    (tmp_path / "es.xml").write_bytes(world.national())
+    (tmp_path / "lotl-signer.pem").write_bytes(world.lotl_signer.pem)
+    out = tmp_path / "anchors.json"
+    code = main(["trust", "import-tl", str(tmp_path / "lotl.xml"), str(tmp_path / "es.xml"),
+                 "--lotl-signer", str(tmp_path / "lotl-signer.pem"), "-o", str(out),
+                 "--now", "2026-11-24T12:00:00Z", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0 and summary["out"] == str(out) and len(summary["anchors"]) == len(load_anchor_store(out)) == 3
+    assert summary["lists"][0]["signature"] == "valid" and summary["lists"][0]["services"] == 3
+    assert any(s["reason"].startswith("not qualified for e-seals") for s in summary["skipped"])
+
+
 def test_cli_refuses_a_tampered_list_by_name_without_a_traceback(world, tmp_path, capsys):
     (tmp_path / "lotl.xml").write_bytes(world.lotl())
     (tmp_path / "es.xml").write_bytes(world.national().replace(b"Qualified eSeal CA", b"Qualified eSeal CB", 1))
@@ -566,7 +580,7 @@ def test_cli_names_an_unwritable_store_and_an_unreadable_signer(world, tmp_path,
     (tmp_path / "lotl-signer.pem").write_bytes(world.lotl_signer.pem)
     args = ["trust", "import-tl", str(tmp_path / "lotl.xml"), "--now", "2026-11-24T12:00:00Z"]
     signer = str(tmp_path / "lotl-signer.pem")
-    assert main([*args, "--lotl-signer", signer, "--out", str(tmp_path / "no" / "a.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: out: cannot write the anchor store")
-    assert main([*args, "--lotl-signer", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "a.json")]) == 1
-    assert capsys.readouterr().err.startswith("error: lotl_signer: --lotl-signer")
+    assert main([*args, "--lotl-signer", signer, "--out", str(tmp_path / "no" / "a.json")]) == 2  # usage error
+    assert capsys.readouterr().err.startswith("error: --out: cannot write the anchor store")
+    assert main([*args, "--lotl-signer", str(tmp_path / "missing.pem"), "--out", str(tmp_path / "a.json")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: --lotl-signer {tmp_path / 'missing.pem'}: cannot read")

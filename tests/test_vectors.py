@@ -22,7 +22,7 @@ from edcissuer.ld.loader import default_loader, make_loader
 from edcissuer.proofs.data_integrity import add_proof, verify_proof
 from edcissuer.suites import get_suite
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference"
+from conftest import REF  # the one reference folder (EDCISSUER_REFERENCE overrides it)
 VECTORS = REF / "vectors"
 
 # contexts the W3C vectors use that the project does not bundle (examples, citizenship)

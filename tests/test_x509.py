@@ -17,7 +17,7 @@ from edcissuer.crypto import demo_pki as demo
 from edcissuer.crypto import x509 as cx
 from edcissuer.errors import KeyMaterialError, VerificationError
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference"
+from conftest import REF  # the one reference folder (EDCISSUER_REFERENCE overrides it)
 SAMPLE = REF / "elm" / "samples" / "Sample-MC-Annex1-signed.jsonld"
 T0 = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
 

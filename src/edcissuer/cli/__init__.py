@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from ..config import Config
 from ..errors import EdcIssuerError, RecordValidationError
 from . import batch, configfile, demo, export, init, issue, keys, status, template, trust, verify
+from .errors import UsageError, usage_error
 
 # Each module registers its subcommands; add a module here to add commands.
 COMMAND_MODULES = (init, keys, issue, verify, batch, status, export, trust, template, demo)
@@ -71,14 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.handler(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except RecordValidationError as exc:
         print("error: record refused:", file=sys.stderr)
         for field, message in exc.problems:
             print(f"  - {field}: {message}", file=sys.stderr)
         return EXIT_INVALID
     except EdcIssuerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        usage = usage_error(exc, parser, args)
+        print(f"error: {usage or exc}", file=sys.stderr)
+        return EXIT_USAGE if usage else EXIT_INVALID
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_INVALID

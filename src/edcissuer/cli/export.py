@@ -13,6 +13,7 @@ page or baked badge stamped NOT VERIFIED (QR, presentation, offer and Europass r
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,15 +26,19 @@ from ..errors import EdcIssuerError, ExportError
 from ..files import read_input
 from ..export.run import STAMPABLE, TARGETS, export_credential
 from .common import moment
+from .errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("export", help="carry a signed credential: presentation, QR, baked badge, wallet offer, "
                                       "Europass file, certificate",
                        description="Export signed credential(s) for the learner. See docs/exports.md.")
-    p.add_argument("credentials", nargs="+", type=Path, metavar="CREDENTIAL")
-    p.add_argument("--as", dest="target", choices=TARGETS, required=True)
+    p.add_argument("credentials", nargs="+", type=Path, metavar="CREDENTIAL",
+                   help="signed credential file(s); several only for a presentation (--as vp)")
+    p.add_argument("--as", dest="target", choices=TARGETS, required=True, help="the carrier to make")
     p.add_argument("-o", "--out", type=Path, help="output file or folder (default: a descriptive name here)")
+    p.add_argument("--json", action="store_true",
+                   help="print the files written and the notes as JSON on stdout (instead of lines on stderr)")
     g = p.add_argument_group("verification (before anything is exported)")
     g.add_argument("--now", type=moment, help="verify (and date a presentation) as of this time (ISO 8601; "
                                               "default now)")
@@ -72,7 +77,7 @@ def _anchors(paths: list[Path]) -> tuple[x509.Certificate, ...]:
     try:
         return tuple(c for path in paths for c in load_certificates(read_input(path, what="trust anchor")))
     except EdcIssuerError as exc:
-        raise ExportError(f"--trust-anchor: {exc.message}", field="trust-anchor") from exc
+        raise UsageError(f"--trust-anchor: {exc}") from exc
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -96,11 +101,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         tx_code_length=args.tx_code)
     path = _target(args.out, result.name)
     _write(path, result.content)
-    print(f"wrote {path}", file=sys.stderr)
+    written = [path]
     for suffix, data in result.companions.items():
         companion = path.with_name(path.stem + suffix)
         _write(companion, data)
-        print(f"wrote {companion}", file=sys.stderr)
+        written.append(companion)
+    if args.json:
+        print(json.dumps({"as": args.target, "written": [str(w) for w in written], "notes": list(result.notes)},
+                         indent=2))
+        return 0
+    for w in written:
+        print(f"wrote {w}", file=sys.stderr)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

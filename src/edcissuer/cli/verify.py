@@ -33,10 +33,7 @@ from ..recognition.report import EXIT_USAGE
 from ..recognition.trust import RemoteConfig
 from ..verify import VerifyOptions
 from .common import moment
-
-
-class UsageError(Exception):
-    """A command-line problem the user must fix (exit code 2)."""
+from .errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,7 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        epilog="exit codes: 0 accepted (authentic, issuer trusted, complete, recognised); "
                               "1 not authentic; 2 usage error; 3 issuer not trusted or unchecked (no --trust); "
                               "4 incomplete; 5 not recognised (--stack: target not reached)")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                   help="credential or presentation files (JSON-LD, JWT, JAdES, baked badge PNG/SVG), or folders "
+                        "searched for *.json, *.jsonld, *.jwt, *.png and *.svg")
     p.add_argument("--policy", type=Path, metavar="FILE", help="recognition policy (TOML)")
     p.add_argument("--trust", type=Path, metavar="FILE", help="trust list of issuers and seal anchors (TOML)")
     p.add_argument("--stack", action="store_true",

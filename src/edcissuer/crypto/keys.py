@@ -123,6 +123,9 @@ class KeyPair:
         """Load a PKCS#8 / SEC1 private key or a SubjectPublicKeyInfo public key."""
         raw = data.encode("ascii") if isinstance(data, str) else data
         key: Any
+        if b"-----BEGIN CERTIFICATE-----" in raw and b"PRIVATE KEY-----" not in raw:
+            raise KeyMaterialError("this PEM holds an X.509 certificate, not a key (a seal is its certificate "
+                                   "together with the private key)", field="key")
         try:
             if b"PRIVATE KEY-----" in raw:
                 key = serialization.load_pem_private_key(raw, password=password)

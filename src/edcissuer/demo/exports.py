@@ -18,6 +18,7 @@ from ..results import VerificationResult
 from ..verify import VerifyOptions, verify_all
 from .keys import load_demo_keys
 
+EXPORTS_FOLDER = "exports"  # under the demo's output folder
 DEMO_VERIFY_URL = "https://verify.example.edu/c/{id}"
 DEMO_ISSUER = "https://credentials.example.edu"
 DEMO_DOMAIN = "admissions.example.org"
@@ -33,16 +34,20 @@ def _state(results: list[VerificationResult]) -> str:
 
 
 def export_demo_section(issued: list[Any], root: Path, out: Path, now: datetime) -> tuple[str, str]:
-    """Make each export of the demo credentials under `out/exports`, verify each, report one line per file."""
+    """Make each export of the demo credentials in `out/exports/`, verify each, report one line per file.
+
+    The section says the folder once and each line names a file in it, so every path it shows is
+    one a user can open."""
     keys = load_demo_keys(root)
-    folder = out / "exports"
+    folder = out / EXPORTS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     options = VerifyOptions(now=now, trust_anchors=keys.trust_anchors)
-    lines: list[str] = []
+    lines: list[str] = [f"written to {folder}/ (NN = the credential's line in the table above); each file that "
+                        "carries a credential is read back and verified:", ""]
 
     def row(what: str, path: Path, results: list[VerificationResult] | None) -> None:
         state = "written" if results is None else _state(results)
-        lines.append(f"{what:<38} {path.relative_to(out)!s:<58} {state}")
+        lines.append(f"{what:<38} {path.relative_to(folder)!s:<50} {state}")
 
     def attempt(what: str, make: Any) -> None:
         try:

@@ -49,4 +49,4 @@ def recognition_demo_section(issued_paths: list[Path], root: Path, now: datetime
               *stacked.stack_lines()]
     kinds = sorted({c.decision.outcome for c in strict.credentials}) if strict else []
     lines += ["", f"decisions shown by the strict policy: {', '.join(kinds)}"]
-    return "Recognition decisions (issue 5)", "\n".join(lines)
+    return "Recognition decisions (samples/policies/, samples/trust-list.toml)", "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..issue import IssuedCredential, issue
 from ..models.records import load_record
@@ -17,6 +18,9 @@ from ..verify import VerifyOptions, verify
 from .exports import export_demo_section
 from .keys import DemoKeys, load_demo_keys
 from .recognition import recognition_demo_section
+
+if TYPE_CHECKING:
+    from ..batch import BatchReport
 
 
 def project_root() -> Path:
@@ -48,18 +52,37 @@ class DemoReport:
     def ok(self) -> bool:
         return all(r.result.verified for r in self.rows)
 
+    @property
+    def records(self) -> int:
+        return len({r.record for r in self.rows})
+
+    def counts(self) -> str:
+        """'3 sample records × 2 formats = 6 credentials': where the number of credentials comes from."""
+        return f"{self.records} sample records × {len(DEMO_PROOFS)} formats = {len(self.rows)} credentials"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report for `edcissuer demo --json`: the credentials and each section's text."""
+        return {"ok": self.ok, "out": str(self.out), "counts": self.counts(),
+                "verified": sum(r.result.verified for r in self.rows), "credentials": [
+                    {"record": r.record, "model": r.model, "format": r.format, "proof": r.proof, "file": str(r.path),
+                     "verified": r.result.verified, "failures": [f"{c.name}: {c.reason}" for c in r.result.failures]}
+                    for r in self.rows],
+                "sections": [{"title": title, "text": body} for title, body in self.sections]}
+
     def to_text(self) -> str:
-        lines = [f"{'record':<22} {'model':<12} {'format':<6} {'proof':<16} {'verified':<8} file",
-                 "-" * 96]
-        for r in self.rows:
-            lines.append(f"{r.record:<22} {r.model:<12} {r.format:<6} {r.proof:<16} "
+        lines = [f"{self.counts()} (ELM sealed with JAdES, Open Badges 3.0 signed with Data Integrity), "
+                 "signed with the DEMO-ONLY keys in keys/ and verified:", "",
+                 f"{'NN':<3}{'record':<22} {'model':<12} {'format':<6} {'proof':<16} {'verified':<8} file",
+                 "-" * 99]
+        for n, r in enumerate(self.rows, 1):
+            lines.append(f"{n:02d} {r.record:<22} {r.model:<12} {r.format:<6} {r.proof:<16} "
                          f"{'yes' if r.result.verified else 'NO':<8} {r.path.name}")
             if not r.result.verified:
                 lines += [f"    FAIL {c.name}: {c.reason}" for c in r.result.failures]
         for title, body in self.sections:
             lines += ["", f"== {title} ==", body]
-        lines += ["", f"{sum(r.result.verified for r in self.rows)}/{len(self.rows)} credentials verified; "
-                  f"output in {self.out}"]
+        lines += ["", f"{sum(r.result.verified for r in self.rows)}/{len(self.rows)} credentials verified "
+                  f"({self.counts()}); everything is in {self.out}/"]
         return "\n".join(lines)
 
 
@@ -86,7 +109,7 @@ def run_demo(out: Path, *, root: Path | None = None, now: datetime | None = None
             report.rows.append(DemoRow(path.stem, record.awarding.model.value, fmt, proof, target,
                                        verify(target, options)))
     report.sections.append(recognition_demo_section([r.path for r in report.rows], root, now))
-    report.sections.append(export_demo_section(issued_all, root, out, now))  # writes out/exports
+    report.sections.append(export_demo_section(issued_all, root, out, now))  # writes OUT/exports/
     report.sections.append(batch_demo_section(root, out / "batch", keys, now))
     return report
 
@@ -104,14 +127,14 @@ def batch_demo_section(root: Path, out: Path, keys: DemoKeys, now: datetime) -> 
     batch_dir = root / "samples" / "batch"
     settings = StatusListSettings(base_url="https://credentials.univ-lusitania.example/status",
                                   directory=out / "status", signer=keys.issuer)
-    lines: list[str] = []
+    lines = ["a cohort (CSV rows merged over samples/batch/programme.yaml) issued into a ledger with status lists, "
+             "run twice (each credential is issued exactly once), then one credential revoked:", ""]
     with Ledger.open(out / "ledger.sqlite") as ledger:
         for label in ("first run", "same batch again"):
             result = run_batch(load_programme(batch_dir / "programme.yaml"), read_rows(batch_dir / "cohort.csv"),
                                formats=["elm", "ob3"], signer=keys.issuer, out_dir=out / "credentials",
                                ledger=ledger, status_lists=settings, now=now)
-            lines.append(f"{label}: {result.rows} rows, {result.issued} issued, {result.skipped} skipped as "
-                         f"already issued, {result.refused_rows} rows refused")
+            lines.append(_batch_counts(label, result, formats=2))
             if label == "first run":
                 lines += [f"  refused row {e.to_dict().get('row')}: {e.to_dict().get('field')}: "
                           f"{e.to_dict().get('reason')}" for e in result.errors]
@@ -124,5 +147,13 @@ def batch_demo_section(root: Path, out: Path, keys: DemoKeys, now: datetime) -> 
     status = next(c for c in checked.checks if c.name == "status")
     lines += [f"revoked {entry.credential_id} (ob3); verify now says: "
               f"{'VALID' if checked.verified else 'INVALID'} - status: {status.reason}",
-              f"ledger {out / 'ledger.sqlite'}, signed status lists in {settings.directory}"]
-    return "Batch, ledger and revocation (issue 6)", "\n".join(lines)
+              f"credentials in {out / 'credentials'}/, ledger {out / 'ledger.sqlite'}, "
+              f"signed status lists in {settings.directory}/"]
+    return "Batch, ledger and revocation (samples/batch/cohort.csv)", "\n".join(lines)
+
+
+def _batch_counts(label: str, result: BatchReport, *, formats: int) -> str:
+    """One run's counts with where they come from: '18 valid rows × 2 formats = 36 credentials: ...'."""
+    valid = result.rows - result.refused_rows
+    return (f"{label}: {result.rows} rows, {result.refused_rows} refused; {valid} valid rows × {formats} formats = "
+            f"{valid * formats} credentials: {result.issued} issued, {result.skipped} skipped as already issued")
