@@ -188,7 +188,7 @@ def test_a_reference_the_ledger_does_not_know_is_refused_naming_it(tmp_path):
     done = edc("status", "show", "00000000-0000-4000-8000-000000000000", "--ledger", out / "ledger.sqlite")
     assert done.returncode == 1 and "credential_id: no credential urn:uuid:00000000-0000-4000-8000" in done.stderr
     done = edc("status", "show", "--student", "UC-2026-00417", "--ledger", out / "ledger.sqlite")
-    assert done.returncode == 1 and "--student needs --key" in done.stderr
+    assert done.returncode == 2 and "--student needs --key" in done.stderr  # a usage error
     stranger = tmp_path / "stranger.json"
     stranger.write_text("{}", encoding="utf-8")
     done = edc("status", "show", stranger, "--ledger", out / "ledger.sqlite")
@@ -332,11 +332,11 @@ def test_a_single_issue_with_the_ledger_can_be_revoked_and_verify_reports_revoke
 def test_issue_with_a_ledger_needs_an_output_file_and_a_status_decision(tmp_path):
     ledger = tmp_path / "ledger.sqlite"
     done = edc("issue", RECORD, "--format", "ob3", "--key", KEY, "--ledger", ledger, "--status-url", BASE)
-    assert done.returncode == 1 and "out:" in done.stderr
+    assert done.returncode == 2 and "-o FILE" in done.stderr
     done = edc("issue", RECORD, "--format", "ob3", "--key", KEY, "-o", tmp_path / "c.jsonld", "--ledger", ledger)
-    assert done.returncode == 1 and "--status-url" in done.stderr
+    assert done.returncode == 2 and "--status-url" in done.stderr
     done = edc("issue", RECORD, "--format", "ob3", "--key", KEY, "--status-url", BASE)
-    assert done.returncode == 1 and "give --ledger" in done.stderr
+    assert done.returncode == 2 and "give --ledger" in done.stderr
 
 
 # --- exit codes -------------------------------------------------------------------------------------------------

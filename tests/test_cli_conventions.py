@@ -140,13 +140,7 @@ DANGLING = frozenset({"the", "a", "an", "of", "and", "or", "but", "with", "befor
 
 # Options whose help is missing or cut off, in modules this branch does not own. Each entry is
 # (command, option); the list is emptied when those modules are fixed, and may only shrink.
-KNOWN_INCOMPLETE = frozenset({
-    ("issue", "record"), ("issue", "--format"),                          # cli/issue.py
-    ("batch", "--format"), ("batch", "--list-validity-days"),            # cli/batch.py
-    *((c, "--list-validity-days") for c in ("revoke", "suspend", "reinstate", "status publish")),  # cli/batch.py
-    *((c, "credential_id") for c in ("revoke", "suspend", "reinstate", "status show")),          # cli/status.py
-    ("status show", "--ledger"),                                         # cli/status.py
-})
+KNOWN_INCOMPLETE: frozenset[tuple[str, str]] = frozenset()  # options whose help is known to be cut off
 
 
 def _arguments(parser: argparse.ArgumentParser, command: str = ""):

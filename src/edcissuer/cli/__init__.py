@@ -12,6 +12,7 @@ subcommand (cli/configfile.py); a profile that cannot be used is a usage error (
 from __future__ import annotations
 
 import argparse
+import warnings
 import os
 import sys
 from importlib import metadata
@@ -54,7 +55,21 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                    line: str | None = None) -> str:
+    """Library warnings reach the user as one `warning: …` line, never as Python source locations."""
+    return f"warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    formatter, warnings.formatwarning = warnings.formatwarning, _format_warning
+    try:
+        return _main(argv)
+    finally:
+        warnings.formatwarning = formatter
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         config = configfile.load(argv)

@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("programme", type=Path, metavar="PROGRAMME", help="shared micro-programme elements (YAML/JSON)")
     p.add_argument("rows", type=Path, nargs="?", metavar="ROWS",
                    help="learner rows (.csv/.tsv/.xlsx) or records (.json/.yaml)")
-    p.add_argument("--format", choices=[*FORMATS, "both"], required=True)
+    p.add_argument("--format", choices=[*FORMATS, "both"], required=True,
+                   help="elm, ob3, or both (two credentials per row)")
     add_signer_arguments(p)
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created 0700)")
     p.add_argument("--ledger", metavar="PATH|DSN",

@@ -22,6 +22,7 @@ from ..ledger.outputs import write_atomic
 from ..mapping.ob3 import FORMS as OB3_FORMS
 from ..models.records import load_record
 from ..status.publish import DEFAULT_VALIDITY, StatusListSettings
+from .errors import UsageError
 
 DEFAULT_LEDGER = "ledger.sqlite"
 
@@ -59,7 +60,8 @@ def add_status_arguments(parser: argparse.ArgumentParser, *, issuing: bool, defa
     g.add_argument("--status-key", type=Path, metavar="KEY",
                    help="key that signs the lists (default: --key; needed with a seal signer)")
     g.add_argument("--list-validity-days", type=int, default=DEFAULT_VALIDITY.days, metavar="N",
-                   help=f"validity of each published list (default {DEFAULT_VALIDITY.days}); re-publish before")
+                   help=f"validity of each published list in days (default {DEFAULT_VALIDITY.days}); re-publish "
+                        "the lists (status publish) before they expire")
 
 
 def status_settings(args: argparse.Namespace, signer: Any, directory: Path, base_url: str | None,
@@ -88,8 +90,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        description="Issue one credential. With --ledger it is recorded like a batch row: its id "
                                    "and status-list index come from the ledger, so it can be revoked, and issuing "
                                    "the same record again gives the same credential.")
-    p.add_argument("record", type=Path)
-    p.add_argument("--format", choices=FORMATS, required=True)
+    p.add_argument("record", type=Path, metavar="RECORD", help="the micro-credential record (YAML or JSON; docs/records.md)")
+    p.add_argument("--format", choices=FORMATS, required=True,
+                   help="elm (European Digital Credential) or ob3 (Open Badges 3.0)")
     p.add_argument("--ob3-form", choices=OB3_FORMS, default="standard",
                    help="OB3 only: 'standard' (default) uses only the VC 2.0 and OB 3.0 contexts and verifies in "
                         "every OB3 verifier; 'extended' adds edcissuer's extension context with every language, "
@@ -110,8 +113,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     if args.ledger:
         return _issue_recorded(args, record, signer, now)
-    if args.status_url or args.status_dir:
-        raise InputError("status lists are kept in the ledger: give --ledger with --status-url", field="ledger")
+    if args.status_url:  # a status folder alone (e.g. from the profile) is only used with a ledger
+        raise UsageError("--status-url: status lists are kept in the ledger: give --ledger with --status-url")
     issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did,
                    ob3_form=args.ob3_form, now=now)
     if args.out:
@@ -124,7 +127,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 def _issue_recorded(args: argparse.Namespace, record: Any, signer: Any, now: datetime) -> int:
     if not args.out:
-        raise InputError("with --ledger give -o FILE: the ledger records which file was issued", field="out")
+        raise UsageError("-o: with --ledger give -o FILE: the ledger records which file was issued")
     status = issuing_status(args, signer, args.out.parent / "status")
     with Ledger.open(args.ledger) as ledger:
         done = issue_recorded(record, fmt=args.format, signer=signer, ledger=ledger, status_lists=status,

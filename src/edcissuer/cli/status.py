@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     show = actions.add_parser("show", help="what the ledger holds for a credential (no personal data)",
                               description=f"What the ledger holds for a credential (JSON). {WHICH}")
     _which(show)
-    show.add_argument("--ledger", required=True, metavar="PATH|DSN")
+    show.add_argument("--ledger", required=True, metavar="PATH|DSN", help="the issuance ledger (SQLite file or DSN)")
     show.add_argument("--key", type=Path, help="with --student: the issuing key the learner reference is keyed by")
     show.add_argument("--password-env", metavar="VAR", help="environment variable holding the key password")
     show.set_defaults(handler=cmd_show)
