@@ -12,6 +12,7 @@ from ..batch import BatchPreview, BatchReport, load_programme, preview_batch, re
 from ..issue import FORMATS
 from ..ledger import Ledger
 from .common import moment
+from .errors import UsageError
 from .issue import (
     DEFAULT_LEDGER,
     add_signer_arguments,
@@ -55,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=[*FORMATS, "both"], required=True,
                    help="elm, ob3, or both (two credentials per row)")
     add_signer_arguments(p)
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created 0700)")
+    p.add_argument("-o", "--out", type=Path, metavar="DIR",
+                   help="output folder (created 0700; required unless --dry-run)")
     p.add_argument("--ledger", metavar="PATH|DSN",
                    help=f"SQLite file or postgresql:// DSN (default: OUT/{DEFAULT_LEDGER})")
     p.add_argument("--delimiter", metavar="CHAR",
@@ -88,6 +90,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         result = preview_batch(programme, rows, formats=formats, signer=signer, proof=args.proof,
                                issuer_did=args.issuer_did)
     else:
+        if args.out is None:
+            raise UsageError("--out: give --out DIR, the folder the credentials are written to")
         status = issuing_status(args, signer, args.status_dir or args.out / "status")
         now = args.now or datetime.now(timezone.utc)
         with Ledger.open(args.ledger or args.out / DEFAULT_LEDGER) as ledger, \
