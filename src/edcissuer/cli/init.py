@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--format", choices=("elm", "ob3", "both"), help="default format of issue/batch")
     g.add_argument("--lang", help="default language (e.g. en)")
     g.add_argument("--profile", help="alliance profile name")
-    p.add_argument("--out", type=Path, default=Path(FILE_NAME), metavar="FILE",
+    p.add_argument("-o", "--out", type=Path, default=Path(FILE_NAME), metavar="FILE",
                    help=f"profile to write (default: ./{FILE_NAME})")
     p.add_argument("--force", action="store_true", help="overwrite an existing profile")
     p.set_defaults(handler=cmd_init)

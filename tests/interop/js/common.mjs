@@ -182,3 +182,36 @@ export function identity(issuer, peer, keys) {
   return {id, methods: keys.map(k => vmOf(k.publicKeyMultibase)),
     documents: [{kind: web ? 'did:web' : 'controller', id, document: doc}]};
 }
+
+// The signing side every LD peer driver shares: `peer.issueWith(credential, suites, keys, methods)` signs with
+// the peer's own suites, `peer.keysFor(suites)` and `peer.publicOf(name, keys)` give its keys, and
+// `peer.statusLibs` its {StatusList2021, BitstringStatusList} libraries ({createList, createCredential}).
+export function peerSigner(name, peer) {
+  // the status list credential of `kind` with the credential's bit clear, and with it set, both signed by
+  // the issuer with its first suite
+  async function statusLists(kind, entry, issuer, suites, keys, methods) {
+    const {createList, createCredential} = peer.statusLibs[kind];
+    const out = {};
+    for (const [state, set] of [['clear', false], ['revoked', true]]) {
+      const list = await createList({length: 131072});
+      list.setStatus(Number(entry.statusListIndex), set);
+      const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
+      credential.issuer = issuer;
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
+      out[state] = await peer.issueWith(credential, suites.slice(0, 1), keys, methods);
+    }
+    return out;
+  }
+
+  return async function sign(job) {
+    const suites = job.suite.split('+');
+    const keys = await peer.keysFor(suites);
+    const who = identity(job.issuer ?? 'did:key', name, suites.map(s => peer.publicOf(s, keys)));
+    const credential = setIssuer(job.credential, who.id);
+    const signed = await peer.issueWith(credential, suites, keys, who.methods);
+    const lists = job.status
+      ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
+    return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
+  };
+}

@@ -3,7 +3,7 @@
 // loader (its bundled contexts, did:key for Ed25519, did:web and remote documents over the
 // offline fetch); status by @digitalcredentials/vc-bitstring-status-list.
 // Jobs: {op: "verify", credential, status?: bool} | {op: "sign", suite, credential}.
-import {readRequest, installOfflineFetch, runJobs, describe, setIssuer, identity} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, describe, peerSigner} from './common.mjs';
 
 const {jobs, documents} = await readRequest();
 installOfflineFetch(documents);
@@ -52,33 +52,8 @@ async function issueWith(credential, suites, keys, methods) {
   return signed;
 }
 
-// The status list credential of `kind` ("StatusList2021": @digitalcredentials/vc-status-list; "BitstringStatusList":
-// @digitalcredentials/vc-bitstring-status-list) with the credential's bit clear, and with it set, both signed by the
-// issuer with its first suite
-async function statusLists(kind, entry, issuer, suites, keys, methods) {
-  const {createList, createCredential} = kind === 'StatusList2021' ? statusList2021 : bitstringStatusList;
-  const out = {};
-  for (const [state, set] of [['clear', false], ['revoked', true]]) {
-    const list = await createList({length: 131072});
-    list.setStatus(Number(entry.statusListIndex), set);
-    const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
-    credential.issuer = issuer;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
-    out[state] = await issueWith(credential, suites.slice(0, 1), keys, methods);
-  }
-  return out;
-}
-
-async function sign(job) {
-  const suites = job.suite.split('+');
-  const keys = await keysFor();
-  const who = identity(job.issuer ?? 'did:key', 'dcc', suites.map(s => publicOf(s, keys)));
-  const credential = setIssuer(job.credential, who.id);
-  const signed = await issueWith(credential, suites, keys, who.methods);
-  const lists = job.status ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
-  return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
-}
+const sign = peerSigner('dcc', {issueWith, keysFor, publicOf,
+  statusLibs: {StatusList2021: statusList2021, BitstringStatusList: bitstringStatusList}});
 
 async function verify(job) {
   const result = await vc.verifyCredential({

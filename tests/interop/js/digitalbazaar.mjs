@@ -1,7 +1,7 @@
 // Peer: @digitalbazaar/vc 7 with its Data Integrity suites (eddsa-rdfc-2022, ecdsa-rdfc-2019)
 // and Ed25519Signature2020; status by @digitalbazaar/vc-bitstring-status-list.
 // Jobs: {op: "verify", credential, status?: bool} | {op: "sign", suite, credential}.
-import {readRequest, installOfflineFetch, runJobs, describe, setIssuer, identity} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, describe, peerSigner} from './common.mjs';
 
 const {jobs, documents} = await readRequest();
 installOfflineFetch(documents);
@@ -123,33 +123,8 @@ async function issueWith(credential, suites, keys, methods) {
   return signed;
 }
 
-// The status list credential of `kind` ("StatusList2021": @digitalbazaar/vc-status-list; "BitstringStatusList":
-// @digitalbazaar/vc-bitstring-status-list) with the credential's bit clear, and with it set, both signed by the
-// issuer with its first suite
-async function statusLists(kind, entry, issuer, suites, keys, methods) {
-  const {createList, createCredential} = kind === 'StatusList2021' ? statusList2021 : bitstringStatusList;
-  const out = {};
-  for (const [state, set] of [['clear', false], ['revoked', true]]) {
-    const list = await createList({length: 131072});
-    list.setStatus(Number(entry.statusListIndex), set);
-    const credential = await createCredential({id: entry.statusListCredential, list, statusPurpose: 'revocation'});
-    credential.issuer = issuer;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    credential[kind === 'StatusList2021' ? 'issuanceDate' : 'validFrom'] = now;
-    out[state] = await issueWith(credential, suites.slice(0, 1), keys, methods);
-  }
-  return out;
-}
-
-async function sign(job) {
-  const suites = job.suite.split('+');
-  const keys = await keysFor(suites);
-  const who = identity(job.issuer ?? 'did:key', 'digitalbazaar', suites.map(s => publicOf(s, keys)));
-  const credential = setIssuer(job.credential, who.id);
-  const signed = await issueWith(credential, suites, keys, who.methods);
-  const lists = job.status ? await statusLists(job.status, credential.credentialStatus, who.id, suites, keys, who.methods) : null;
-  return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
-}
+const sign = peerSigner('digitalbazaar', {issueWith, keysFor, publicOf,
+  statusLibs: {StatusList2021: statusList2021, BitstringStatusList: bitstringStatusList}});
 
 async function verify(job) {
   const result = await vc.verifyCredential({
