@@ -28,12 +28,13 @@ from typing import Any
 
 from ..errors import EdcIssuerError, InputError, KeyMaterialError
 from ..fetch import Fetcher, FetchError, FetchNotAllowed, FetchNotCached, parse_url
-from ..files import INDEX_FILE, read_input
+from ..files import INDEX_FILE
 from .did import (
     did_fetcher,
     find_method,
     key_of_method,
     mirror_path,
+    read_mirrored,
     resolve_verification_method,
     valid_host,
     valid_segment,
@@ -111,11 +112,11 @@ def load_controller_document(url: str, *, controller_dir: Path | str | None = No
     source = url
     if controller_dir is not None:
         path = controller_document_path(url, controller_dir)
-        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
-            try:
-                raw = read_input(path, max_bytes=MAX_CONTROLLER_DOC, what=f"controller document {path}")
-            except InputError as exc:
-                raise _refuse(url, exc.message) from exc
+        try:
+            raw = read_mirrored(path, max_bytes=MAX_CONTROLLER_DOC, what=f"controller document {path}")
+        except InputError as exc:
+            raise _refuse(url, exc.message) from exc
+        if raw is not None:
             source = str(path)
     if raw is None:
         remote = did_fetcher((), fetcher)

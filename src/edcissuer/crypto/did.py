@@ -161,6 +161,14 @@ def did_fetcher(allow_hosts: tuple[str, ...] = (), fetcher: Fetcher | None = Non
         raise KeyMaterialError(f"allow_hosts: {exc.message}", field="allow_hosts", value=allow_hosts) from exc
 
 
+def read_mirrored(path: Path, *, max_bytes: int, what: str) -> bytes | None:
+    """The mirror file at `path`, or None when nothing is mirrored there (a folder counts as
+    nothing); a FIFO, device or oversized file there is refused, never taken as "not mirrored"."""
+    if not path.exists() or path.is_dir():
+        return None
+    return read_input(path, max_bytes=max_bytes, what=what)
+
+
 def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
                     allow_hosts: tuple[str, ...] = (), fetcher: Fetcher | None = None) -> dict[str, Any]:
     """The DID document of `did`: local mirror first, else through the Fetcher (offline by default)."""
@@ -168,11 +176,10 @@ def resolve_did_web(did: str, *, did_web_dir: Path | str | None = None,
     raw: bytes | None = None
     if did_web_dir is not None:
         path = did_web_path(did, did_web_dir)
-        if path.exists() and not path.is_dir():   # a FIFO or device there is refused, not "not mirrored"
-            try:
-                raw = read_input(path, max_bytes=_MAX_DID_DOC, what=f"DID document {path}")
-            except InputError as exc:
-                raise KeyMaterialError(f"cannot resolve {did!r}: {exc.message}", field="did", value=did) from exc
+        try:
+            raw = read_mirrored(path, max_bytes=_MAX_DID_DOC, what=f"DID document {path}")
+        except InputError as exc:
+            raise KeyMaterialError(f"cannot resolve {did!r}: {exc.message}", field="did", value=did) from exc
     if raw is None:
         url = did_web_url(did)
         try:
