@@ -1,0 +1,48 @@
+"""Our rendering of the Ed25519Signature2018 context expands like the upstream one.
+
+The upstream file is not in ../shared/reference; the npm package `ed25519-signature-2018-context`
+(installed for the interop suite, tests/interop/package.json) carries it, so the proof runs
+wherever the interop peers are installed (CI requires them: EDCISSUER_REQUIRE_INTEROP=1).
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import ROOT
+from test_contexts import _expand, _outcome, _probe_docs, _processed_context, _serving
+
+URL = "https://w3id.org/security/suites/ed25519-2018/v1"
+UPSTREAM = ROOT / "tests" / "interop" / "node_modules" / "ed25519-signature-2018-context" / "contexts" \
+    / "ed25519-signature-2018-v1.jsonld"
+
+
+def _upstream() -> dict:
+    if not UPSTREAM.is_file():
+        if os.environ.get("EDCISSUER_REQUIRE_INTEROP") == "1":
+            pytest.fail(f"{UPSTREAM} is missing: run npm ci --prefix tests/interop")
+        pytest.skip("the upstream Ed25519Signature2018 context comes with the interop npm packages "
+                    "(npm ci --prefix tests/interop)")
+    return json.loads(UPSTREAM.read_text(encoding="utf-8"))
+
+
+def test_our_ed25519_2018_context_expands_like_the_upstream_one() -> None:
+    official = _upstream()
+    ours = json.loads((ROOT / "contexts" / "ed25519-2018-v1.jsonld").read_text(encoding="utf-8"))
+    our_loader, official_loader = _serving({URL: ours}), _serving({URL: official})
+    terms = sorted(t for t in official["@context"] if not t.startswith("@"))
+    assert _processed_context(URL, our_loader, terms) == _processed_context(URL, official_loader, terms)
+    probes = list(_probe_docs(URL, official["@context"]))
+    assert len(probes) > 10
+    for probe in probes:
+        assert _outcome(lambda d=probe: _expand(d, our_loader)) == _outcome(lambda d=probe: _expand(d, official_loader))
+    redefine = {"@context": [URL, {"Ed25519Signature2018": "urn:x"}], "@id": "urn:s"}
+    assert _outcome(lambda: _expand(redefine, our_loader)) == ("error", "protected term redefinition")
+
+
+def test_the_ed25519_2018_context_is_served_offline() -> None:
+    from edcissuer.ld.loader import default_loader
+
+    assert default_loader(URL)["document"]["@context"]["@protected"] is True
