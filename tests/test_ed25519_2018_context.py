@@ -46,3 +46,25 @@ def test_the_ed25519_2018_context_is_served_offline() -> None:
     from edcissuer.ld.loader import default_loader
 
     assert default_loader(URL)["document"]["@context"]["@protected"] is True
+
+
+def test_a_credential_listing_the_2018_context_verifies_offline_on_its_supported_proof() -> None:
+    import warnings
+    from datetime import datetime, timezone
+
+    from edcissuer import issue
+    from edcissuer.crypto.keys import KeyPair
+    from edcissuer.models.records import load_record
+    from edcissuer.proofs.data_integrity import add_proof
+    from edcissuer.verify import VerifyOptions, verify_document
+
+    now = datetime(2026, 8, 1, tzinfo=timezone.utc)
+    key = KeyPair.load(ROOT / "keys" / "demo-issuer-ed25519.DEMO-ONLY.pem")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        issued = issue(load_record(ROOT / "samples" / "records" / "model1-single.yaml"), fmt="ob3", signer=key,
+                       proof="eddsa-rdfc-2022", now=now)
+    doc = {k: v for k, v in json.loads(issued.serialize()).items() if k != "proof"}
+    doc["@context"] = [*doc["@context"], URL]
+    result = verify_document(add_proof(doc, key, cryptosuite="eddsa-rdfc-2022", created=now), VerifyOptions(now=now))
+    assert result.verified, result.to_text()
