@@ -390,3 +390,16 @@ def test_csv_safe_cell_leaves_ordinary_text_alone():
     assert csv_safe_cell("S-001") == "S-001" and csv_safe_cell("") == "" and csv_safe_cell("a=b") == "a=b"
     assert csv_safe_cell("=1") == "'=1" and csv_safe_cell("\rx") == "'\rx"
 
+
+def test_manifest_reasons_name_the_field_and_column_but_never_the_value(tmp_path):
+    rows = write_csv(tmp_path / "c.csv", [["S1", "Ana", "Ferreira", "ana.ferreira@uni", "1998-02-30", ""]])
+    out = tmp_path / "out"
+    batch(rows, out)
+    [line] = manifest(out)
+    assert line["status"] == "refused"
+    assert "learner.email [column email]: email is not an e-mail address" in line["reason"]
+    assert "[column date_of_birth]" in line["reason"]
+    text = (out / "manifest.csv").read_text(encoding="utf-8")
+    assert "ana.ferreira@uni" not in text and "1998-02-30" not in text and "Ferreira" not in text
+    full = (out / "errors.jsonl").read_text(encoding="utf-8")      # the registrar's private copy keeps them
+    assert "ana.ferreira@uni" in full and "1998-02-30" in full and mode(out / "errors.jsonl") == 0o600

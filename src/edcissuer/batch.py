@@ -264,6 +264,22 @@ def _column_of(field_name: str, message: str = "") -> str | None:
     return None
 
 
+_QUOTED = re.compile(r"(?:[;,]?\s*\bgot\s+)?(?:'[^']*'|\"[^\"]*\")")
+
+
+def value_free(reason: str, cells: Mapping[str, Any] | None = None) -> str:
+    """A refusal reason for the manifest: quoted values and the row's own cells taken out.
+
+    Validation messages quote what they refuse (an e-mail, a date of birth); errors.jsonl
+    (0600) keeps them for the registrar, the manifest that travels further keeps none.
+    """
+    text = _QUOTED.sub("", reason)
+    for value in (cells or {}).values():
+        if isinstance(value, str) and len(value.strip()) >= 3:
+            text = text.replace(value.strip(), "…")
+    return " ".join(text.split()).strip(" ;,") or "invalid value"
+
+
 def _student_of(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> str:
     """The row's student id as typed (for the manifest), or "" when it has none or cannot be read."""
     value = row.get("student_id")
@@ -571,9 +587,11 @@ class _Run:
         if self.progress is not None:
             self.progress(what, n)
 
-    def refuse(self, error: RowError, credential_id: str = "") -> None:
+    def refuse(self, error: RowError, credential_id: str = "", cells: Mapping[str, Any] | None = None) -> None:
         self.report.errors.append(error)
-        self.note(error.row, credential_id, error.format or "", "", "refused", f"{error.field}: {error.reason}")
+        column = f" [column {error.column}]" if error.column else ""
+        self.note(error.row, credential_id, error.format or "", "", "refused",
+                  f"{error.field}{column}: {value_free(error.reason, cells)}")
         if error.row not in self.failed_rows:
             self.failed_rows.add(error.row)
             self.report.refused_rows += 1
@@ -733,7 +751,8 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             record = parse_record(record_data(programme, source.data))
         except RecordValidationError as exc:
             for name, message in exc.problems:
-                run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)))
+                run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)),
+                           cells=source.data)
             run.tick("refused", len(fmts))
             continue
         record_hash, ref = record.content_hash(), learner_reference(record.learner, key)
