@@ -403,3 +403,50 @@ def test_manifest_reasons_name_the_field_and_column_but_never_the_value(tmp_path
     assert "ana.ferreira@uni" not in text and "1998-02-30" not in text and "Ferreira" not in text
     full = (out / "errors.jsonl").read_text(encoding="utf-8")      # the registrar's private copy keeps them
     assert "ana.ferreira@uni" in full and "1998-02-30" in full and mode(out / "errors.jsonl") == 0o600
+
+
+def _rezipped(source: Path, target: Path, change) -> Path:
+    """A copy of a real workbook with one part changed (`change(name, bytes) -> bytes | None`, None drops it)."""
+    import zipfile
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = change(item.filename, old.read(item.filename))
+            if data is not None:
+                new.writestr(item, data)
+    return target
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    openpyxl = pytest.importorskip("openpyxl", reason="reading .xlsx needs openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for row in ROWS:
+        book.active.append(row)
+    path = tmp_path / "good.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_without_worksheets_is_an_input_error_naming_the_file(tmp_path, workbook):
+    import re as regex
+
+    def no_sheets(name: str, data: bytes) -> bytes | None:
+        if name == "xl/workbook.xml":
+            return regex.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data, flags=regex.S)
+        return None if name.startswith("xl/worksheets/") else data
+    path = _rezipped(workbook, tmp_path / "nosheet.xlsx", no_sheets)
+    with pytest.raises(InputError, match="not a readable .xlsx workbook") as caught:
+        list(read_rows(path))
+    assert caught.value.field == str(path)
+
+
+def test_a_truncated_sheet_is_an_input_error_naming_the_file(tmp_path, workbook):
+    def truncated(name: str, data: bytes) -> bytes:
+        return data[: len(data) // 2] if name.startswith("xl/worksheets/sheet") else data
+    path = _rezipped(workbook, tmp_path / "truncated.xlsx", truncated)
+    with pytest.raises(InputError, match="not a readable .xlsx workbook") as caught:
+        list(read_rows(path))
+    assert caught.value.field == str(path)
+    done = batch(path, tmp_path / "out")
+    assert done.returncode == 1 and "truncated.xlsx" in done.stderr
