@@ -218,7 +218,7 @@ def test_a_student_with_two_credentials_is_not_revoked_by_guess(tmp_path, demo_k
 def test_dry_run_previews_every_error_and_signs_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     done = batch(COHORT, out, "--format", "both", "--dry-run")
-    assert done.returncode == 6, done.stderr            # as the real run would end: partly issued
+    assert done.returncode == 1, done.stderr            # a preview that finds errors (a real run would exit 6)
     assert not out.exists()                             # no ledger, no credential, no manifest, not even the folder
     text = done.stdout
     assert "rows read:   20" in text and "18 row(s) -> 36 credential(s)" in text and "refused:     2 row(s)" in text
@@ -236,7 +236,7 @@ def test_dry_run_leaves_an_existing_ledger_unchanged(tmp_path):
     batch(COHORT, out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     done = batch(COHORT, out, "--dry-run")
-    assert done.returncode == 6
+    assert done.returncode == 1
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
@@ -245,6 +245,10 @@ def test_dry_run_of_a_clean_file_exits_0_and_of_an_all_bad_file_exits_1(tmp_path
     assert batch(good, tmp_path / "o1", "--dry-run").returncode == 0
     bad = write_csv(tmp_path / "bad.csv", [["S-9", "Ana", "", "x", "", ""]])
     assert batch(bad, tmp_path / "o2", "--dry-run").returncode == 1
+    mixed = write_csv(tmp_path / "mixed.csv", [ROWS[0], ["S-9", "Ana", "", "x", "", ""]])
+    done = batch(mixed, tmp_path / "o3", "--dry-run", "--json")
+    assert done.returncode == 1 and json.loads(done.stdout)["outcome"] == "partial"   # never 6: nothing issued
+    assert "with --dry-run" in edc("batch", "--help").stdout
     preview = preview_batch(None, [{"learner": {"given_name": "A"}}], formats=["ob3"], signer=demo_keys.issuer)
     assert preview.refused_rows == 1 and preview.errors
 
