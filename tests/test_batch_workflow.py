@@ -454,3 +454,34 @@ def test_a_truncated_sheet_is_an_input_error_naming_the_file(tmp_path, workbook)
     assert caught.value.field == str(path)
     done = batch(path, tmp_path / "out")
     assert done.returncode == 1 and "truncated.xlsx" in done.stderr
+
+
+def test_a_duplicate_added_on_a_re_run_is_refused_and_the_issued_row_keeps_its_credential(tmp_path):
+    header = ["student_id", "given_name", "family_name", "email"]
+    first = [["S1", "Ana", "Ferreira", "ana@example.org"], ["S2", "Bo", "Bar", "bo@example.org"]]
+    out = tmp_path / "out"
+    assert batch(write_csv(tmp_path / "d.csv", first, header=header), out).returncode == 0
+    issued = {m["row"]: m["credential_id"] for m in manifest(out)}
+    again = batch(write_csv(tmp_path / "d2.csv", [*first, ["S1", "Ana", "Ferreira-Typo", "ana2@example.org"]],
+                            header=header), out, "--json")
+    assert again.returncode == 6, again.stderr
+    lines = {m["row"]: m for m in manifest(out)}
+    assert [(lines[r]["status"], lines[r]["credential_id"]) for r in ("1", "2")] == [
+        ("skipped", issued["1"]), ("skipped", issued["2"])]
+    assert lines["3"]["status"] == "refused" and lines["3"]["credential_id"] == ""
+    assert "same student_id as row 1, which is already issued" in lines["3"]["reason"]
+    summary = json.loads(again.stdout)
+    assert (summary["issued"], summary["skipped"], summary["refusedRows"]) == (0, 2, 1)
+    assert [e["row"] for e in summary["errors"]] == [3]
+    with Ledger.open(out / "ledger.sqlite") as ledger:
+        assert len(list(ledger.entries())) == 2
+
+
+def test_an_exact_repeat_of_an_issued_row_added_on_a_re_run_refuses_only_the_repeat(tmp_path):
+    out = tmp_path / "out"
+    batch(write_csv(tmp_path / "a.csv", ROWS[:2]), out)
+    again = batch(write_csv(tmp_path / "b.csv", [*ROWS[:2], ROWS[0]]), out, "--json")
+    summary = json.loads(again.stdout)
+    assert [(e["row"], e["reason"]) for e in summary["errors"]] == [
+        (3, "row 3 repeats row 1, which is already issued: remove row 3")]
+    assert [m["status"] for m in manifest(out)] == ["skipped", "skipped", "refused"]

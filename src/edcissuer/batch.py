@@ -38,7 +38,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -288,8 +288,12 @@ def _student_of(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> 
     return value.strip() if isinstance(value, str) else ""
 
 
-def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow]) -> dict[int, list[RowError]]:
+def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow],
+                    issued: Collection[int] = frozenset()) -> dict[int, list[RowError]]:
     """Rows that repeat another row, or share a student id, e-mail or learner id with one.
+
+    `issued` names rows whose record the ledger already holds (a re-run): such a row keeps
+    its credential and is not refused; only the rows added next to it are, naming it.
 
     Every row of such a group is refused (row number -> errors), each naming the other
     rows and the key but never its value (the messages go to errors.jsonl and terminals).
@@ -306,6 +310,11 @@ def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRo
             continue          # refused for its own reasons
         fingerprint = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
         first = seen.get(fingerprint)
+        if first is not None and first.number in issued:
+            out.setdefault(source.number, []).append(RowError(
+                source.number, "row", f"row {source.number} repeats row {first.number}, which is already issued: "
+                f"remove row {source.number}", source.line))
+            continue
         if first is not None:
             out.setdefault(source.number, []).append(RowError(
                 source.number, "row", f"row {source.number} repeats row {first.number}: remove one of them",
@@ -327,6 +336,16 @@ def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRo
         if len(group) < 2:
             continue
         numbers = [g.number for g in group]
+        held = [n for n in numbers if n in issued]
+        if held:
+            earlier = ", ".join(map(str, held))
+            for member in group:
+                if member.number not in issued:
+                    out.setdefault(member.number, []).append(RowError(
+                        member.number, column, f"row {member.number} has the same {column} as row {earlier}, "
+                        f"which is already issued: one learner, one row (remove row {member.number})",
+                        member.line, column))
+            continue
         listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
         for member in group:
             out.setdefault(member.number, []).append(RowError(
@@ -671,6 +690,9 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
         check_programme(programme)
     sources = list(_numbered(rows))
     duplicates = find_duplicates(programme, sources)
+    held = _already_issued(programme, sources, duplicates, ledger, fmts)
+    if held:        # a re-run: a row issued before keeps its credential, only the newcomers next to it are refused
+        duplicates = find_duplicates(programme, sources, held)
     private_dir(out_dir)
     (out_dir / ERRORS_FILE).unlink(missing_ok=True)
     key = pseudonym_key or derive_pseudonym_key(signer)
@@ -716,6 +738,22 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
             run.errors_handle.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _already_issued(programme: Mapping[str, Any] | None, sources: list[SourceRow],
+                    duplicates: Mapping[int, list[RowError]], ledger: Ledger, fmts: list[str]) -> set[int]:
+    """The rows of duplicate groups whose record the ledger already holds (in any state, any format)."""
+    held: set[int] = set()
+    for source in sources:
+        if source.number not in duplicates:
+            continue
+        try:
+            record_hash = parse_record(record_data(programme, source.data)).content_hash()
+        except RecordValidationError:
+            continue
+        if any(ledger.get(record_hash, fmt) is not None for fmt in fmts):
+            held.add(source.number)
+    return held
 
 
 def _numbered(rows: Iterable[SourceRow | Mapping[str, Any]]) -> Iterator[SourceRow]:
