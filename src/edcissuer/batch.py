@@ -38,7 +38,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -69,7 +69,7 @@ from .models.records import (
 )
 from .securing.registry import for_proof
 from .status.publish import StatusListSettings, entries_for, publish_status_lists
-from .tabular import is_table, read_table
+from .tabular import csv_safe_cell, is_table, read_table
 
 Signer = KeyPair | SealIdentity
 
@@ -264,6 +264,22 @@ def _column_of(field_name: str, message: str = "") -> str | None:
     return None
 
 
+_QUOTED = re.compile(r"(?:[;,]?\s*\bgot\s+)?(?:'[^']*'|\"[^\"]*\")")
+
+
+def value_free(reason: str, cells: Mapping[str, Any] | None = None) -> str:
+    """A refusal reason for the manifest: quoted values and the row's own cells taken out.
+
+    Validation messages quote what they refuse (an e-mail, a date of birth); errors.jsonl
+    (0600) keeps them for the registrar, the manifest that travels further keeps none.
+    """
+    text = _QUOTED.sub("", reason)
+    for value in (cells or {}).values():
+        if isinstance(value, str) and len(value.strip()) >= 3:
+            text = text.replace(value.strip(), "…")
+    return " ".join(text.split()).strip(" ;,") or "invalid value"
+
+
 def _student_of(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> str:
     """The row's student id as typed (for the manifest), or "" when it has none or cannot be read."""
     value = row.get("student_id")
@@ -272,8 +288,12 @@ def _student_of(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> 
     return value.strip() if isinstance(value, str) else ""
 
 
-def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow]) -> dict[int, list[RowError]]:
+def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow],
+                    issued: Collection[int] = frozenset()) -> dict[int, list[RowError]]:
     """Rows that repeat another row, or share a student id, e-mail or learner id with one.
+
+    `issued` names rows whose record the ledger already holds (a re-run): such a row keeps
+    its credential and is not refused; only the rows added next to it are, naming it.
 
     Every row of such a group is refused (row number -> errors), each naming the other
     rows and the key but never its value (the messages go to errors.jsonl and terminals).
@@ -290,6 +310,11 @@ def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRo
             continue          # refused for its own reasons
         fingerprint = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
         first = seen.get(fingerprint)
+        if first is not None and first.number in issued:
+            out.setdefault(source.number, []).append(RowError(
+                source.number, "row", f"row {source.number} repeats row {first.number}, which is already issued: "
+                f"remove row {source.number}", source.line))
+            continue
         if first is not None:
             out.setdefault(source.number, []).append(RowError(
                 source.number, "row", f"row {source.number} repeats row {first.number}: remove one of them",
@@ -311,6 +336,16 @@ def find_duplicates(programme: Mapping[str, Any] | None, rows: Iterable[SourceRo
         if len(group) < 2:
             continue
         numbers = [g.number for g in group]
+        held = [n for n in numbers if n in issued]
+        if held:
+            earlier = ", ".join(map(str, held))
+            for member in group:
+                if member.number not in issued:
+                    out.setdefault(member.number, []).append(RowError(
+                        member.number, column, f"row {member.number} has the same {column} as row {earlier}, "
+                        f"which is already issued: one learner, one row (remove row {member.number})",
+                        member.line, column))
+            continue
         listed = ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
         for member in group:
             out.setdefault(member.number, []).append(RowError(
@@ -435,7 +470,7 @@ def write_manifest(path: Path, rows: Iterable[ManifestRow]) -> Path:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MANIFEST_COLUMNS)
     for line in rows:
-        writer.writerow(line.cells())
+        writer.writerow([csv_safe_cell(cell) for cell in line.cells()])
     write_atomic(path, buffer.getvalue().encode("utf-8"))
     return path
 
@@ -571,9 +606,11 @@ class _Run:
         if self.progress is not None:
             self.progress(what, n)
 
-    def refuse(self, error: RowError, credential_id: str = "") -> None:
+    def refuse(self, error: RowError, credential_id: str = "", cells: Mapping[str, Any] | None = None) -> None:
         self.report.errors.append(error)
-        self.note(error.row, credential_id, error.format or "", "", "refused", f"{error.field}: {error.reason}")
+        column = f" [column {error.column}]" if error.column else ""
+        self.note(error.row, credential_id, error.format or "", "", "refused",
+                  f"{error.field}{column}: {value_free(error.reason, cells)}")
         if error.row not in self.failed_rows:
             self.failed_rows.add(error.row)
             self.report.refused_rows += 1
@@ -653,6 +690,9 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
         check_programme(programme)
     sources = list(_numbered(rows))
     duplicates = find_duplicates(programme, sources)
+    held = _already_issued(programme, sources, duplicates, ledger, fmts)
+    if held:        # a re-run: a row issued before keeps its credential, only the newcomers next to it are refused
+        duplicates = find_duplicates(programme, sources, held)
     private_dir(out_dir)
     (out_dir / ERRORS_FILE).unlink(missing_ok=True)
     key = pseudonym_key or derive_pseudonym_key(signer)
@@ -700,6 +740,22 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     return report
 
 
+def _already_issued(programme: Mapping[str, Any] | None, sources: list[SourceRow],
+                    duplicates: Mapping[int, list[RowError]], ledger: Ledger, fmts: list[str]) -> set[int]:
+    """The rows of duplicate groups whose record the ledger already holds (in any state, any format)."""
+    held: set[int] = set()
+    for source in sources:
+        if source.number not in duplicates:
+            continue
+        try:
+            record_hash = parse_record(record_data(programme, source.data)).content_hash()
+        except RecordValidationError:
+            continue
+        if any(ledger.get(record_hash, fmt) is not None for fmt in fmts):
+            held.add(source.number)
+    return held
+
+
 def _numbered(rows: Iterable[SourceRow | Mapping[str, Any]]) -> Iterator[SourceRow]:
     for number, row in enumerate(rows, start=1):
         yield row if isinstance(row, SourceRow) else SourceRow(number, row)
@@ -733,7 +789,8 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             record = parse_record(record_data(programme, source.data))
         except RecordValidationError as exc:
             for name, message in exc.problems:
-                run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)))
+                run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)),
+                           cells=source.data)
             run.tick("refused", len(fmts))
             continue
         record_hash, ref = record.content_hash(), learner_reference(record.learner, key)

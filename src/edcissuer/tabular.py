@@ -28,6 +28,17 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", *SPREADSHEET_SUFFIXES)
 _BOM = "\ufeff"
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: first characters a spreadsheet reads as a formula (OWASP "CSV injection")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe_cell(value: str) -> str:
+    """A cell we write to a CSV, made inert: a leading `= + - @` TAB or CR gets a `'` first.
+
+    Why: a student id such as `=HYPERLINK(...)` copied from the input into manifest.csv
+    would run as a formula when a registrar opens the manifest in a spreadsheet.
+    """
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 @dataclass(frozen=True)
@@ -117,27 +128,36 @@ def _workbook(path: Path, max_bytes: int) -> Table:
     from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped,unused-ignore]
 
     data = read_input(path, max_bytes=max_bytes, what="workbook")
-    try:
+    try:        # openpyxl parses sheets lazily: a broken sheet fails while iterating, so all of it is inside
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            if not book.worksheets:
+                raise InputError("not a readable .xlsx workbook: it has no worksheet", field=str(path))
+            header, rows, lines = _first_sheet(book.worksheets[0])
+        finally:
+            book.close()
+    except InputError:
+        raise
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InputError(f"not a readable .xlsx workbook: {exc}", field=str(path)) from exc
-    except Exception as exc:  # zipfile.BadZipFile and friends: a broken file is an input error, not a crash
-        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__})", field=str(path)) from exc
-    try:
-        sheet = book.worksheets[0]
-        values: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-        header = [_cell(v).strip() for v in next(values, ())]
-        while header and not header[-1]:
-            header.pop()
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        for number, raw in enumerate(values, start=2):
-            cells = [_cell(v) for v in raw]
-            if not any(c.strip() for c in cells):
-                continue
-            extra = cells[len(header):]
-            rows.append(cells[:len(header)] + [c for c in extra if c.strip()])
-            lines.append(number)
-    finally:
-        book.close()
+    except Exception as exc:  # zipfile.BadZipFile, XML ParseError and friends: an input error, not a crash
+        raise InputError(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})", field=str(path)) from exc
     return Table(header, rows, lines, None)
+
+
+def _first_sheet(sheet: Any) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, data rows and their line numbers, blank rows dropped (as `parse_delimited`)."""
+    values: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+    header = [_cell(v).strip() for v in next(values, ())]
+    while header and not header[-1]:
+        header.pop()
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for number, raw in enumerate(values, start=2):
+        cells = [_cell(v) for v in raw]
+        if not any(c.strip() for c in cells):
+            continue
+        extra = cells[len(header):]
+        rows.append(cells[:len(header)] + [c for c in extra if c.strip()])
+        lines.append(number)
+    return header, rows, lines

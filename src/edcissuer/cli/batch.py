@@ -33,6 +33,7 @@ exit codes:
   1  nothing issued: every row refused, or the run could not start (bad programme, header, key, ledger)
   2  usage error
   6  partly issued: some rows refused (see OUT/errors.jsonl); the others are issued and in OUT/manifest.csv
+  with --dry-run (nothing is issued): 0 every row is valid, 1 some row would be refused
 
 Rows naming the same learner twice (student_id, email or learner_id), or repeating another row,
 are all refused with both row numbers. OUT/manifest.csv (0600) maps row -> student id ->
@@ -100,6 +101,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                                ledger=ledger, status_lists=status, now=now, workers=max(1, args.workers),
                                proof=args.proof, issuer_did=args.issuer_did, progress=bar)
     print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.to_text())
+    if isinstance(result, BatchPreview):     # a preview issues nothing: it passes (0) or finds errors (1)
+        return 1 if result.refused_rows else 0
     return exit_code(result.outcome)
 
 

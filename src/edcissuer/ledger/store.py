@@ -12,6 +12,7 @@ references in, and get `LedgerEntry` values out. Every timestamp is a parameter.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -226,7 +227,8 @@ class _Postgres:
         try:
             self.conn = psycopg.connect(dsn, autocommit=True, connect_timeout=max(1, int(timeout)))
         except psycopg.Error as exc:
-            raise LedgerError(f"cannot connect to the PostgreSQL ledger: {exc}".strip(), field="ledger") from exc
+            raise LedgerError(mask_dsn(f"cannot connect to the PostgreSQL ledger: {exc}".strip()),
+                              field="ledger") from exc
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
         with self.conn.cursor() as cur:
@@ -247,8 +249,22 @@ class _Postgres:
         return isinstance(exc, self._psycopg.Error)
 
 
+_URI_PASSWORD = re.compile(r"(://[^:/?#@\s]*:)[^@\s]*@")
+_KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\"]+)", re.IGNORECASE)
+#: libpq connection keywords that make a `key=value` string a DSN rather than a file name
+_LIBPQ_KEYS = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port|service)\s*=", re.IGNORECASE)
+
+
+def mask_dsn(text: str) -> str:
+    """`text` with every DSN password replaced by `***`: driver errors quote the whole DSN."""
+    return _KV_PASSWORD.sub(r"\1***", _URI_PASSWORD.sub(r"\1***@", text))
+
+
 def is_postgres_target(target: str | Path) -> bool:
-    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+    """A `postgres(ql)://` URI or a libpq `key=value` DSN (`host=... dbname=...`), not a file path."""
+    if not isinstance(target, str):
+        return False
+    return target.startswith(("postgresql://", "postgres://")) or bool(_LIBPQ_KEYS.search(target))
 
 
 class Ledger:
@@ -266,7 +282,7 @@ class Ledger:
 
     @classmethod
     def open(cls, target: str | Path, *, timeout: float = 30.0) -> Ledger:
-        """A SQLite file path (created if missing) or a `postgresql://` connection string."""
+        """A SQLite file path (created if missing), a `postgresql://` URI or a libpq `key=value` DSN."""
         if is_postgres_target(target):
             return cls(_Postgres(str(target), timeout))
         return cls(_SQLite(Path(target), timeout))
@@ -299,7 +315,7 @@ class Ledger:
                     self._used.clear()   # another writer took something: reload what is taken
                     continue
                 if self._db.is_error(exc):
-                    raise LedgerError(f"{what} failed: {exc}", field="ledger") from exc
+                    raise LedgerError(mask_dsn(f"{what} failed: {exc}"), field="ledger") from exc
                 raise
         raise LedgerError(f"{what} kept colliding with other writers", field="ledger")  # pragma: no cover
 
