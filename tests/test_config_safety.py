@@ -1,0 +1,25 @@
+"""Review 14: an issuer profile is applied only visibly and only when it is the user's own; what
+`init` writes holds no secret even for a moment; profile values never block or mis-sign a command;
+and a `--lang` is never turned into an arbitrary path."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from edcissuer import i18n
+from test_config import KEY, RECORD, run, write
+
+
+@pytest.mark.parametrize("lang", ["x" * 300, "../../etc", "en/../../x", "fr\\..\\de"])
+def test_an_odd_language_tag_is_never_looked_up_on_disk_and_falls_back(lang):
+    assert i18n.catalogue(lang) == {}
+    assert lang not in i18n.fallback_chain(lang)
+    french = i18n.translator(lang, "fr")
+    assert french.chain[0] == "fr" and french.language == "fr"
+    assert i18n.translator(lang).language == "en"
+
+
+def test_a_shipped_language_is_still_found():
+    assert i18n.catalogue("fr") and i18n.translator("fr-BE").language.startswith("fr")
