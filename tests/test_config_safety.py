@@ -23,3 +23,10 @@ def test_an_odd_language_tag_is_never_looked_up_on_disk_and_falls_back(lang):
 
 def test_a_shipped_language_is_still_found():
     assert i18n.catalogue("fr") and i18n.translator("fr-BE").language.startswith("fr")
+
+
+def test_a_tilde_path_of_an_unknown_user_is_refused_by_its_key(tmp_path):
+    write(tmp_path / "edcissuer.toml", '[issuer]\nkey = "~no-such-user-r14/x.pem"\n')
+    proc = run("issue", RECORD, "--format", "elm", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "issuer.key" in proc.stderr and "~no-such-user-r14" in proc.stderr

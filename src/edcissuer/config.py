@@ -183,13 +183,18 @@ class Config:
                 if value is None or value == []:
                     continue
                 if key in PATH_KEYS:
-                    value = [self.resolve(v) for v in value] if isinstance(value, list) else self.resolve(value)
+                    value = ([self.resolve(v, key) for v in value] if isinstance(value, list)
+                             else self.resolve(value, key))
                 out[key] = value
         return out
 
-    def resolve(self, value: str) -> str:
+    def resolve(self, value: str, key: str = "config") -> str:
         """A path of the file, absolute: relative ones are relative to the file's folder."""
-        p = Path(value).expanduser()
+        try:
+            p = Path(value).expanduser()
+        except RuntimeError as exc:  # `~nouser/...`: no such user's home folder
+            raise ConfigError(f"{value!r}: cannot expand ~ (no such user's home folder) (in {self.path})",
+                              field=key) from exc
         return str(p if p.is_absolute() else self.path.parent / p)
 
 
@@ -220,7 +225,9 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         problems = [_problem(e) for e in exc.errors()]
         text = problems[0][1] + "".join(f"; {where}: {msg}" for where, msg in problems[1:])
         raise ConfigError(f"{text} (in {p})", field=problems[0][0]) from exc
-    return Config(p, profile, tuple(_permission_warnings(p)))
+    config = Config(p, profile, tuple(_permission_warnings(p)))
+    config.values()  # every path expands (a `~nouser/...` is refused here, by its key)
+    return config
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
