@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edcissuer import i18n
-from test_config import KEY, RECORD, run, write
+from test_config import KEY, RECORD, issued_by, new_key, run, write
 
 
 @pytest.mark.parametrize("lang", ["x" * 300, "../../etc", "en/../../x", "fr\\..\\de"])
@@ -30,3 +30,14 @@ def test_a_tilde_path_of_an_unknown_user_is_refused_by_its_key(tmp_path):
     proc = run("issue", RECORD, "--format", "elm", cwd=tmp_path)
     assert proc.returncode == 2
     assert "issuer.key" in proc.stderr and "~no-such-user-r14" in proc.stderr
+
+
+def test_a_profile_used_through_a_symlink_resolves_paths_against_the_real_file(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    did = new_key(real / "k.pem", tmp_path)
+    write(real / "edcissuer.toml", '[issuer]\nkey = "k.pem"\n')
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "edcissuer.toml").symlink_to(real / "edcissuer.toml")
+    proc = run("issue", RECORD, "--format", "ob3", cwd=tmp_path / "elsewhere")
+    assert issued_by(proc) == did

@@ -210,7 +210,7 @@ def discover(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read, check for secrets and validate one profile; every refusal names `section.key`."""
-    p = Path(path).absolute()
+    p = Path(path).resolve()  # a profile used via a symlink: paths are relative to the real file's folder
     raw = read_input(p, max_bytes=MAX_BYTES, what="configuration")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
