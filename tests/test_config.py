@@ -176,7 +176,7 @@ def test_init_writes_a_0600_profile_that_loads_and_refuses_to_overwrite_it(tmp_p
 
 def test_init_refuses_a_dsn_with_a_password_and_leaves_no_file(tmp_path):
     proc = run("init", "--ledger", "postgresql://registrar:hunter2@db.example/ledger", cwd=tmp_path)
-    assert proc.returncode == 1 and "ledger.dsn" in proc.stderr and "dsn_env" in proc.stderr
+    assert proc.returncode == 2 and "ledger.dsn" in proc.stderr and "dsn_env" in proc.stderr
     assert "hunter2" not in proc.stderr and not (tmp_path / "edcissuer.toml").exists()
 
 

@@ -41,3 +41,13 @@ def test_a_profile_used_through_a_symlink_resolves_paths_against_the_real_file(t
     (tmp_path / "elsewhere" / "edcissuer.toml").symlink_to(real / "edcissuer.toml")
     proc = run("issue", RECORD, "--format", "ob3", cwd=tmp_path / "elsewhere")
     assert issued_by(proc) == did
+
+
+@pytest.mark.parametrize("ledger", ["postgresql://u:S3CRETpw@db.example/ledger",
+                                    "host=127.0.0.1 password=S3CRETpw port=1 dbname=l"])
+def test_init_refuses_a_password_in_the_ledger_before_writing_anything(tmp_path, ledger):
+    """Not written then unlinked: the password never reaches the disk, and no key is created either."""
+    proc = run("init", "--new-key", "--ledger", ledger, cwd=tmp_path)
+    assert proc.returncode == 2 and "--ledger" in proc.stderr and "dsn_env" in proc.stderr
+    assert "S3CRETpw" not in proc.stderr + proc.stdout
+    assert list(tmp_path.iterdir()) == []

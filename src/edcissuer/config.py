@@ -213,21 +213,28 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     p = Path(path).resolve()  # a profile used via a symlink: paths are relative to the real file's folder
     raw = read_input(p, max_bytes=MAX_BYTES, what="configuration")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text (in {p})", field="config") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc} (in {p})", field="config") from exc
-    _refuse_secrets(data, p)
-    try:
-        profile = IssuerProfile.model_validate(data)
-    except ValidationError as exc:
-        problems = [_problem(e) for e in exc.errors()]
-        text = problems[0][1] + "".join(f"; {where}: {msg}" for where, msg in problems[1:])
-        raise ConfigError(f"{text} (in {p})", field=problems[0][0]) from exc
-    config = Config(p, profile, tuple(_permission_warnings(p)))
+    config = Config(p, parse_profile(text, p), tuple(_permission_warnings(p)))
     config.values()  # every path expands (a `~nouser/...` is refused here, by its key)
     return config
+
+
+def parse_profile(text: str, path: Path) -> IssuerProfile:
+    """Check a profile's text (TOML, no secret, known keys) without touching disk: what `init`
+    runs on what it would write, before writing anything; `path` only names it in messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc} (in {path})", field="config") from exc
+    _refuse_secrets(data, path)
+    try:
+        return IssuerProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(e) for e in exc.errors()]
+        message = problems[0][1] + "".join(f"; {where}: {msg}" for where, msg in problems[1:])
+        raise ConfigError(f"{message} (in {path})", field=problems[0][0]) from exc
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
