@@ -51,3 +51,13 @@ def test_init_refuses_a_password_in_the_ledger_before_writing_anything(tmp_path,
     assert proc.returncode == 2 and "--ledger" in proc.stderr and "dsn_env" in proc.stderr
     assert "S3CRETpw" not in proc.stderr + proc.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_profiles_status_url_does_not_block_a_plain_issue_but_a_typed_one_still_needs_a_ledger(tmp_path):
+    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[status]\nbase_url = "https://uni.example/status"\n')
+    for extra in ((), ("--no-status",)):
+        proc = run("issue", RECORD, "--format", "ob3", *extra, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "credentialStatus" not in proc.stdout
+    typed = run("issue", RECORD, "--format", "ob3", "--status-url", "https://x.example/s", cwd=tmp_path)
+    assert typed.returncode == 2 and "--ledger" in typed.stderr

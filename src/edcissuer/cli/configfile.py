@@ -67,6 +67,8 @@ OPTIONS: tuple[Binding, ...] = (
 )
 
 SIGNER_DESTS = ("key", "seal_cert", "seal_key", "p12")
+#: Namespace attribute: the dests whose value came from the profile, not the command line
+PROFILE_DESTS = "from_profile"
 NO_CONFIG_COMMANDS = frozenset({"init"})  # init writes a profile; a broken one must not stop it
 
 
@@ -220,9 +222,10 @@ def _convert(action: argparse.Action, value: Any, key: str) -> Any:
 
 def finish(args: argparse.Namespace, config: Config | None) -> None:
     """After parsing: apply the signer rule, then replace profile defaults by their values."""
+    ns = vars(args)
+    ns.setdefault(PROFILE_DESTS, frozenset())
     if config is None:
         return
-    ns = vars(args)
 
     def from_config(dest: str) -> bool:
         return isinstance(ns.get(dest), FromConfig)
@@ -247,6 +250,7 @@ def finish(args: argparse.Namespace, config: Config | None) -> None:
         ns["password_env"] = FromConfig(issuer.seal_password_env, "issuer.seal_password_env")
     elif from_config("password_env"):
         ns["password_env"] = FromConfig(issuer.key_password_env, "issuer.key_password_env")
+    ns[PROFILE_DESTS] = frozenset(dest for dest, value in ns.items() if isinstance(value, FromConfig))
     for dest, value in list(ns.items()):
         if isinstance(value, FromConfig):
             ns[dest] = value.resolve()
