@@ -61,3 +61,15 @@ def test_a_profiles_status_url_does_not_block_a_plain_issue_but_a_typed_one_stil
         assert "credentialStatus" not in proc.stdout
     typed = run("issue", RECORD, "--format", "ob3", "--status-url", "https://x.example/s", cwd=tmp_path)
     assert typed.returncode == 2 and "--ledger" in typed.stderr
+
+
+def test_a_key_on_the_command_line_drops_the_profiles_issuer_did_too(tmp_path):
+    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\ndid = "did:web:uni.example"\n')
+    other = new_key(tmp_path / "other.pem", tmp_path)
+    proc = run("issue", RECORD, "--format", "ob3", "--key", tmp_path / "other.pem", cwd=tmp_path)
+    assert issued_by(proc) == other and "did:web:uni.example" not in proc.stdout
+    typed = run("issue", RECORD, "--format", "ob3", "--key", tmp_path / "other.pem", "--issuer-did",
+                "did:web:other.example", cwd=tmp_path)
+    assert typed.returncode == 0 and "did:web:other.example" in typed.stdout
+    profile = run("issue", RECORD, "--format", "ob3", cwd=tmp_path)
+    assert profile.returncode == 0 and "did:web:uni.example" in profile.stdout

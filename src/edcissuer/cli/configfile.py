@@ -6,7 +6,8 @@ value as the option's default (a `required=True` option stops being required), s
 modules need no edit: a new command with `--ledger` gets `[ledger]` for free. Flags on the
 command line always win. `finish()` runs after parsing: it resolves `*_env` names (only
 when the value is used), and applies the signer rule: a signer flag on the command line
-replaces the profile's signer; a profile with both a key and a seal signs with the seal only
+replaces the profile's signer and its issuer DID (a DID document lists the profile's key, not
+the typed one; type --issuer-did too to keep a DID); a profile with both a key and a seal signs with the seal only
 for `--proof jades`. To teach the profile a new option: add a `Binding` row here (and the
 key to config.py and docs/config.md).
 """
@@ -235,8 +236,8 @@ def finish(args: argparse.Namespace, config: Config | None) -> None:
         return value.value if isinstance(value, FromConfig) else value
 
     explicit_signer = any(d in ns and ns[d] is not None and not from_config(d) for d in SIGNER_DESTS)
-    if explicit_signer:  # the command line names the signer: the profile's does not mix in
-        for dest in (*SIGNER_DESTS, "password_env"):
+    if explicit_signer:  # the command line names the signer: the profile's (and its DID) does not mix in
+        for dest in (*SIGNER_DESTS, "password_env", "issuer_did"):
             if from_config(dest):
                 ns[dest] = None
     elif from_config("key") and (from_config("p12") or from_config("seal_cert")):
