@@ -143,9 +143,9 @@ def test_a_group_writable_profile_is_used_with_a_warning(tmp_path):
 
 
 def test_a_value_a_command_cannot_take_is_refused_only_by_the_command_that_uses_it(tmp_path):
-    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[defaults]\nformat = "both"\n')
-    proc = run("issue", RECORD, cwd=tmp_path)               # issue has no "both"
-    assert proc.returncode == 2 and "defaults.format" in proc.stderr and "--format" in proc.stderr
+    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[defaults]\nproof = "rsa"\n')
+    proc = run("issue", RECORD, "--format", "ob3", cwd=tmp_path)   # no proof is called "rsa"
+    assert proc.returncode == 2 and "defaults.proof" in proc.stderr and "--proof" in proc.stderr
     assert run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path).returncode == 0
 
 

@@ -73,3 +73,12 @@ def test_a_key_on_the_command_line_drops_the_profiles_issuer_did_too(tmp_path):
     assert typed.returncode == 0 and "did:web:other.example" in typed.stdout
     profile = run("issue", RECORD, "--format", "ob3", cwd=tmp_path)
     assert profile.returncode == 0 and "did:web:uni.example" in profile.stdout
+
+
+def test_format_both_from_init_is_batchs_only_and_issue_still_asks_for_format(tmp_path):
+    assert run("init", "--key", KEY, "--format", "both", cwd=tmp_path).returncode == 0
+    proc = run("issue", RECORD, cwd=tmp_path)
+    assert proc.returncode == 2 and "--format" in proc.stderr and "defaults.format" not in proc.stderr
+    assert run("issue", RECORD, "--format", "elm", cwd=tmp_path).returncode == 0
+    help_text = run("batch", "--help", cwd=tmp_path).stdout
+    assert "--format" in help_text.split("from the profile")[-1]

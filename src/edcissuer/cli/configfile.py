@@ -67,6 +67,9 @@ OPTIONS: tuple[Binding, ...] = (
     Binding("export.logo", "logo"),
 )
 
+#: (key, value, command): a value only batch takes, not applied to that command (as if the profile had none)
+_BATCH_ONLY = frozenset({("defaults.format", "both", "issue")})
+
 SIGNER_DESTS = ("key", "seal_cert", "seal_key", "p12")
 #: Namespace attribute: the dests whose value came from the profile, not the command line
 PROFILE_DESTS = "from_profile"
@@ -191,6 +194,8 @@ def apply(parser: argparse.ArgumentParser, config: Config) -> None:
                 continue
             if not action.option_strings:
                 continue  # positionals are never defaulted
+            if (binding.key, value.value, command) in _BATCH_ONLY:
+                continue  # `format = "both"` is batch's; issue still asks for --format (elm or ob3)
             try:
                 if isinstance(action, argparse._AppendAction):
                     action.default = [_convert(action, v, value.key) for v in value.value]

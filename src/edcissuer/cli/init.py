@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--ledger", metavar="PATH|DSN", help="SQLite file, or a postgresql:// DSN without password")
     g.add_argument("--ledger-dsn-env", metavar="VAR", help="environment variable holding a DSN with password")
     g = p.add_argument_group("defaults")
-    g.add_argument("--format", choices=("elm", "ob3", "both"), help="default format of issue/batch")
+    g.add_argument("--format", choices=("elm", "ob3", "both"), help="default format of issue/batch (both: batch only; issue then still asks for --format)")
     g.add_argument("--lang", help="default language (e.g. en)")
     g.add_argument("--profile", help="alliance profile name")
     p.add_argument("-o", "--out", type=Path, default=Path(FILE_NAME), metavar="FILE",
@@ -111,7 +111,7 @@ def render(args: argparse.Namespace, base: Path, key: Path | None) -> str:
         line("dsn_env", args.ledger_dsn_env, "variable holding a DSN with password"),
         "",
         "[defaults]",
-        line("format", args.format, "elm, ob3 or both (issue/batch)"),
+        line("format", args.format, "elm or ob3 (issue, batch); both: batch only"),
         line("language", args.lang, "default language"),
         line("profile", args.profile, "alliance profile name"),
         "# proof = ...    # default proof of issue/batch",
