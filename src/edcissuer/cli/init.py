@@ -48,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--ledger", metavar="PATH|DSN", help="SQLite file, or a postgresql:// DSN without password")
     g.add_argument("--ledger-dsn-env", metavar="VAR", help="environment variable holding a DSN with password")
     g = p.add_argument_group("defaults")
-    g.add_argument("--format", choices=("elm", "ob3", "both"), help="default format of issue/batch (both: batch only; issue then still asks for --format)")
+    g.add_argument("--format", choices=("elm", "ob3", "both"),
+                   help="default format of issue/batch (both: batch only; issue then still asks for --format)")
     g.add_argument("--lang", help="default language (e.g. en)")
     g.add_argument("--profile", help="alliance profile name")
     p.add_argument("-o", "--out", type=Path, default=Path(FILE_NAME), metavar="FILE",
