@@ -194,7 +194,7 @@ def apply(parser: argparse.ArgumentParser, config: Config) -> None:
                 continue
             if not action.option_strings:
                 continue  # positionals are never defaulted
-            if (binding.key, value.value, command) in _BATCH_ONLY:
+            if isinstance(value.value, str) and (binding.key, value.value, command) in _BATCH_ONLY:
                 continue  # `format = "both"` is batch's; issue still asks for --format (elm or ob3)
             try:
                 if isinstance(action, argparse._AppendAction):
