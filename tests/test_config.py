@@ -137,7 +137,7 @@ def test_a_group_writable_profile_is_used_with_a_warning(tmp_path):
     profile = write(tmp_path / "edcissuer.toml", '[defaults]\nlanguage = "pt"\n')
     assert load_config(profile).warnings == ()
     profile.chmod(0o664)
-    assert "writable by group or others" in load_config(profile).warnings[0]
+    assert "writable by its group" in load_config(profile).warnings[0]
     proc = run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path)
     assert proc.returncode == 0 and "warning:" in proc.stderr and "chmod 600" in proc.stderr
 

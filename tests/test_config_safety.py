@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from edcissuer import i18n
+from edcissuer.config import ConfigError, load_config
 from test_config import KEY, RECORD, issued_by, new_key, run, write
 
 
@@ -82,3 +83,48 @@ def test_format_both_from_init_is_batchs_only_and_issue_still_asks_for_format(tm
     assert run("issue", RECORD, "--format", "elm", cwd=tmp_path).returncode == 0
     help_text = run("batch", "--help", cwd=tmp_path).stdout
     assert "--format" in help_text.split("from the profile")[-1]
+
+
+# --- whose profile applies ------------------------------------------------------------------------
+
+def _discoveries(tmp_path: Path) -> list[tuple[tuple[str, ...], dict[str, str], Path]]:
+    """(extra args, environment, expected file) for --config, $EDCISSUER_CONFIG and ./edcissuer.toml."""
+    flag = write(tmp_path / "a" / "flag.toml", '[defaults]\nlanguage = "pt"\n')
+    env = write(tmp_path / "b" / "env.toml", '[defaults]\nlanguage = "pt"\n')
+    local = write(tmp_path / "edcissuer.toml", '[defaults]\nlanguage = "pt"\n')
+    return [(("--config", str(flag)), {}, flag), ((), {"EDCISSUER_CONFIG": str(env)}, env), ((), {}, local)]
+
+
+def test_every_way_a_profile_is_found_says_which_file_applies(tmp_path):
+    for extra, env, expected in _discoveries(tmp_path):
+        proc = run("keys", "new", "-o", tmp_path / f"{expected.stem}.pem", *extra, cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert f"using profile {expected}" in proc.stderr.splitlines()
+    bare = tmp_path / "none"
+    bare.mkdir()
+    assert "using profile" not in run("keys", "new", "-o", bare / "k.pem", cwd=bare).stderr
+
+
+def test_a_profile_anyone_may_write_is_refused(tmp_path):
+    for extra, env, expected in _discoveries(tmp_path):
+        expected.chmod(0o602)
+        proc = run("keys", "new", "-o", tmp_path / f"{expected.stem}.pem", *extra, cwd=tmp_path, env=env)
+        assert proc.returncode == 2 and "writable by anyone" in proc.stderr and str(expected) in proc.stderr
+        assert not (tmp_path / f"{expected.stem}.pem").exists()
+        expected.chmod(0o600)
+
+
+def test_a_profile_owned_by_another_user_is_refused(tmp_path, monkeypatch):
+    profile = write(tmp_path / "edcissuer.toml", f'[verify]\ntrust = "trust.toml"\n[issuer]\nkey = "{KEY}"\n')
+    monkeypatch.setattr(os, "getuid", lambda: profile.stat().st_uid + 1)
+    with pytest.raises(ConfigError, match="owned by another user") as refused:
+        load_config(profile)
+    assert refused.value.field == "config"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="chown to another user needs root")
+def test_a_dropped_in_profile_of_another_user_is_refused_by_the_cli(tmp_path):
+    profile = write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n')
+    os.chown(profile, 65534, -1)
+    proc = run("issue", RECORD, "--format", "ob3", cwd=tmp_path)
+    assert proc.returncode == 2 and "owned by another user" in proc.stderr and proc.stdout == ""

@@ -6,7 +6,9 @@ and seals are *paths*, passwords and password-bearing DSNs are *environment vari
 (`*_env`). A file that looks like it holds a secret is refused, naming the key, so a profile
 can be shared, committed and reviewed. Relative paths are relative to the file, so the same
 profile works from any folder. Discovery: `--config FILE`, else `$EDCISSUER_CONFIG`, else
-`./edcissuer.toml`; none is fine (no defaults). See docs/config.md.
+`./edcissuer.toml`; none is fine (no defaults). Only the user's own file is read, never one
+anyone may write (a file dropped beside credentials must not choose the trust list), and the
+CLI says which file applies. See docs/config.md.
 """
 from __future__ import annotations
 
@@ -276,11 +278,23 @@ def _refuse_secrets(data: Mapping[str, Any], path: Path, prefix: str = "") -> No
 
 
 def _permission_warnings(path: Path) -> list[str]:
+    """Whoever can write the profile chooses the signing key, the ledger and verify's trust list:
+    a file another user owns, or anyone may write, is refused; a group-writable one is warned about
+    (umask 002 with a private user group is common and harmless)."""
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError:
         return []
-    if mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return [f"{path} is writable by group or others: whoever can write it chooses the key that signs "
+    mode = st.st_mode
+    getuid = getattr(os, "getuid", None)  # absent on Windows: no owner check there
+    if getuid is not None and st.st_uid != getuid():
+        raise ConfigError(f"{path} is owned by another user (uid {st.st_uid}): a profile chooses the key that "
+                          "signs and the trust list verify uses, so only your own file is read "
+                          "(take it over with chown, or give --config FILE of yours)", field="config")
+    if mode & stat.S_IWOTH:
+        raise ConfigError(f"{path} is writable by anyone: whoever can write it chooses the key that signs and "
+                          f"the trust list verify uses (chmod 600 {path})", field="config")
+    if mode & stat.S_IWGRP:
+        return [f"{path} is writable by its group: whoever can write it chooses the key that signs "
                 f"(chmod 600 {path})"]
     return []

@@ -143,6 +143,7 @@ def load(argv: Sequence[str]) -> Config | None:
         what = "not a file" if path.exists() else "no such file"
         raise ConfigError(f"{path}: {what} (from {source})", field="config")
     config = load_config(path)
+    print(f"using profile {config.path}", file=sys.stderr)  # never applied silently (any discovery way)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return config
