@@ -137,15 +137,15 @@ def test_a_group_writable_profile_is_used_with_a_warning(tmp_path):
     profile = write(tmp_path / "edcissuer.toml", '[defaults]\nlanguage = "pt"\n')
     assert load_config(profile).warnings == ()
     profile.chmod(0o664)
-    assert "writable by group or others" in load_config(profile).warnings[0]
+    assert "writable by its group" in load_config(profile).warnings[0]
     proc = run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path)
     assert proc.returncode == 0 and "warning:" in proc.stderr and "chmod 600" in proc.stderr
 
 
 def test_a_value_a_command_cannot_take_is_refused_only_by_the_command_that_uses_it(tmp_path):
-    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[defaults]\nformat = "both"\n')
-    proc = run("issue", RECORD, cwd=tmp_path)               # issue has no "both"
-    assert proc.returncode == 2 and "defaults.format" in proc.stderr and "--format" in proc.stderr
+    write(tmp_path / "edcissuer.toml", f'[issuer]\nkey = "{KEY}"\n[defaults]\nproof = "rsa"\n')
+    proc = run("issue", RECORD, "--format", "ob3", cwd=tmp_path)   # no proof is called "rsa"
+    assert proc.returncode == 2 and "defaults.proof" in proc.stderr and "--proof" in proc.stderr
     assert run("keys", "new", "-o", tmp_path / "k.pem", cwd=tmp_path).returncode == 0
 
 
@@ -176,7 +176,7 @@ def test_init_writes_a_0600_profile_that_loads_and_refuses_to_overwrite_it(tmp_p
 
 def test_init_refuses_a_dsn_with_a_password_and_leaves_no_file(tmp_path):
     proc = run("init", "--ledger", "postgresql://registrar:hunter2@db.example/ledger", cwd=tmp_path)
-    assert proc.returncode == 1 and "ledger.dsn" in proc.stderr and "dsn_env" in proc.stderr
+    assert proc.returncode == 2 and "ledger.dsn" in proc.stderr and "dsn_env" in proc.stderr
     assert "hunter2" not in proc.stderr and not (tmp_path / "edcissuer.toml").exists()
 
 

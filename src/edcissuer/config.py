@@ -6,7 +6,9 @@ and seals are *paths*, passwords and password-bearing DSNs are *environment vari
 (`*_env`). A file that looks like it holds a secret is refused, naming the key, so a profile
 can be shared, committed and reviewed. Relative paths are relative to the file, so the same
 profile works from any folder. Discovery: `--config FILE`, else `$EDCISSUER_CONFIG`, else
-`./edcissuer.toml`; none is fine (no defaults). See docs/config.md.
+`./edcissuer.toml`; none is fine (no defaults). Only the user's own file is read, never one
+anyone may write (a file dropped beside credentials must not choose the trust list), and the
+CLI says which file applies. See docs/config.md.
 """
 from __future__ import annotations
 
@@ -183,13 +185,18 @@ class Config:
                 if value is None or value == []:
                     continue
                 if key in PATH_KEYS:
-                    value = [self.resolve(v) for v in value] if isinstance(value, list) else self.resolve(value)
+                    value = ([self.resolve(v, key) for v in value] if isinstance(value, list)
+                             else self.resolve(value, key))
                 out[key] = value
         return out
 
-    def resolve(self, value: str) -> str:
+    def resolve(self, value: str, key: str = "config") -> str:
         """A path of the file, absolute: relative ones are relative to the file's folder."""
-        p = Path(value).expanduser()
+        try:
+            p = Path(value).expanduser()
+        except RuntimeError as exc:  # `~nouser/...`: no such user's home folder
+            raise ConfigError(f"{value!r}: cannot expand ~ (no such user's home folder) (in {self.path})",
+                              field=key) from exc
         return str(p if p.is_absolute() else self.path.parent / p)
 
 
@@ -205,22 +212,31 @@ def discover(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read, check for secrets and validate one profile; every refusal names `section.key`."""
-    p = Path(path).absolute()
+    p = Path(path).resolve()  # a profile used via a symlink: paths are relative to the real file's folder
     raw = read_input(p, max_bytes=MAX_BYTES, what="configuration")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text (in {p})", field="config") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc} (in {p})", field="config") from exc
-    _refuse_secrets(data, p)
+    config = Config(p, parse_profile(text, p), tuple(_permission_warnings(p)))
+    config.values()  # every path expands (a `~nouser/...` is refused here, by its key)
+    return config
+
+
+def parse_profile(text: str, path: Path) -> IssuerProfile:
+    """Check a profile's text (TOML, no secret, known keys) without touching disk: what `init`
+    runs on what it would write, before writing anything; `path` only names it in messages."""
     try:
-        profile = IssuerProfile.model_validate(data)
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc} (in {path})", field="config") from exc
+    _refuse_secrets(data, path)
+    try:
+        return IssuerProfile.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(e) for e in exc.errors()]
-        text = problems[0][1] + "".join(f"; {where}: {msg}" for where, msg in problems[1:])
-        raise ConfigError(f"{text} (in {p})", field=problems[0][0]) from exc
-    return Config(p, profile, tuple(_permission_warnings(p)))
+        message = problems[0][1] + "".join(f"; {where}: {msg}" for where, msg in problems[1:])
+        raise ConfigError(f"{message} (in {path})", field=problems[0][0]) from exc
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -262,11 +278,23 @@ def _refuse_secrets(data: Mapping[str, Any], path: Path, prefix: str = "") -> No
 
 
 def _permission_warnings(path: Path) -> list[str]:
+    """Whoever can write the profile chooses the signing key, the ledger and verify's trust list:
+    a file another user owns, or anyone may write, is refused; a group-writable one is warned about
+    (umask 002 with a private user group is common and harmless)."""
     try:
-        mode = path.stat().st_mode
+        st = path.stat()
     except OSError:
         return []
-    if mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return [f"{path} is writable by group or others: whoever can write it chooses the key that signs "
+    mode = st.st_mode
+    getuid = getattr(os, "getuid", None)  # absent on Windows: no owner check there
+    if getuid is not None and st.st_uid != getuid():
+        raise ConfigError(f"{path} is owned by another user (uid {st.st_uid}): a profile chooses the key that "
+                          "signs and the trust list verify uses, so only your own file is read "
+                          "(take it over with chown, or give --config FILE of yours)", field="config")
+    if mode & stat.S_IWOTH:
+        raise ConfigError(f"{path} is writable by anyone: whoever can write it chooses the key that signs and "
+                          f"the trust list verify uses (chmod 600 {path})", field="config")
+    if mode & stat.S_IWGRP:
+        return [f"{path} is writable by its group: whoever can write it chooses the key that signs "
                 f"(chmod 600 {path})"]
     return []

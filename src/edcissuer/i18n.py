@@ -15,6 +15,7 @@ the whole page English. docs/i18n.md says how to add a language.
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -26,11 +27,19 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "edcissuer"
 VOCAB_LABELS = LOCALE_DIR / "vocab-labels.toml"
 SOURCE_LANGUAGE = "en"
+# a BCP 47 shape (letters, digits, hyphens; at most 35 characters): the only tags looked up on disk
+_LANG_TAG = re.compile(r"^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$")
+_LANG_MAX = 35
 
 
 def N_(message: str) -> str:
     """Mark a label for the catalogue where it is defined; it is translated where it is shown."""
     return message
+
+
+def is_language_tag(tag: str) -> bool:
+    """Whether `tag` has a BCP 47 shape (letters, digits, hyphens; at most 35 characters)."""
+    return len(tag) <= _LANG_MAX and bool(_LANG_TAG.match(tag.replace("_", "-")))
 
 
 def _base(tag: str) -> str:
@@ -41,8 +50,8 @@ def fallback_chain(lang: str | None, record_lang: str | None = None) -> tuple[st
     """Languages to try, in order: requested (full tag, then its base), the record's, English."""
     chain: list[str] = []
     for tag in (lang, record_lang, SOURCE_LANGUAGE):
-        if not tag:
-            continue
+        if not tag or not is_language_tag(tag):
+            continue  # not a BCP 47 shape: skipped, so the next language of the order applies
         for candidate in (tag.replace("_", "-"), _base(tag)):
             if candidate not in chain:
                 chain.append(candidate)
@@ -60,6 +69,8 @@ def catalogue(lang: str) -> Mapping[str, str]:
     """msgid -> msgstr of one language's catalogue (empty when it has none); fuzzy entries are skipped."""
     from babel.messages.pofile import read_po
 
+    if not is_language_tag(lang) or lang not in available_languages():
+        return {}  # only shipped catalogues are looked up: never a path built from an odd --lang
     path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():
         return {}

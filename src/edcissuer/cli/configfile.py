@@ -6,7 +6,8 @@ value as the option's default (a `required=True` option stops being required), s
 modules need no edit: a new command with `--ledger` gets `[ledger]` for free. Flags on the
 command line always win. `finish()` runs after parsing: it resolves `*_env` names (only
 when the value is used), and applies the signer rule: a signer flag on the command line
-replaces the profile's signer; a profile with both a key and a seal signs with the seal only
+replaces the profile's signer and its issuer DID (a DID document lists the profile's key, not
+the typed one; type --issuer-did too to keep a DID); a profile with both a key and a seal signs with the seal only
 for `--proof jades`. To teach the profile a new option: add a `Binding` row here (and the
 key to config.py and docs/config.md).
 """
@@ -66,7 +67,12 @@ OPTIONS: tuple[Binding, ...] = (
     Binding("export.logo", "logo"),
 )
 
+#: (key, value, command): a value only batch takes, not applied to that command (as if the profile had none)
+_BATCH_ONLY = frozenset({("defaults.format", "both", "issue")})
+
 SIGNER_DESTS = ("key", "seal_cert", "seal_key", "p12")
+#: Namespace attribute: the dests whose value came from the profile, not the command line
+PROFILE_DESTS = "from_profile"
 NO_CONFIG_COMMANDS = frozenset({"init"})  # init writes a profile; a broken one must not stop it
 
 
@@ -137,6 +143,7 @@ def load(argv: Sequence[str]) -> Config | None:
         what = "not a file" if path.exists() else "no such file"
         raise ConfigError(f"{path}: {what} (from {source})", field="config")
     config = load_config(path)
+    print(f"using profile {config.path}", file=sys.stderr)  # never applied silently (any discovery way)
     for warning in config.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return config
@@ -188,6 +195,8 @@ def apply(parser: argparse.ArgumentParser, config: Config) -> None:
                 continue
             if not action.option_strings:
                 continue  # positionals are never defaulted
+            if isinstance(value.value, str) and (binding.key, value.value, command) in _BATCH_ONLY:
+                continue  # `format = "both"` is batch's; issue still asks for --format (elm or ob3)
             try:
                 if isinstance(action, argparse._AppendAction):
                     action.default = [_convert(action, v, value.key) for v in value.value]
@@ -220,9 +229,10 @@ def _convert(action: argparse.Action, value: Any, key: str) -> Any:
 
 def finish(args: argparse.Namespace, config: Config | None) -> None:
     """After parsing: apply the signer rule, then replace profile defaults by their values."""
+    ns = vars(args)
+    ns.setdefault(PROFILE_DESTS, frozenset())
     if config is None:
         return
-    ns = vars(args)
 
     def from_config(dest: str) -> bool:
         return isinstance(ns.get(dest), FromConfig)
@@ -232,8 +242,8 @@ def finish(args: argparse.Namespace, config: Config | None) -> None:
         return value.value if isinstance(value, FromConfig) else value
 
     explicit_signer = any(d in ns and ns[d] is not None and not from_config(d) for d in SIGNER_DESTS)
-    if explicit_signer:  # the command line names the signer: the profile's does not mix in
-        for dest in (*SIGNER_DESTS, "password_env"):
+    if explicit_signer:  # the command line names the signer: the profile's (and its DID) does not mix in
+        for dest in (*SIGNER_DESTS, "password_env", "issuer_did"):
             if from_config(dest):
                 ns[dest] = None
     elif from_config("key") and (from_config("p12") or from_config("seal_cert")):
@@ -247,6 +257,7 @@ def finish(args: argparse.Namespace, config: Config | None) -> None:
         ns["password_env"] = FromConfig(issuer.seal_password_env, "issuer.seal_password_env")
     elif from_config("password_env"):
         ns["password_env"] = FromConfig(issuer.key_password_env, "issuer.key_password_env")
+    ns[PROFILE_DESTS] = frozenset(dest for dest, value in ns.items() if isinstance(value, FromConfig))
     for dest, value in list(ns.items()):
         if isinstance(value, FromConfig):
             ns[dest] = value.resolve()

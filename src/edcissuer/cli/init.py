@@ -13,10 +13,18 @@ import os
 import sys
 from pathlib import Path
 
-from ..config import FILE_NAME, ConfigError, is_pkcs12, load_config
+from ..config import FILE_NAME, ConfigError, is_pkcs12, load_config, parse_profile
 from ..crypto.keys import KeyPair
+from .errors import UsageError
 
 DEFAULT_NEW_KEY = Path("keys") / "issuer-key.pem"
+#: profile keys -> the init flag that writes them (a refusal of what would be written names the flag)
+_FLAGS = {"issuer.name": "--name", "issuer.did": "--did", "issuer.key": "--key",
+          "issuer.key_password_env": "--key-password-env", "issuer.seal": "--seal", "issuer.seal_key": "--seal-key",
+          "issuer.seal_password_env": "--seal-password-env", "status.base_url": "--status-base-url",
+          "status.dir": "--status-dir", "ledger.path": "--ledger", "ledger.dsn": "--ledger",
+          "ledger.dsn_env": "--ledger-dsn-env", "ledger": "--ledger", "defaults.format": "--format",
+          "defaults.language": "--lang", "defaults.profile": "--profile"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,7 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--ledger", metavar="PATH|DSN", help="SQLite file, or a postgresql:// DSN without password")
     g.add_argument("--ledger-dsn-env", metavar="VAR", help="environment variable holding a DSN with password")
     g = p.add_argument_group("defaults")
-    g.add_argument("--format", choices=("elm", "ob3", "both"), help="default format of issue/batch")
+    g.add_argument("--format", choices=("elm", "ob3", "both"),
+                   help="default format of issue/batch (both: batch only; issue then still asks for --format)")
     g.add_argument("--lang", help="default language (e.g. en)")
     g.add_argument("--profile", help="alliance profile name")
     p.add_argument("-o", "--out", type=Path, default=Path(FILE_NAME), metavar="FILE",
@@ -103,7 +112,7 @@ def render(args: argparse.Namespace, base: Path, key: Path | None) -> str:
         line("dsn_env", args.ledger_dsn_env, "variable holding a DSN with password"),
         "",
         "[defaults]",
-        line("format", args.format, "elm, ob3 or both (issue/batch)"),
+        line("format", args.format, "elm or ob3 (issue, batch); both: batch only"),
         line("language", args.lang, "default language"),
         line("profile", args.profile, "alliance profile name"),
         "# proof = ...    # default proof of issue/batch",
@@ -140,6 +149,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     key: Path | None = args.key
     if args.new_key:
         key = key.expanduser().absolute() if key else base / DEFAULT_NEW_KEY
+    text = render(args, base, key)
+    try:  # refuse a secret (or any bad value) before anything is written: no key, no profile
+        parse_profile(text, out)
+    except ConfigError as exc:
+        flag = _FLAGS.get(str(exc.field))
+        raise UsageError(f"{flag} ({exc.field}): {exc.message}" if flag else str(exc)) from exc
+    if args.new_key:
+        assert key is not None
         password = None
         if args.key_password_env:
             password = os.environ.get(args.key_password_env, "").encode() or None
@@ -151,12 +168,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         pair.save(key, password=password)  # keys new's code path: 0600, never over an existing key
         print(f"created key {key} ({pair.did_key})", file=sys.stderr)
     base.mkdir(parents=True, exist_ok=True)
-    _write(out, render(args, base, key), force=args.force)
-    try:
-        config = load_config(out)
-    except ConfigError:
-        out.unlink()
-        raise
+    _write(out, text, force=args.force)
+    config = load_config(out)  # what was written is what every command reads
     print(f"wrote {out} (0600)")
     print("next steps:")
     values = config.values()

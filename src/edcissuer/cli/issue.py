@@ -113,7 +113,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     if args.ledger:
         return _issue_recorded(args, record, signer, now)
-    if args.status_url:  # a status folder alone (e.g. from the profile) is only used with a ledger
+    # status lists live in the ledger: a --status-url typed without --ledger is refused; the profile's is unused
+    if args.status_url and "status_url" not in getattr(args, "from_profile", frozenset()):
         raise UsageError("--status-url: status lists are kept in the ledger: give --ledger with --status-url")
     issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did,
                    ob3_form=args.ob3_form, now=now)
