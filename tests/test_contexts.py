@@ -227,6 +227,20 @@ def reference() -> dict[str, Any]:
     }
 
 
+def assert_expands_like(url: str, ours: dict[str, Any], official: dict[str, Any], protected_term: str, *,
+                        min_probes: int = 10) -> None:
+    """Our rendering of `url` processes and expands like the official document, @protected included."""
+    our_loader, official_loader = _serving({url: ours}), _serving({url: official})
+    terms = sorted(t for t in official["@context"] if not t.startswith("@"))
+    assert _processed_context(url, our_loader, terms) == _processed_context(url, official_loader, terms)
+    probes = list(_probe_docs(url, official["@context"]))
+    assert len(probes) > min_probes
+    for probe in probes:
+        assert _outcome(lambda d=probe: _expand(d, our_loader)) == _outcome(lambda d=probe: _expand(d, official_loader))
+    redefine = {"@context": [url, {protected_term: "urn:x"}], "@id": "urn:s"}
+    assert _outcome(lambda: _expand(redefine, our_loader)) == ("error", "protected term redefinition")
+
+
 def _sample_documents(served: set[str]) -> list[tuple[str, Any]]:
     docs: list[tuple[str, Any]] = []
     elm = REF / "elm" / "samples"

@@ -215,3 +215,18 @@ export function peerSigner(name, peer) {
     return {ok: true, signed, did: who.id, detail: {documents: who.documents, lists}};
   };
 }
+
+// A vc.verifyCredential result as a driver answer. statusResult.verified says the lists were read and
+// verified; each result's `status` is the bit itself, which the application must read (true = revoked /
+// suspended)
+export function verificationOutcome(result, detail) {
+  const set = (result.statusResult?.results ?? []).filter(r => r.status === true);
+  if (set.length) {
+    return {ok: false, error: set.map(r =>
+      `credentialStatus ${r.credentialStatus?.statusPurpose}: status bit set`).join('; '), detail};
+  }
+  if (!result.verified) {
+    return {ok: false, error: describe(result.error ?? result.statusResult?.error ?? result), detail};
+  }
+  return {ok: true, detail};
+}

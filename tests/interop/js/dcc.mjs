@@ -3,7 +3,7 @@
 // loader (its bundled contexts, did:key for Ed25519, did:web and remote documents over the
 // offline fetch); status by @digitalcredentials/vc-bitstring-status-list.
 // Jobs: {op: "verify", credential, status?: bool} | {op: "sign", suite, credential}.
-import {readRequest, installOfflineFetch, runJobs, describe, peerSigner} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, peerSigner, verificationOutcome} from './common.mjs';
 
 const {jobs, documents} = await readRequest();
 installOfflineFetch(documents);
@@ -61,17 +61,7 @@ async function verify(job) {
     checkStatus: job.status ? checkStatus : undefined, verifyMatchingIssuers: false
   });
   const detail = {statusResult: result.statusResult ?? null, log: result.log ?? null};
-  // statusResult.verified says the lists were read and verified; each result's `status`
-  // is the bit itself, which the application must read (true = revoked / suspended)
-  const set = (result.statusResult?.results ?? []).filter(r => r.status === true);
-  if (set.length) {
-    return {ok: false, error: set.map(r =>
-      `credentialStatus ${r.credentialStatus?.statusPurpose}: status bit set`).join('; '), detail};
-  }
-  if (!result.verified) {
-    return {ok: false, error: describe(result.error ?? result.statusResult?.error ?? result), detail};
-  }
-  return {ok: true, detail};
+  return verificationOutcome(result, detail);
 }
 
 await runJobs(jobs, job => job.op === 'sign' ? sign(job) : verify(job));

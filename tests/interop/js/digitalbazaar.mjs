@@ -1,7 +1,7 @@
 // Peer: @digitalbazaar/vc 7 with its Data Integrity suites (eddsa-rdfc-2022, ecdsa-rdfc-2019)
 // and Ed25519Signature2020; status by @digitalbazaar/vc-bitstring-status-list.
 // Jobs: {op: "verify", credential, status?: bool} | {op: "sign", suite, credential}.
-import {readRequest, installOfflineFetch, runJobs, describe, peerSigner} from './common.mjs';
+import {readRequest, installOfflineFetch, runJobs, peerSigner, verificationOutcome} from './common.mjs';
 
 const {jobs, documents} = await readRequest();
 installOfflineFetch(documents);
@@ -132,17 +132,7 @@ async function verify(job) {
     checkStatus: job.status ? checkStatus : undefined
   });
   const detail = {statusResult: result.statusResult ?? null};
-  // statusResult.verified says the lists were read and verified; each result's `status`
-  // is the bit itself, which the application must read (true = revoked / suspended)
-  const set = (result.statusResult?.results ?? []).filter(r => r.status === true);
-  if (set.length) {
-    return {ok: false, error: set.map(r =>
-      `credentialStatus ${r.credentialStatus?.statusPurpose}: status bit set`).join('; '), detail};
-  }
-  if (!result.verified) {
-    return {ok: false, error: describe(result.error ?? result.statusResult?.error ?? result), detail};
-  }
-  return {ok: true, detail};
+  return verificationOutcome(result, detail);
 }
 
 await runJobs(jobs, job => job.op === 'sign' ? sign(job) : verify(job));
