@@ -665,6 +665,14 @@ class _Run:
                        issuer_did, row, rewrite, note)
 
 
+def _formats(formats: Iterable[str]) -> list[str]:
+    """The requested formats, each once, in order; an empty or unknown one is refused."""
+    fmts = list(dict.fromkeys(formats))
+    if not fmts or any(f not in FORMATS for f in fmts):
+        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    return fmts
+
+
 def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
               formats: Iterable[str], signer: Signer, out_dir: Path, ledger: Ledger,
               status_lists: StatusListSettings | None, now: datetime, workers: int = 1,
@@ -680,9 +688,7 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     file are found before anything is reserved. OUT is created 0700, every file 0600.
     """
     started = time.perf_counter()
-    fmts = list(dict.fromkeys(formats))
-    if not fmts or any(f not in FORMATS for f in fmts):
-        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    fmts = _formats(formats)
     if now.tzinfo is None:
         raise InputError("now must be timezone-aware", field="now")
     now = now.astimezone(timezone.utc).replace(microsecond=0)
@@ -885,9 +891,7 @@ def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow 
     signed credential cannot be taken back, only revoked. Every error is listed (not
     the first twenty); the first `samples` valid rows are shown by student id and title.
     """
-    fmts = list(dict.fromkeys(formats))
-    if not fmts or any(f not in FORMATS for f in fmts):
-        raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmts)
+    fmts = _formats(formats)
     if programme is not None:
         check_programme(programme)
     sources = list(_numbered(rows))
