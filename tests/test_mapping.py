@@ -123,10 +123,10 @@ def test_joint_model_lists_every_partner_as_awarding_body(records):
     bodies = elm["credentialSubject"]["hasClaim"]["awardedBy"]["awardingBody"]
     assert len(bodies) == 3
     extended = to_ob3(records["model3-joint"], form="extended")
-    assert len(extended["awardingBody"]) == 3 and extended["awardingModel"] == "joint"
+    assert len(extended["awardingBody"]) == 3 and extended["awardingModel"] == "joint-award"
     aligned = alignments(to_ob3(records["model3-joint"]))
     assert len(aligned["ext:AwardingBody"]) == 2       # the partners; the lead is the issuer
-    assert [a["targetCode"] for a in aligned["ext:AwardingModel"]] == ["joint"]
+    assert [a["targetCode"] for a in aligned["ext:AwardingModel"]] == ["joint-award"]
 
 
 def test_cooperative_model_states_delivering_partners(records):

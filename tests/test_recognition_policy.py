@@ -176,7 +176,7 @@ def test_max_age_rule_uses_the_given_now(ana):
 
 def test_awarding_models_rule(ana):
     assert only(decide({"awarding_models": {"accepted": ["single"]}}, ana)).passed
-    r = only(decide({"awarding_models": {"accepted": ["joint", "cooperative"]}}, ana))
+    r = only(decide({"awarding_models": {"accepted": ["joint-award", "cooperative"]}}, ana))
     assert not r.passed and "awarding model single is not accepted" in r.reason
 
 

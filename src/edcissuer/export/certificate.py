@@ -37,7 +37,8 @@ from .qr import credential_qr
 MODEL_LABELS = {
     "single": N_("Model 1 - single awarding body"),
     "cooperative": N_("Model 2 - cooperative: awarded by the Lead Partner, delivered with partners"),
-    "joint": N_("Model 3 - joint: awarded jointly by all partners"),
+    "joint-award": N_("Model 3 - joint: awarded jointly by all partners"),
+    "joint-lead": N_("Model 3 - joint delivery: awarded by the Lead Partner"),
 }
 #: the Annex I element headings as printed (ELEMENT_KEYS holds the names checks report)
 HEADINGS = {

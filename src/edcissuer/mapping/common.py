@@ -74,7 +74,7 @@ def parties(record: MicroCredentialRecord) -> list[Party]:
     cid = record.credential_id()
     aw = record.awarding
     out = [Party(aw.lead, "lead", org_id(aw.lead, cid, "lead"))]
-    partner_role = "awarding" if aw.model.value == "joint" else "delivering"
+    partner_role = "awarding" if aw.model.value == "joint-award" else "delivering"
     out += [Party(p, partner_role, org_id(p, cid, f"{partner_role}-{i}")) for i, p in enumerate(aw.partners)]
     return out
 
@@ -92,10 +92,11 @@ def controlled_values(record: MicroCredentialRecord) -> dict[str, vocab.Concept]
     values: dict[str, vocab.Concept] = {
         "eqf": vocab.EQF[record.level.eqf],
         "participation": vocab.PARTICIPATION[record.participation],
-        "assessment": vocab.ASSESSMENT[record.assessment.type],
         "quality_assurance": vocab.QA_TYPE[record.quality_assurance.type],
-        "learning_setting": vocab.LEARNING_SETTING[record.learning_setting],
+        "learning_setting": vocab.LEARNING_SETTING[record.setting],
     }
+    if record.assessment.eu_type:
+        values["assessment"] = vocab.ASSESSMENT[record.assessment.eu_type]
     if record.level.qf_ehea:
         values["qf_ehea"] = vocab.QF_EHEA[record.level.qf_ehea]
     if record.supervision:

@@ -53,7 +53,7 @@ def render_summary_png(record: MicroCredentialRecord) -> bytes:
     rows = [
         tr("Awarded to {learner}", learner=learner),
         tr("on {date}", date=tr.date(record.issued.date().isoformat())),
-        "  |  ".join((tr("{ects} ECTS credits", ects=tr.number(record.workload.ects)),
+        "  |  ".join((tr("{ects} ECTS credits", ects=tr.number(record.workload.ects or 0)),
                       tr("EQF level {level}", level=record.level.eqf),
                       tr.concept(mode.uri, mode.label) if mode else str(record.participation))),
     ]

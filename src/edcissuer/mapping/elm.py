@@ -110,7 +110,7 @@ def _party_org(party: Party, record: MicroCredentialRecord, cid: str, *, eidas: 
 
 def _credit(record: MicroCredentialRecord, node: str) -> dict[str, Any]:
     return {"id": node, "type": "CreditPoint", "framework": concept(vocab.ECTS),
-            "point": ects_text(record.workload.ects)}
+            "point": ects_text(record.workload.ects or 0)}
 
 
 def _accreditation(record: MicroCredentialRecord, cid: str, lead_node: dict[str, Any]) -> dict[str, Any]:

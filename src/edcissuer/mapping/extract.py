@@ -241,10 +241,11 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     award_ids = {b.id for b in bodies}
     delivering = [b for b in delivering if b.id not in award_ids]
     model_note = (notes.get("awarding-model") or {}).get("en")
-    if model_note in {"single", "cooperative", "joint"}:
+    model_note = {"joint": "joint-award"}.get(model_note or "", model_note)
+    if model_note in {"single", "cooperative", "joint-award", "joint-lead"}:
         model = model_note
     else:
-        model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
+        model = "joint-award" if len(bodies) > 1 else ("cooperative" if delivering else "single")
         inferred.append("awarding_model")
     issuer = _elm_body(cred.get("issuer"))
 
@@ -256,8 +257,8 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         loc_countries = [_country_code(_id(a.get("countryCode")))
                          for loc in _list(awarding.get("location")) if isinstance(loc, dict)
                          for a in _list(loc.get("address")) if isinstance(a, dict)]
-        countries = [c for c in dict.fromkeys([*loc_countries, *(b.country for b in bodies),
-                                               *(b.country for b in delivering)]) if c]
+        # delivering partners (and the official sample's directing organisations) do not issue
+        countries = [c for c in dict.fromkeys([*loc_countries, *(b.country for b in bodies)]) if c]
         sources["countries"] = "awardedBy.location / awarding bodies' addresses"
 
     issued = _str(cred.get("issued")) or _str(cred.get("issuanceDate"))
@@ -593,8 +594,9 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         sources["awarding_bodies"] = "issuer" + (" + alignment[ext:AwardingBody]" if len(bodies) > 1 else "")
     model = _str(cred.get("awardingModel")) \
         or next((_str(a.get("targetCode")) for a in aligned.get("awarding_model", [])), None)
-    if model not in {"single", "cooperative", "joint"}:
-        model = "joint" if len(bodies) > 1 else ("cooperative" if delivering else "single")
+    model = {"joint": "joint-award"}.get(model or "", model)
+    if model not in {"single", "cooperative", "joint-award", "joint-lead"}:
+        model = "joint-award" if len(bodies) > 1 else ("cooperative" if delivering else "single")
         inferred.append("awarding_model")
     countries = _strs(cred.get("issuerCountry")) \
         or [c for a in aligned.get("country", []) if (c := _str(a.get("targetCode")))]

@@ -215,7 +215,7 @@ def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict
     if record.level.qf_ehea:
         out.append(_concept(cid, "qf_ehea", cv["qf_ehea"], record.level.qf_ehea))
     out.append(_concept(cid, "participation", cv["participation"], record.participation))
-    out.append(_concept(cid, "learning_setting", cv["learning_setting"], record.learning_setting))
+    out.append(_concept(cid, "learning_setting", cv["learning_setting"], record.setting))
     out += _quality_assurance(record, cid, lang)
     if record.supervision:
         out.append(_concept(cid, "supervision", cv["supervision"], record.supervision.code))
@@ -244,7 +244,7 @@ def _assessment(record: MicroCredentialRecord, cid: str, lang: str) -> tuple[dic
         "name": name,
         # OB 3.0 "Result": a result of no more specific type (an ELM grade is free text)
         "resultType": "Result" if grade else "Status",
-        "alignment": [_concept(cid, "assessment", concept, assessment.type, text(assessment.description, lang))],
+        "alignment": [_concept(cid, "assessment", concept, assessment.eu_type or "", text(assessment.description, lang))],
     }
     result = compact({"id": node_id(cid, "result", "assessment"), "type": ["Result"],
                       "resultDescription": description_id,

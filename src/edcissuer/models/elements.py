@@ -35,7 +35,12 @@ class Body(_M):
     id: str | None = None
     name: dict[str, str] = Field(default_factory=dict)
     country: str | None = None
+    region: str | None = None
     legal_identifier: str | None = None
+    short_name: dict[str, str] = Field(default_factory=dict)
+    role: dict[str, str] = Field(default_factory=dict, description="what the partner does, as the credential states")
+    logo: str | None = Field(default=None, description="https URL or data: URI of the logo, as signed")
+    deqar_id: str | None = None
 
 
 class Learner(_M):
@@ -59,11 +64,36 @@ class CodedValue(_M):
     label: str | None = None
 
 
+class AssessmentInfo(_M):
+    """One assessment (or weighted component) as the credential states it."""
+
+    type: CodedValue | None = Field(default=None, description="EU type, or other_type's URI/label")
+    title: dict[str, str] | None = None
+    description: dict[str, str] | None = None
+    weight: float | None = None
+    mode: CodedValue | None = None
+    grade: dict[str, str] | None = None
+
+
+class ModuleInfo(_M):
+    """One module of a modular micro-credential."""
+
+    id: str | None = None
+    title: dict[str, str] = Field(default_factory=dict)
+    ects: float | None = None
+    hours: int | None = None
+    assessment: AssessmentInfo | None = None
+    grade: dict[str, str] | None = None
+    start: str | None = None
+    end: str | None = None
+
+
 class QualityAssuranceInfo(_M):
     type: CodedValue | None = None
     external: bool | None = None
     agency: Body | None = None
     report: str | None = None
+    deqar_report_id: str | None = None
     basis: str | None = Field(default=None, description="how QA was established when inferred")
 
 
@@ -82,18 +112,39 @@ class Elements(_M):
     learner: Learner | None = None
     title: dict[str, str] | None = None
     countries: list[str] = Field(default_factory=list)
+    regions: list[str] = Field(default_factory=list)
     awarding_model: str | None = None
     issuer: Body | None = None
     awarding_bodies: list[Body] = Field(default_factory=list)
     delivering_partners: list[Body] = Field(default_factory=list)
+    on_behalf_of: list[Body] = Field(default_factory=list, description="bodies the issuer issued for (joint-award)")
+    assessors: list[Body] = Field(default_factory=list)
     alliance: dict[str, str] | None = None
+    alliance_logo: str | None = None
     issued: str | None = None
     learning_outcomes: list[Outcome] = Field(default_factory=list)
     ects: float | None = None
+    hours: int | None = None
+    no_ects: bool = Field(default=False, description="the credential states that no ECTS are awarded")
     eqf: int | None = None
     qf_ehea: str | None = None
+    nqf: str | None = None
     assessment: CodedValue | None = None
+    assessments: list[AssessmentInfo] = Field(default_factory=list, description="components, when several")
+    assessment_mode: CodedValue | None = None
     participation: CodedValue | None = None
+    learning_setting: CodedValue | None = None
+    partial_qualification: bool | None = None
+    part_of: dict[str, str] | None = Field(default=None, description="title (en) and id of the qualification")
+    modules: list[ModuleInfo] = Field(default_factory=list)
+    identifier: str | None = None
+    thematic_area: str | None = None
+    delivery_start: str | None = None
+    delivery_end: str | None = None
+    maximum_duration: str | None = None
+    instruction_languages: list[str] = Field(default_factory=list)
+    assessment_languages: list[str] = Field(default_factory=list)
+    profiles: list[str] = Field(default_factory=list, description="alliance profiles the credential states it meets")
     quality_assurance: QualityAssuranceInfo | None = None
     prerequisites: dict[str, str] | None = None
     supervision: SupervisionInfo | None = None
@@ -112,7 +163,8 @@ class Elements(_M):
             "awarding_bodies": self.awarding_bodies,
             "issued": self.issued,
             "learning_outcomes": self.learning_outcomes,
-            "ects": self.ects is not None and self.ects > 0,
+            # hours alone count where the credential says no ECTS are awarded
+            "ects": (self.ects is not None and self.ects > 0) or (self.no_ects and bool(self.hours)),
             "eqf": self.eqf,
             "assessment": self.assessment,
             "participation": self.participation,

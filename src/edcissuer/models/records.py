@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
 from pydantic import (
@@ -35,6 +35,7 @@ from ..files import read_text_input
 from ..time import as_utc
 from . import vocab
 from .countries import country_code
+from .languages import known_language
 
 # Annex I letters and names, used in every error message about a record.
 ELEMENTS: dict[str, str] = {
@@ -71,6 +72,38 @@ class _Model(BaseModel):
     # finite number" at "g) notional workload.ects").
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
+    #: fields added after the first release: left out of the content hash while at their
+    #: default, so a record that does not use them keeps the id it was issued under
+    _ADDED: ClassVar[frozenset[str]] = frozenset()
+
+    def hash_view(self) -> dict[str, Any]:
+        """The JSON of this model for the content hash (see `_ADDED`)."""
+        out: dict[str, Any] = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name in self._ADDED and value == info.get_default(call_default_factory=True):
+                continue
+            out[name] = _hash_value(value)
+        return out
+
+
+def _hash_value(value: Any) -> Any:
+    if isinstance(value, _Model):
+        return value.hash_view()
+    if isinstance(value, (list, tuple)):
+        return [_hash_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _hash_value(v) for k, v in value.items()}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, AnyUrl):
+        return str(value)
+    return value
+
 
 # --- language maps: one validator per rule, run in this order --------------------------------
 
@@ -91,6 +124,8 @@ def _language_tags(value: dict[str, str]) -> dict[str, str]:
     for lang in value:
         if not _LANG_RE.match(lang):
             raise ValueError(f"{lang!r} is not a BCP 47 language tag")
+        if not known_language(lang):
+            raise ValueError(f"{lang!r} is not a language ISO 639 knows (write e.g. en, pt, de-AT)")
     return value
 
 
@@ -227,11 +262,27 @@ def grade_short_form(value: Any) -> Any:
     return value
 
 
+_LOGO_RE = re.compile(r"^(https://\S+|data:image/(png|jpeg|svg\+xml);base64,[A-Za-z0-9+/=\s]+)$")
+
+
+def _logo(value: str) -> str:
+    """A logo is an https URL or an embedded image (data: URI): displays are drawn offline, from signed bytes."""
+    if not _LOGO_RE.match(value):
+        raise ValueError("a logo must be an https:// URL or a data:image/png|jpeg|svg+xml;base64,... URI")
+    return value
+
+
+Logo = Annotated[str, AfterValidator(_logo)]
+
+
 class Organisation(_Model):
     """An awarding body, delivering partner, QA agency or alliance member."""
 
+    _ADDED = frozenset({"short_name", "logo", "role"})
+
     id: str | None = Field(default=None, description="DID or URI of the organisation")
     legal_name: LangText
+    short_name: LangText | None = Field(default=None, description="acronym or short name, e.g. TU Rheinau")
     legal_identifier: str | None = Field(default=None, description="e.g. VAT, PIC or national registry number")
     country: str = Field(description="ISO 3166-1 alpha-2")
     region: str | None = None
@@ -239,6 +290,8 @@ class Organisation(_Model):
     email: str | None = None
     erasmus_code: str | None = None
     deqar_id: str | None = Field(default=None, description="DEQAR institution id, when known")
+    logo: Logo | None = None
+    role: LangText | None = Field(default=None, description="what this partner does, e.g. 'delivers module 2'")
 
     @field_validator("country")
     @classmethod
@@ -256,15 +309,36 @@ class Alliance(_Model):
 
 
 class AwardingModel(str, Enum):
+    """The alliances' awarding models. "Joint" means two things in the alliances, so it is two values.
+
+    joint-award: Una Europa / MCE: every partner is an awarding body; the Lead Partner issues
+    on behalf of all. joint-lead: DIVERSE Model 3: "the authority to award rests solely with
+    the Lead Partner", which states all participating partners; delivery and assessment are
+    joint.
+    """
+
     SINGLE = "single"            # Model 1: one institution awards
     COOPERATIVE = "cooperative"  # Model 2: Lead Partner awards, Delivering Partners stated
-    JOINT = "joint"              # Model 3: Lead Partner issues on behalf of all, all award
+    JOINT_AWARD = "joint-award"  # all partners award, the lead issues on behalf of all
+    JOINT_LEAD = "joint-lead"    # the lead alone awards a jointly delivered micro-credential
+
+
+_JOINT_IS_AMBIGUOUS = ("'joint' means two things in the alliances; write 'joint-award' (all partners are "
+                       "awarding bodies and the Lead Partner issues on behalf of all: Una Europa, MCE) or "
+                       "'joint-lead' (the Lead Partner alone awards and states every participating partner: "
+                       "DIVERSE Model 3)")
+
+
+def _awarding_model(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() == "joint":
+        raise ValueError(_JOINT_IS_AMBIGUOUS)
+    return value.strip().lower() if isinstance(value, str) else value
 
 
 class Awarding(_Model):
     """Element d): who awards, under which alliance model."""
 
-    model: AwardingModel = AwardingModel.SINGLE
+    model: Annotated[AwardingModel, BeforeValidator(_awarding_model)] = AwardingModel.SINGLE
     lead: Organisation
     partners: list[Organisation] = Field(default_factory=list)
     alliance: Annotated[Alliance | None, BeforeValidator(_one_field("name", (str,)))] = None
@@ -280,15 +354,30 @@ class Awarding(_Model):
         return self
 
     @property
+    def is_joint(self) -> bool:
+        return self.model in (AwardingModel.JOINT_AWARD, AwardingModel.JOINT_LEAD)
+
+    @property
     def awarding_bodies(self) -> list[Organisation]:
-        """Bodies that award: the lead alone (models 1, 2) or every partner too (model 3)."""
-        if self.model is AwardingModel.JOINT:
+        """Bodies that award: every partner too in joint-award, else the lead alone."""
+        if self.model is AwardingModel.JOINT_AWARD:
             return [self.lead, *self.partners]
         return [self.lead]
 
     @property
     def delivering_partners(self) -> list[Organisation]:
-        return self.partners if self.model is AwardingModel.COOPERATIVE else []
+        """Partners that deliver without awarding: cooperative's Delivering Partners, joint-lead's participants."""
+        return self.partners if self.model in (AwardingModel.COOPERATIVE, AwardingModel.JOINT_LEAD) else []
+
+    @property
+    def assessing_bodies(self) -> list[Organisation]:
+        """Who assesses: a joint panel of all partners in both joint models, else the lead."""
+        return [self.lead, *self.partners] if self.is_joint else [self.lead]
+
+    @property
+    def on_behalf_of(self) -> list[Organisation]:
+        """The awarding bodies the lead issues for (joint-award), besides itself; else none."""
+        return list(self.partners) if self.model is AwardingModel.JOINT_AWARD else []
 
 
 class Learner(_Model):
@@ -313,8 +402,35 @@ class Learner(_Model):
 class LearningOutcome(_Model):
     """Element f): one outcome; `- Analyse data` or `- {en: ..., pt: ...}` is its title alone."""
 
+    _ADDED = frozenset({"esco_labels"})
+
     title: LangText
     esco: list[str] = Field(default_factory=list, description="ESCO skill URIs")
+    esco_labels: dict[str, LangText] = Field(default_factory=dict,
+                                             description="ESCO URI -> its preferred label, as the EU sample carries")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _esco_with_labels(cls, value: Any) -> Any:
+        """`esco: [{uri: ..., label: ...}]` is the URIs plus their labels."""
+        if isinstance(value, dict) and isinstance(value.get("esco"), list):
+            uris, labels = [], dict(value.get("esco_labels") or {})
+            for item in value["esco"]:
+                if isinstance(item, dict) and "uri" in item:
+                    uris.append(item["uri"])
+                    if item.get("label") is not None:
+                        labels[item["uri"]] = item["label"]
+                else:
+                    uris.append(item)
+            value = {**value, "esco": uris, **({"esco_labels": labels} if labels else {})}
+        return value
+
+    @model_validator(mode="after")
+    def _labels_of_listed(self) -> "LearningOutcome":
+        stray = sorted(set(self.esco_labels) - set(self.esco))
+        if stray:
+            raise ValueError(f"esco_labels names skills the outcome does not list: {', '.join(stray)}")
+        return self
 
     @field_validator("esco")
     @classmethod
@@ -331,14 +447,30 @@ class LearningOutcome(_Model):
 
 
 class Workload(_Model):
-    """Element g): notional workload in ECTS (hours are optional context)."""
+    """Element g): notional workload in ECTS, or in hours alone where no ECTS are awarded.
 
-    ects: float = Field(description="ECTS credits")
+    A micro-credential outside the ECTS system (`ects` absent, `hours` given) issues with its
+    hours and says "no ECTS awarded"; it is never given invented ECTS.
+    """
+
+    ects: float | None = Field(default=None, description="ECTS credits; absent = no ECTS awarded (give hours)")
     hours: int | None = None
+
+    @property
+    def ects_awarded(self) -> bool:
+        return self.ects is not None
+
+    @model_validator(mode="after")
+    def _some_measure(self) -> "Workload":
+        if self.ects is None and self.hours is None:
+            raise ValueError("give the ECTS credits, or the hours where no ECTS are awarded")
+        return self
 
     @field_validator("ects")
     @classmethod
-    def _ects(cls, v: float) -> float:
+    def _ects(cls, v: float | None) -> float | None:
+        if v is None:
+            return v
         if v <= 0:
             raise ValueError("must be > 0 ECTS")
         if v > 60:
@@ -356,9 +488,12 @@ class Workload(_Model):
 class Level(_Model):
     """Element h): EQF level and, for higher education, the QF-EHEA cycle."""
 
+    _ADDED = frozenset({"nqf_uri"})
+
     eqf: int
     qf_ehea: str | None = None
-    nqf: str | None = Field(default=None, description="national framework level, free text")
+    nqf: str | None = Field(default=None, description="national framework level, as the framework names it")
+    nqf_uri: AnyUrl | None = Field(default=None, description="the NQF level's concept URI, when the EU lists it")
 
     @field_validator("eqf")
     @classmethod
@@ -401,25 +536,92 @@ class Supervision(_Model):
         return f"supervised-{self.where}-id" if self.identity_verified else "supervised"
 
 
-class Assessment(_Model):
-    """Element i): type of assessment."""
+def _participation_code(v: str) -> str:
+    """A form of participation or assessment mode as its vocabulary code (aliases accepted)."""
+    v = v.strip().lower()
+    v = vocab.PARTICIPATION_ALIASES.get(v, v)
+    if v not in vocab.PARTICIPATION:
+        raise ValueError(f"{v!r} is not a form of participation; use one of {', '.join(vocab.PARTICIPATION)}"
+                         + _did_you_mean(v, vocab.PARTICIPATION))
+    return v
 
-    type: str
+
+class Assessment(_Model):
+    """Element i): type of assessment; several weighted components where there are several.
+
+    `type` is one of the EU assessment types; where none fits, `other_type` names it in
+    words, with `type_uri` when another vocabulary has a concept for it. `mode` is how the
+    assessment is taken (on-site exam of an online course), which is not the form of
+    participation.
+    """
+
+    _ADDED = frozenset({"title", "other_type", "type_uri", "mode", "weight", "components"})
+
+    type: str | None = None
+    title: LangText | None = None
+    other_type: LangText | None = Field(default=None, description="the type in words, when no EU type fits")
+    type_uri: AnyUrl | None = Field(default=None, description="vocabulary URI of other_type, when one exists")
     description: LangText | None = None
+    mode: str | None = Field(default=None, description="how the assessment is taken: online, onsite, ...")
+    weight: float | None = Field(default=None, description="share of the final result, in percent")
+    components: list["Assessment"] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
     def _short_form(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {"components": value}
         return assessment_short_form(value)
 
     @field_validator("type")
     @classmethod
-    def _type(cls, v: str) -> str:
+    def _type(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
         v = v.strip().lower()
         if v not in vocab.ASSESSMENT:
-            raise ValueError(f"{v!r} is not an assessment type; use one of {sorted(vocab.ASSESSMENT)}"
-                             + _did_you_mean(v, vocab.ASSESSMENT))
+            raise ValueError(f"{v!r} is not an EU assessment type; use one of {sorted(vocab.ASSESSMENT)}"
+                             + _did_you_mean(v, vocab.ASSESSMENT)
+                             + ", or name it in words under other_type (with type_uri when a vocabulary has it)")
         return v
+
+    @field_validator("mode")
+    @classmethod
+    def _mode(cls, v: str | None) -> str | None:
+        return None if v is None else _participation_code(v)
+
+    @field_validator("weight")
+    @classmethod
+    def _weight(cls, v: float | None) -> float | None:
+        if v is not None and not 0 < v <= 100:
+            raise ValueError("weight is a percentage: more than 0, at most 100")
+        return v
+
+    @model_validator(mode="after")
+    def _whole(self) -> "Assessment":
+        if self.type is None and self.other_type is None and not self.components:
+            raise ValueError("give the assessment type (one of the EU types), other_type in words, "
+                             "or its components")
+        if self.type_uri is not None and self.other_type is None:
+            raise ValueError("type_uri is the vocabulary URI of other_type: give other_type too")
+        if any(c.components for c in self.components):
+            raise ValueError("an assessment component has no components of its own")
+        weights = [c.weight for c in self.components]
+        if self.components and all(w is not None for w in weights):
+            total = sum(w for w in weights if w is not None)
+            if abs(total - 100) > 0.01:
+                raise ValueError(f"the components' weights add up to {total:g}%, not 100%")
+        return self
+
+    @property
+    def eu_type(self) -> str | None:
+        """The EU assessment type that stands for the whole: its own, else its first typed component's."""
+        return self.type or next((c.type for c in self.components if c.type), None)
+
+    @property
+    def kinds(self) -> list["Assessment"]:
+        """The assessments that have a type: the components, or this one."""
+        return [c for c in self.components] or [self]
 
 
 class QualityAssurance(_Model):
@@ -449,6 +651,76 @@ class QualityAssurance(_Model):
 class Grade(_Model):
     value: LangText
     scheme: LangText | None = None
+
+
+_DURATION_RE = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+
+
+def _duration(value: str) -> str:
+    if not _DURATION_RE.match(value):
+        raise ValueError(f"{value!r} is not an ISO 8601 duration (e.g. P3M for three months, P10W)")
+    return value
+
+
+class Delivery(_Model):
+    """When the learning took place, and how long a learner may take (the EU sample's temporal and duration)."""
+
+    start: Instant | None = None
+    end: Instant | None = None
+    maximum_duration: Annotated[str, AfterValidator(_duration)] | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> "Delivery":
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("delivery end is before its start")
+        return self
+
+
+def _language_list(value: list[str]) -> list[str]:
+    for tag in value:
+        if not _LANG_RE.match(tag) or not known_language(tag):
+            raise ValueError(f"{tag!r} is not a language tag ISO 639 knows (e.g. en, pt)")
+    return value
+
+
+class Languages(_Model):
+    """Languages of instruction and of assessment, told apart as the EU sample does."""
+
+    instruction: Annotated[list[str], AfterValidator(_language_list)] = Field(default_factory=list)
+    assessment: Annotated[list[str], AfterValidator(_language_list)] = Field(default_factory=list)
+
+
+class PartOf(_Model):
+    """The qualification this micro-credential is a component of (a module of an accredited MSc).
+
+    Being part of a qualification makes the learning formal and the credential a partial
+    qualification (ELM `isPartialQualification`), unless the record says otherwise.
+    """
+
+    title: LangText
+    id: str | None = Field(default=None, description="URI of the qualification")
+    accredited: bool = True
+
+
+class Module(_Model):
+    """One module of a modular micro-credential: its own title, workload, assessment, grade and dates."""
+
+    id: str | None = Field(default=None, description="URI of the module's specification (stacking counts it once)")
+    title: LangText
+    ects: float | None = None
+    hours: int | None = None
+    assessment: Assessment | None = None
+    grade: Annotated[Grade | None, BeforeValidator(grade_short_form)] = None
+    start: Instant | None = None
+    end: Instant | None = None
+    learning_outcomes: list["LearningOutcome"] = Field(default_factory=list)
+
+    @field_validator("ects")
+    @classmethod
+    def _ects(cls, v: float | None) -> float | None:
+        if v is not None and v <= 0:
+            raise ValueError("a module's ECTS must be > 0")
+        return v
 
 
 class Stackability(_Model):
@@ -482,7 +754,28 @@ class MicroCredentialRecord(_Model):
     further_information: LangText | None = None
     homepage: AnyUrl | None = None
     image: AnyUrl | None = None
-    learning_setting: str = "non-formal"
+    learning_setting: str | None = Field(default=None, description="formal or non-formal; default: formal when "
+                                                                   "part_of a qualification, else non-formal")
+    # fields the official EU sample carries (see docs/elm-vs-eu-sample.md)
+    identifier: str | None = Field(default=None, description="the certificate number the institution gives it")
+    regions: list[str] = Field(default_factory=list, description="NUTS/ISO 3166-2 regions of the issuer")
+    thematic_area: str | None = Field(default=None, description="ISCED-F 2013 field code, e.g. 0613")
+    delivery: Delivery | None = None
+    languages: Languages | None = None
+    part_of: PartOf | None = None
+    partial_qualification: bool | None = Field(default=None, description="default: whether it is part_of one")
+    modules: list[Module] = Field(default_factory=list)
+    profiles: list[str] = Field(default_factory=list, description="alliance profiles the record was checked against")
+
+    _ADDED = frozenset({"identifier", "regions", "thematic_area", "delivery", "languages", "part_of",
+                        "partial_qualification", "modules", "profiles"})
+
+    @field_validator("thematic_area")
+    @classmethod
+    def _isced(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"\d{2,4}", v):
+            raise ValueError(f"{v!r} is not an ISCED-F 2013 code (2 to 4 digits, e.g. 06 or 0613)")
+        return v
 
     @field_validator("countries")
     @classmethod
@@ -499,42 +792,80 @@ class MicroCredentialRecord(_Model):
     @field_validator("participation")
     @classmethod
     def _participation(cls, v: str) -> str:
-        v = v.strip().lower()
-        if v not in vocab.PARTICIPATION:
-            raise ValueError(f"{v!r} is not a form of participation; use online, onsite or blended")
-        return v
+        return _participation_code(v)
 
     @field_validator("language")
     @classmethod
     def _language(cls, v: str) -> str:
         if not _LANG_RE.match(v):
             raise ValueError(f"{v!r} is not a BCP 47 language tag (e.g. en, pt, de-AT)")
+        if not known_language(v):
+            raise ValueError(f"{v!r} is not a language ISO 639 knows (e.g. en, pt, de-AT)")
         return v
 
     @field_validator("learning_setting")
     @classmethod
-    def _setting(cls, v: str) -> str:
-        if v not in vocab.LEARNING_SETTING:
-            raise ValueError("learning_setting must be 'formal' or 'non-formal'")
+    def _setting(cls, v: str | None) -> str | None:
+        if v is not None and v not in vocab.LEARNING_SETTING:
+            raise ValueError(f"learning_setting must be one of the EU list: {', '.join(vocab.LEARNING_SETTING)}")
         return v
 
     @model_validator(mode="after")
     def _whole(self) -> "MicroCredentialRecord":
         if self.valid_until is not None and self.valid_until <= self.issued:
             raise ValueError("valid_until must be after the date of issuing")
+        module_ects = [m.ects for m in self.modules if m.ects is not None]
+        if module_ects and self.workload.ects is not None and sum(module_ects) > self.workload.ects + 1e-9:
+            raise ValueError(f"the modules carry {sum(module_ects):g} ECTS, more than the micro-credential's "
+                             f"{self.workload.ects:g}")
+        if module_ects and self.workload.ects is None:
+            raise ValueError("modules carry ECTS but the micro-credential awards none (workload.ects)")
         return self
 
     @property
+    def setting(self) -> str:
+        """Learning setting: as stated, else formal when part of a qualification, else non-formal."""
+        if self.learning_setting is not None:
+            return self.learning_setting
+        return "formal" if self.part_of is not None else "non-formal"
+
+    @property
+    def is_partial_qualification(self) -> bool:
+        """ELM isPartialQualification: as stated, else whether it is part of a qualification."""
+        if self.partial_qualification is not None:
+            return self.partial_qualification
+        return self.part_of is not None
+
+    @property
+    def assessment_mode(self) -> str | None:
+        """How the assessment is taken: as stated, else where supervision took place, else unknown."""
+        if self.assessment.mode is not None:
+            return self.assessment.mode
+        if self.supervision is not None and self.supervision.supervised:
+            return self.supervision.where
+        return None
+
+    @property
     def issuer_countries(self) -> list[str]:
-        """Element c): stated countries, or the awarding bodies' countries in order."""
+        """Element c): stated countries, or the awarding bodies' countries in order (never delivering partners')."""
         if self.countries:
             return self.countries
-        orgs = [self.awarding.lead, *self.awarding.partners]
-        return list(dict.fromkeys(o.country for o in orgs))
+        return list(dict.fromkeys(o.country for o in self.awarding.awarding_bodies))
+
+    @property
+    def issuer_regions(self) -> list[str]:
+        """Element c), regions: stated, else the awarding bodies' regions."""
+        if self.regions:
+            return self.regions
+        return list(dict.fromkeys(o.region for o in self.awarding.awarding_bodies if o.region))
 
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON of the record: the idempotency key of batches."""
-        data = self.model_dump(mode="json", exclude={"id"})
+        data = self.hash_view()
+        data.pop("id", None)
+        # records from before learning_setting was derived said "non-formal" when silent
+        if data.get("learning_setting") is None:
+            data["learning_setting"] = "non-formal"
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

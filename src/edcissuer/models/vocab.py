@@ -24,6 +24,7 @@ class Concept:
     scheme: str
     label: str
     notation: str | None = None
+    broader: str | None = None  # for our own concepts: the EU concept they narrow (a verifier's fallback)
 
 
 def _scheme(values: dict[str, tuple[str, str]], scheme: str) -> dict[str, Concept]:
@@ -46,11 +47,34 @@ QF_EHEA: dict[str, Concept] = _scheme({
 CYCLE_FOR_EQF: dict[int, str] = {5: "short", 6: "first", 7: "second", 8: "third"}
 
 MODE_SCHEME = f"{SNB}/learning-assessment/25831c2"
-PARTICIPATION: dict[str, Concept] = _scheme({
-    "online": (f"{SNB}/learning-assessment/920fbb3cbe", "Online"),
-    "onsite": (f"{SNB}/learning-assessment/9191af2ed9", "Presential"),
-    "blended": (f"{SNB}/learning-assessment/e92d221e4d", "Blended"),
-}, MODE_SCHEME)
+OWN_MODE_SCHEME = f"{OWN}/mode"
+_ONLINE = f"{SNB}/learning-assessment/920fbb3cbe"
+_BLENDED = f"{SNB}/learning-assessment/e92d221e4d"
+#: forms of participation (element j) and assessment modes: the EU "modes" list
+#: (europass-modes), plus hybrid and synchronous/asynchronous online, which the EU list does
+#: not tell apart: our own concepts, each naming the EU concept it narrows.
+PARTICIPATION: dict[str, Concept] = {
+    **_scheme({
+        "online": (_ONLINE, "Online"),
+        "onsite": (f"{SNB}/learning-assessment/9191af2ed9", "Presential"),
+        "blended": (_BLENDED, "Blended"),
+        "work-based": (f"{SNB}/learning-assessment/729f3bed4b", "Workbased"),
+        "project-based": (f"{SNB}/learning-assessment/7813801c77", "Project based"),
+        "research-lab": (f"{SNB}/learning-assessment/ed4c557045", "Research-Lab based"),
+    }, MODE_SCHEME),
+    "hybrid": Concept(f"{OWN}/mode/hybrid", OWN_MODE_SCHEME,
+                      "Hybrid (online and on-site participants at the same time)", broader=_BLENDED),
+    "online-synchronous": Concept(f"{OWN}/mode/online-synchronous", OWN_MODE_SCHEME,
+                                  "Online, synchronous (live sessions)", broader=_ONLINE),
+    "online-asynchronous": Concept(f"{OWN}/mode/online-asynchronous", OWN_MODE_SCHEME,
+                                   "Online, asynchronous (self-paced)", broader=_ONLINE),
+}
+#: what a registrar may write for a form of participation, and the code it means
+PARTICIPATION_ALIASES: dict[str, str] = {
+    "presential": "onsite", "on-site": "onsite", "face-to-face": "onsite", "workbased": "work-based",
+    "synchronous": "online-synchronous", "asynchronous": "online-asynchronous",
+    "online synchronous": "online-synchronous", "online asynchronous": "online-asynchronous",
+}
 
 ASSESSMENT_SCHEME = f"{SNB}/assessment/25831c2"
 ASSESSMENT: dict[str, Concept] = _scheme({
@@ -104,9 +128,15 @@ LEARNING_SETTING: dict[str, Concept] = _scheme({
 AWARDING_MODEL_SCHEME = f"{OWN}/awarding-model"
 AWARDING_MODEL: dict[str, Concept] = _scheme({
     "single": (f"{OWN}/awarding-model/single", "Single institution"),
-    "cooperative": (f"{OWN}/awarding-model/cooperative", "Cooperative: the Lead Partner awards"),
-    "joint": (f"{OWN}/awarding-model/joint", "Joint: the partners award together"),
+    "cooperative": (f"{OWN}/awarding-model/cooperative",
+                    "Cooperative: the Lead Partner awards, the Delivering Partners are stated"),
+    "joint-award": (f"{OWN}/awarding-model/joint-award",
+                    "Joint: all partners award; the Lead Partner issues on behalf of all"),
+    "joint-lead": (f"{OWN}/awarding-model/joint-lead",
+                   "Joint delivery: the Lead Partner alone awards and states all participating partners"),
 }, AWARDING_MODEL_SCHEME)
+#: credentials issued before the two joint models were told apart said "joint" for joint-award
+LEGACY_AWARDING_MODEL: dict[str, str] = {f"{OWN}/awarding-model/joint": "joint-award"}
 
 # Subjects of notes and statements that carry elements neither ELM nor OB 3.0 has a
 # dedicated property for (ELM additionalNote subjects, OB3 alignment targets).

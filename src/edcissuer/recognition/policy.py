@@ -165,7 +165,7 @@ class MaxAgeRule(Rule):
 
 
 class AwardingModelsRule(Rule):
-    accepted: list[Literal["single", "cooperative", "joint"]] = Field(min_length=1)
+    accepted: list[Literal["single", "cooperative", "joint-award", "joint-lead"]] = Field(min_length=1)
 
 
 class LearningOutcomesRule(Rule):
