@@ -207,54 +207,68 @@ def _outcomes(record: MicroCredentialRecord) -> list[dict[str, Any]]:
     return _outcome_nodes(record.learning_outcomes, outcome_ids(record))
 
 
-def _assessment_type(a: Assessment) -> tuple[dict[str, str], vocab.Concept | None]:
+def _assessment_type(a: Assessment | None) -> tuple[dict[str, str], vocab.Concept | None]:
     """The type's title and its EU concept (None for a type in words: no dcType then)."""
-    eu = a.eu_type
+    eu = a.eu_type if a else None
     if eu:
         return {"en": vocab.ASSESSMENT[eu].label}, vocab.ASSESSMENT[eu]
-    if a.other_type:
+    if a is not None and a.other_type:
         return a.other_type, None
     return {"en": "Assessment"}, None
 
 
-def _assessment_spec(a: Assessment, base: str, *, mode: str | None, languages: list[str],
+def _assessment_spec(a: Assessment | None, base: str, *, mode: str | None, languages: list[str],
                      grade: Grade | None = None) -> dict[str, Any]:
+    """How it is assessed; weighted components are parts of the specification (`hasPart`):
+    they state type, weight and mode, not a result of their own (ELM wants a grade on every
+    LearningAssessment, and the record grades the whole)."""
     type_title, eu = _assessment_type(a)
     notes = []
-    if a.type is None and a.other_type:
+    if a is not None and a.type is None and a.other_type:
         notes.append(_note(f"{base}:type", a.other_type, "assessment-type"))
         if a.type_uri:
             notes.append(_note(f"{base}:type-uri", {"en": str(a.type_uri)}, "assessment-type-uri"))
-    if a.weight is not None:
+    if a is not None and a.weight is not None:
         # ELM has no weight property: the share of the final result is a note (and in the title)
         notes.append(_note(f"{base}:weight", {"en": f"{a.weight:g}%"}, "assessment-weight"))
+    title = (a.title if a else None) or type_title
+    if a is not None and a.weight is not None:
+        title = {lang: f"{t} ({a.weight:g}%)" for lang, t in title.items()}
     return compact({
         "id": f"{base}:specification",
         "type": "LearningAssessmentSpecification",
-        "title": a.title or type_title,
-        "description": a.description,
+        "title": title,
+        "description": a.description if a else None,
         "dcType": concept(eu) if eu else None,
         "mode": modes(vocab.PARTICIPATION[mode]) if mode else None,
         "language": _languages(languages),
         "additionalNote": notes or None,
         "gradingScheme": ({"id": f"{base}:grading-scheme", "type": "GradingScheme",
                            "title": grade.scheme} if grade and grade.scheme else None),
+        "hasPart": [_assessment_spec(c, f"{base}:part-{i}", mode=c.mode, languages=languages)
+                    for i, c in enumerate(a.components)] if a else None,
     })
 
 
-def _assessment_node(a: Assessment, base: str, awarding: dict[str, Any], assessors: list[dict[str, Any]],
+def _grade(grade: Grade | None, node: str) -> dict[str, Any]:
+    """The grade note; ELM requires one on every assessment, so without a grade it says none was
+    awarded (subject no-grade, which readers take as no grade)."""
+    if grade is not None:
+        return _note(node, grade.value)
+    return _note(node, {"en": "Passed; no grade awarded"}, "no-grade")
+
+
+def _assessment_node(a: Assessment | None, base: str, awarding: dict[str, Any], assessors: list[dict[str, Any]],
                      *, mode: str | None, languages: list[str], grade: Grade | None) -> dict[str, Any]:
     type_title, _ = _assessment_type(a)
-    title = a.title or {lang: f"Assessment: {t}" for lang, t in type_title.items()}
-    if a.weight is not None:
-        title = {lang: f"{t} ({a.weight:g}%)" for lang, t in title.items()}
+    title = (a.title if a else None) or {lang: f"Assessment: {t}" for lang, t in type_title.items()}
     return compact({
         "id": base,
         "type": "LearningAssessment",
         "title": title,
         "awardedBy": awarding,
         "assessedBy": _one_or_list(assessors),
-        "grade": _note(f"{base}:grade", grade.value) if grade else None,
+        "grade": _grade(grade, f"{base}:grade"),
         "specifiedBy": _assessment_spec(a, base, mode=mode, languages=languages, grade=grade),
     })
 
@@ -262,15 +276,10 @@ def _assessment_node(a: Assessment, base: str, awarding: dict[str, Any], assesso
 def _assessment(record: MicroCredentialRecord, cid: str, awarding: dict[str, Any],
                 assessors: list[dict[str, Any]]) -> dict[str, Any]:
     cv = controlled_values(record)
-    a = record.assessment
-    base = node_id(cid, "assessment")
     languages = record.languages.assessment if record.languages else []
-    node = _assessment_node(a, base, awarding, assessors, mode=record.assessment_mode,
-                            languages=languages, grade=record.grade)
+    node = _assessment_node(record.assessment, node_id(cid, "assessment"), awarding, assessors,
+                            mode=record.assessment_mode, languages=languages, grade=record.grade)
     node["idVerification"] = concept(cv["supervision"]) if "supervision" in cv else None
-    node["hasPart"] = [_assessment_node(c, node_id(cid, "assessment", i), awarding, assessors,
-                                        mode=c.mode, languages=languages, grade=None)
-                       for i, c in enumerate(a.components)] or None
     return compact(node)
 
 
@@ -298,8 +307,8 @@ def _module(record: MicroCredentialRecord, cid: str, i: int, m: Module, awarding
     })
     proven = None
     if m.assessment is not None or m.grade is not None:
-        a = m.assessment or record.assessment
-        proven = _assessment_node(a, f"{base}:assessment", awarding, assessors, mode=a.mode,
+        proven = _assessment_node(m.assessment, f"{base}:assessment", awarding, assessors,
+                                  mode=m.assessment.mode if m.assessment else None,
                                   languages=languages, grade=m.grade)
     period = _period(f"{base}:period", m.start, m.end)
     activity = ({"id": f"{base}:activity", "type": "LearningActivity", "title": m.title,

@@ -314,16 +314,23 @@ def _elm_assessment_type(a_spec: dict[str, Any]) -> CodedValue | None:
     return CodedValue(uri=uri, label=words.get("en") or next(iter(words.values()), None))
 
 
+def _elm_grade(note: Any) -> dict[str, str] | None:
+    """The grade's text; None where the note says no grade was awarded (subject no-grade)."""
+    if not isinstance(note, dict) or _id(note.get("subject")) == vocab.NOTE_SUBJECTS["no-grade"].uri:
+        return None
+    return _lang(note.get("noteLiteral"))
+
+
 def _elm_assessment_info(node: dict[str, Any]) -> AssessmentInfo:
-    a_spec = _obj(node.get("specifiedBy"))
-    grade_note = node.get("grade")
+    """One assessment or component: a LearningAssessment (with its specification) or a specification."""
+    a_spec = _obj(node.get("specifiedBy")) if node.get("type") != "LearningAssessmentSpecification" else node
     return AssessmentInfo(
         type=_elm_assessment_type(a_spec),
         title=_lang(a_spec.get("title")),
         description=_lang(a_spec.get("description")),
         weight=_percent(next(iter(_elm_note_list(a_spec, "assessment-weight")), None)),
         mode=_elm_mode(a_spec.get("mode")) if a_spec.get("mode") else None,
-        grade=_lang(grade_note.get("noteLiteral")) if isinstance(grade_note, dict) else None,
+        grade=_elm_grade(node.get("grade")),
     )
 
 
@@ -444,7 +451,8 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         assessment = _elm_assessment_type(a_spec)
         assessment_mode = _elm_mode(a_spec.get("mode")) if a_spec.get("mode") else None
         assessment_languages = _elm_languages(a_spec.get("language"))
-        assessments = [_elm_assessment_info(part) for part in _list(assessment_node.get("hasPart"))
+        assessments = [_elm_assessment_info(part)
+                       for part in [*_list(a_spec.get("hasPart")), *_list(assessment_node.get("hasPart"))]
                        if isinstance(part, dict)]
         if assessment is None and a_spec.get("title"):
             assessment = CodedValue(label=(_lang(a_spec.get("title")) or {}).get("en"))
@@ -457,8 +465,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
                                           supervised=(code != "unsupervised") if code else None,
                                           identity_verified=(code in vocab.ID_VERIFIED_SUPERVISION)
                                           if code else None)
-        grade_note = assessment_node.get("grade")
-        grade = _lang(grade_note.get("noteLiteral")) if isinstance(grade_note, dict) else None
+        grade = _elm_grade(assessment_node.get("grade"))
 
     participation = _elm_mode(spec.get("mode"))
     nqf_node = spec.get("nqfLevel")

@@ -232,6 +232,7 @@ NOTE_SUBJECTS.update({
         "assessment-type": "Type of assessment, in words",
         "assessment-type-uri": "Vocabulary URI of the type of assessment",
         "part-of-accredited": "Whether the qualification this is part of is accredited",
+        "no-grade": "No grade awarded (pass without a grade)",
     }.items()
 })
 
