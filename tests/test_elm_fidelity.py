@@ -427,22 +427,23 @@ def test_official_eu_sample_fields_read_back():
 
 # --- the official shapes ------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _shapes(shapes_dir: Path) -> Any:
+@lru_cache(maxsize=2)
+def _shapes(shapes_dir: Path, extra: tuple[str, ...]) -> Any:
     import rdflib
 
     shapes = rdflib.Graph()
-    for f in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl"):
+    for f in ("EDC-generic-no-cv.ttl", "EDC-generic-full.ttl", *extra):
         shapes.parse(shapes_dir / f)
     return shapes
 
 
-def shacl_report(cred: dict[str, Any]) -> tuple[bool, str]:
+def shacl_report(cred: dict[str, Any], *extra: str) -> tuple[bool, str]:
+    """EDC-generic-full (with the no-cv shapes it builds on), plus `extra` profiles."""
     pyshacl = pytest.importorskip("pyshacl", reason="pyshacl is not installed (pip install pyshacl)")
     import rdflib
     from pyld import jsonld
 
-    shapes = _shapes(need_reference("elm", "shacl", "ttl"))
+    shapes = _shapes(need_reference("elm", "shacl", "ttl"), extra)
     data = rdflib.Graph()
     data.parse(data=jsonld.to_rdf(copy.deepcopy(cred), {"documentLoader": default_loader,
                                                         "format": "application/n-quads"}), format="nquads")
@@ -454,6 +455,12 @@ def shacl_report(cred: dict[str, Any]) -> tuple[bool, str]:
 def test_every_variant_conforms_to_edc_generic_full_shacl(name):
     conforms, text = shacl_report(to_elm(build(VARIANTS[name]())))
     assert conforms, text
+
+
+def test_joint_award_conforms_to_the_issued_by_mandate_profile_and_joint_lead_is_not_by_mandate():
+    conforms, text = shacl_report(to_elm(build(joint("joint-award"))), "EDC-issuedByMandate.ttl")
+    assert conforms, text
+    assert shacl_report(to_elm(build(joint("joint-lead"))), "EDC-issuedByMandate.ttl")[0] is False
 
 
 def test_the_shapes_check_can_fail():
