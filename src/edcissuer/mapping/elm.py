@@ -97,8 +97,10 @@ def _logo(logo: str | None, node: str) -> dict[str, Any] | None:
 
 
 def organisation(org: Organisation, org_node: str, cid: str, *, eidas: bool = False,
-                 group: dict[str, Any] | None = None) -> dict[str, Any]:
-    """An ELM Organisation; `eidas` adds the legal identifier the EDC issuer profile requires."""
+                 group: dict[str, Any] | None = None, role: dict[str, str] | None = None) -> dict[str, Any]:
+    """An ELM Organisation; `eidas` adds the legal identifier the EDC issuer profile requires;
+    `role` is what the partner does where the record does not say it in its own words."""
+    role = org.role or role
     base = node_id(cid, "org-detail", org_node)
     legal_id = None
     if org.legal_identifier:
@@ -124,7 +126,7 @@ def organisation(org: Organisation, org_node: str, cid: str, *, eidas: bool = Fa
                           "emailAddress": {"id": f"mailto:{org.email}", "type": "Mailbox"}}
                          if org.email else None),
         "logo": _logo(org.logo, f"{base}:logo"),
-        "additionalNote": [_note(f"{base}:role", org.role, "partner-role")] if org.role else None,
+        "additionalNote": [_note(f"{base}:role", role, "partner-role")] if role else None,
         "groupMemberOf": group,
     })
 
@@ -145,8 +147,17 @@ def _alliance_group(record: MicroCredentialRecord, cid: str) -> dict[str, Any] |
     })
 
 
+#: a partner's role by awarding model, where the record gives none (DIVERSE: "stating all other partners")
+_PARTNER_ROLE: dict[str, dict[str, str]] = {
+    "cooperative": {"en": "Delivering partner"},
+    "joint-lead": {"en": "Participating partner (joint delivery and assessment; the Lead Partner awards)"},
+    "joint-award": {"en": "Awarding body (joint award; the Lead Partner issues on behalf of all)"},
+}
+
+
 def _party_org(party: Party, record: MicroCredentialRecord, cid: str, *, eidas: bool = False) -> dict[str, Any]:
-    return organisation(party.org, party.id, cid, eidas=eidas, group=_alliance_group(record, cid))
+    role = None if party.role == "lead" else _PARTNER_ROLE.get(record.awarding.model.value)
+    return organisation(party.org, party.id, cid, eidas=eidas, group=_alliance_group(record, cid), role=role)
 
 
 def _one_or_list(nodes: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]] | None:
@@ -391,7 +402,7 @@ def _mandates(record: MicroCredentialRecord, cid: str, lead_name: str) -> list[d
             "dcType": concept(vocab.EVIDENCE_MANDATE),
             "evidenceStatement": (f"Issued by {lead_name} on behalf of {name}, an awarding body of this "
                                   "joint micro-credential (joint-award)"),
-            "evidenceTarget": organisation(party.org, party.id, cid, group=_alliance_group(record, cid)),
+            "evidenceTarget": _party_org(party, record, cid),
         })
     return out
 
