@@ -1,11 +1,14 @@
 """Record -> unsigned ELM v3 European Digital Credential (JSON-LD, VC 1.1 envelope).
 
 Shaped as the EU's own issuer shapes micro-credentials (see the official sample
-Sample-MC-Annex1): a Person whose `hasClaim` is a LearningAchievement, `specifiedBy` a
-Qualification carrying learning outcomes, ECTS, EQF, mode and QA (`accreditation`),
-`awardedBy` an AwardingProcess naming every awarding body, `provenBy` the assessment,
-`influencedBy` the learning activity the delivering partners directed, every controlled
-value an inline skos Concept with `inScheme`.
+Sample-MC-Annex1, and docs/elm-vs-eu-sample.md for every difference): a Person whose
+`hasClaim` is a LearningAchievement, `specifiedBy` a Qualification carrying learning
+outcomes, ECTS, EQF/NQF, mode and QA (`accreditation`), `awardedBy` an AwardingProcess naming
+the awarding bodies only (every partner in joint-award, the lead otherwise), `provenBy` the
+assessment (a joint panel in both joint models), `influencedBy` the learning activity the
+delivering or participating partners directed, `hasPart` the modules, and for joint-award one
+`evidence` of type Mandate per partner the lead issues for. Every controlled value is an inline
+skos Concept with `inScheme`.
 """
 from __future__ import annotations
 
