@@ -6,6 +6,7 @@ modules (elm.py, ob3.py) only decide *where* each value goes.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,6 +88,23 @@ def delivering_parties(record: MicroCredentialRecord) -> list[Party]:
     return [p for p in parties(record) if p.role == "delivering"]
 
 
+def assessing_parties(record: MicroCredentialRecord) -> list[Party]:
+    """Who assesses: the joint panel (lead and every partner) in both joint models, else the lead."""
+    return parties(record) if record.awarding.is_joint else parties(record)[:1]
+
+
+def on_behalf_parties(record: MicroCredentialRecord) -> list[Party]:
+    """The awarding bodies the lead issues for (joint-award partners); none in the other models."""
+    return [p for p in parties(record) if p.role == "awarding"]
+
+
+def eu_concept(c: vocab.Concept) -> vocab.Concept:
+    """The EU concept an own concept narrows (hybrid -> Blended), or the concept itself."""
+    if c.broader is None:
+        return c
+    return next(x for x in vocab.PARTICIPATION.values() if x.uri == c.broader)
+
+
 def controlled_values(record: MicroCredentialRecord) -> dict[str, vocab.Concept]:
     """The controlled-vocabulary concepts of the record's elements, keyed by element."""
     values: dict[str, vocab.Concept] = {
@@ -101,7 +119,15 @@ def controlled_values(record: MicroCredentialRecord) -> dict[str, vocab.Concept]
         values["qf_ehea"] = vocab.QF_EHEA[record.level.qf_ehea]
     if record.supervision:
         values["supervision"] = vocab.SUPERVISION[record.supervision.code]
+    if record.assessment_mode:
+        values["assessment_mode"] = vocab.PARTICIPATION[record.assessment_mode]
     return values
+
+
+def hours_of(duration: str | None) -> int | None:
+    """Whole hours of an xsd:duration that states only hours (PT125H), else None."""
+    match = re.fullmatch(r"PT(\d{1,6})H", duration or "")
+    return int(match.group(1)) if match else None
 
 
 def ects_text(ects: float) -> str:

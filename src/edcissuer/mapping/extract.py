@@ -15,14 +15,18 @@ from typing import Any
 from ..errors import InputError
 from ..models import vocab
 from ..models.elements import (
+    AssessmentInfo,
     Body,
     CodedValue,
     Elements,
     Learner,
+    ModuleInfo,
     Outcome,
     QualityAssuranceInfo,
     SupervisionInfo,
 )
+from ..models.languages import known_language
+from .common import hours_of
 from .ob3 import EXTERNAL_QA, TARGET_TYPE
 
 _ASSESSMENT_BY_URI = vocab.reverse(vocab.ASSESSMENT)
@@ -34,6 +38,9 @@ _EQF_BY_URI = {c.uri: n for n, c in vocab.EQF.items()}
 _PARTICIPATION_BY_LABEL = {"online": "online", "presential": "onsite", "onsite": "onsite",
                            "blended": "blended", "on-site": "onsite"}
 _NOTE_BY_URI = {c.uri: key for key, c in vocab.NOTE_SUBJECTS.items()}
+_SETTING_BY_URI = vocab.reverse(vocab.LEARNING_SETTING)
+_LANGUAGE_BY_URI = {c.uri: code for code, c in vocab.LANGUAGE.items()}
+_OWN_PARTICIPATION = {c.uri for c in vocab.PARTICIPATION.values() if c.broader}
 
 
 # Reading is defensive by rule: a credential is untrusted input (its proof may not even hold),
@@ -181,16 +188,54 @@ def merge_node_copies(document: dict[str, Any]) -> dict[str, Any]:
 
 # --- ELM v3 ---------------------------------------------------------------------------
 
+_MIME_BY_FILE_TYPE = {c.uri: mime for mime, c in vocab.FILE_TYPES.items()}
+
+
+def _elm_logo(logo: Any) -> str | None:
+    """A logo as signed: an embedded MediaObject as its data: URI, a WebResource as its URL."""
+    node = _obj(logo)
+    content, mime = _str(node.get("content")), _MIME_BY_FILE_TYPE.get(_id(node.get("contentType")) or "")
+    if content and mime and _id(node.get("contentEncoding")) == vocab.BASE64_ENCODING.uri:
+        return f"data:{mime};base64,{content}"
+    return _str(node.get("contentURL"))
+
+
+def _first_text(value: Any) -> str | None:
+    texts = _lang(value) or {}
+    return texts.get("en") or next(iter(texts.values()), None)
+
+
+def _elm_region(location: dict[str, Any]) -> str | None:
+    """A place's region: its geographic name, else its spatial code's label (the EU sample's ATU)."""
+    name = _first_text(location.get("geographicName"))
+    if name:
+        return name
+    code = location.get("spatialCode")
+    return _first_text(_obj(code).get("prefLabel")) or _id(code)
+
+
 def _elm_body(org: Any) -> Body:
     if not isinstance(org, dict):
         return Body(id=_id(org))
-    countries = [c for loc in _list(org.get("location")) if isinstance(loc, dict)
-                 for a in _list(loc.get("address")) if isinstance(a, dict)
+    locations = [loc for loc in _list(org.get("location")) if isinstance(loc, dict)]
+    countries = [c for loc in locations for a in _list(loc.get("address")) if isinstance(a, dict)
                  if (c := _country_code(_id(a.get("countryCode"))))]
     legal = next((x.get("notation") for key in ("eIDASIdentifier", "registration", "vatIdentifier")
                   for x in _list(org.get(key)) if isinstance(x, dict)), None)
+    deqar = next((x.get("notation") for x in _list(org.get("identifier"))
+                  if isinstance(x, dict) and _str(x.get("schemeName")) == "DEQAR"), None)
     return Body(id=_str(org.get("id")), name=_lang(org.get("legalName")) or {},
-                country=next((c for c in countries if c), None), legal_identifier=_str(legal))
+                country=next((c for c in countries if c), None), legal_identifier=_str(legal),
+                region=next((r for loc in locations if (r := _elm_region(loc))), None),
+                short_name=_lang(org.get("altLabel")) or {}, role=_elm_notes(org).get("partner-role") or {},
+                logo=_elm_logo(org.get("logo")), deqar_id=_str(deqar))
+
+
+def _elm_note_list(node: dict[str, Any], key: str) -> list[dict[str, str]]:
+    """Every note of `node` about subject `key`, in order."""
+    uri = vocab.NOTE_SUBJECTS[key].uri
+    return [text for note in _list(node.get("additionalNote")) if isinstance(note, dict)
+            and _id(note.get("subject")) == uri and (text := _lang(note.get("noteLiteral")))]
 
 
 def _elm_notes(spec: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -212,6 +257,105 @@ def _coded(concept: Any, by_uri: dict[str, str], by_label: dict[str, str] | None
     if code is None and label and by_label is not None:
         code = by_label.get(label.strip().lower())
     return CodedValue(code=code, uri=uri, label=label)
+
+
+def _elm_mode(value: Any) -> CodedValue | None:
+    """A `mode`: our precise concept (hybrid) where it follows the EU one it narrows, else the first."""
+    concepts = [c for c in _list(value) if isinstance(c, (dict, str))]
+    chosen = next((c for c in concepts if _id(c) in _OWN_PARTICIPATION), concepts[0] if concepts else None)
+    return _coded(chosen, _PARTICIPATION_BY_URI, _PARTICIPATION_BY_LABEL)
+
+
+def _language_tag(concept: Any) -> str | None:
+    """The language tag of an EU language concept (ENG -> en); None for anything else."""
+    uri = _id(concept) or ""
+    if uri in _LANGUAGE_BY_URI:
+        return _LANGUAGE_BY_URI[uri]
+    notation = _str(concept.get("notation")) if isinstance(concept, dict) else None
+    for candidate in (notation, uri.rsplit("/", 1)[-1].lower() if uri.startswith(vocab.LANGUAGE_SCHEME) else None):
+        if candidate and re.fullmatch(r"[a-z]{2,3}", candidate) and known_language(candidate):
+            return candidate
+    return None
+
+
+def _elm_languages(value: Any) -> list[str]:
+    return list(dict.fromkeys(t for c in _list(value) if (t := _language_tag(c))))
+
+
+def _elm_ects(spec: dict[str, Any], claim: dict[str, Any]) -> tuple[float | None, str | None]:
+    """ECTS from the specification's creditPoint, else the claim's creditReceived (and where)."""
+    for key, holder in (("creditPoint", spec), ("creditReceived", claim)):
+        for cp in _list(holder.get(key)):
+            if isinstance(cp, dict) and _id(cp.get("framework")) == vocab.ECTS.uri:
+                try:
+                    ects: float | None = float(str(cp.get("point")).replace(",", "."))
+                except (ValueError, OverflowError):
+                    ects = None
+                if ects is not None and math.isfinite(ects):
+                    return ects, f"specifiedBy.{key}" if key == "creditPoint" else key
+                break
+    return None, None
+
+
+def _percent(value: dict[str, str] | None) -> float | None:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*", (value or {}).get("en") or "")
+    return float(match.group(1)) if match else None
+
+
+def _elm_assessment_type(a_spec: dict[str, Any]) -> CodedValue | None:
+    """The EU type (dcType), else the type in words with its vocabulary URI (our notes)."""
+    coded = _coded(a_spec.get("dcType"), _ASSESSMENT_BY_URI, {code: code for code in vocab.ASSESSMENT})
+    if coded is not None:
+        return coded
+    words = next(iter(_elm_note_list(a_spec, "assessment-type")), None)
+    if words is None:
+        return None
+    uri = next(iter(_elm_note_list(a_spec, "assessment-type-uri")), {}).get("en")
+    return CodedValue(uri=uri, label=words.get("en") or next(iter(words.values()), None))
+
+
+def _elm_grade(note: Any) -> dict[str, str] | None:
+    """The grade's text; None where the note says no grade was awarded (subject no-grade)."""
+    if not isinstance(note, dict) or _id(note.get("subject")) == vocab.NOTE_SUBJECTS["no-grade"].uri:
+        return None
+    return _lang(note.get("noteLiteral"))
+
+
+def _elm_assessment_info(node: dict[str, Any]) -> AssessmentInfo:
+    """One assessment or component: a LearningAssessment (with its specification) or a specification."""
+    a_spec = _obj(node.get("specifiedBy")) if node.get("type") != "LearningAssessmentSpecification" else node
+    return AssessmentInfo(
+        type=_elm_assessment_type(a_spec),
+        title=_lang(a_spec.get("title")),
+        description=_lang(a_spec.get("description")),
+        weight=_percent(next(iter(_elm_note_list(a_spec, "assessment-weight")), None)),
+        mode=_elm_mode(a_spec.get("mode")) if a_spec.get("mode") else None,
+        grade=_elm_grade(node.get("grade")),
+    )
+
+
+def _elm_period(activity: Any) -> tuple[str | None, str | None]:
+    period = _obj(_obj(activity).get("temporal"))
+    return _str(period.get("startDate")), _str(period.get("endDate"))
+
+
+def _elm_module(part: dict[str, Any]) -> ModuleInfo:
+    spec = _obj(part.get("specifiedBy"))
+    ects, _ = _elm_ects(spec, part)
+    proven = _obj(part.get("provenBy"))
+    info = _elm_assessment_info(proven) if proven else None
+    start, end = _elm_period(part.get("influencedBy"))
+    return ModuleInfo(id=_str(spec.get("id")) or _str(part.get("id")),
+                      title=_lang(part.get("title")) or _lang(spec.get("title")) or {},
+                      ects=ects, hours=hours_of(_str(spec.get("volumeOfLearning"))),
+                      assessment=info, grade=info.grade if info else None, start=start, end=end)
+
+
+def _elm_mandated(cred: dict[str, Any]) -> list[Body]:
+    """Bodies the issuer states it issued for: Evidence of type Mandate with an evidenceTarget."""
+    return [_elm_body(ev.get("evidenceTarget")) for ev in _list(cred.get("evidence"))
+            if isinstance(ev, dict) and _id(ev.get("dcType")) == vocab.EVIDENCE_MANDATE.uri
+            and ev.get("evidenceTarget") is not None]
 
 
 def _from_elm(cred: dict[str, Any]) -> Elements:
@@ -236,6 +380,9 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     sources["learner"] = "credentialSubject"
 
     bodies = [_elm_body(o) for o in _list(awarding.get("awardingBody"))]
+    assessment_node = next(iter(_list(claim.get("provenBy"))), None)
+    assessors = ([_elm_body(o) for o in _list(assessment_node.get("assessedBy"))]
+                 if isinstance(assessment_node, dict) else [])
     delivering = [_elm_body(o) for act in _list(claim.get("influencedBy")) if isinstance(act, dict)
                   for o in _list(act.get("directedBy"))]
     award_ids = {b.id for b in bodies}
@@ -260,6 +407,13 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         # delivering partners (and the official sample's directing organisations) do not issue
         countries = [c for c in dict.fromkeys([*loc_countries, *(b.country for b in bodies)]) if c]
         sources["countries"] = "awardedBy.location / awarding bodies' addresses"
+    regions_note = (notes.get("issuer-regions") or {}).get("en")
+    regions = ([r.strip() for r in regions_note.split(";") if r.strip()] if regions_note
+               else [r for r in dict.fromkeys(b.region for b in bodies) if r])
+    on_behalf_of = _elm_mandated(cred)
+    if not on_behalf_of and model == "joint-award" and len(bodies) > 1:
+        on_behalf_of = [b for b in bodies if b.id != issuer.id]
+        inferred.append("on_behalf_of")
 
     issued = _str(cred.get("issued")) or _str(cred.get("issuanceDate"))
     sources["issued"] = "issued"
@@ -273,21 +427,11 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
                         esco=[u for u in (_id(s) for s in _list(lo.get("relatedESCOSkill"))) if u])
                 for lo in _list(spec.get("learningOutcome")) if isinstance(lo, dict)]
 
-    ects = None
-    for key in ("creditPoint", "creditReceived"):
-        holder = spec if key == "creditPoint" else claim
-        for cp in _list(holder.get(key)):
-            if isinstance(cp, dict) and _id(cp.get("framework")) == vocab.ECTS.uri:
-                try:
-                    ects = float(str(cp.get("point")).replace(",", "."))
-                except (ValueError, OverflowError):
-                    ects = None
-                if ects is not None and not math.isfinite(ects):
-                    ects = None
-                sources["ects"] = f"specifiedBy.{key}" if key == "creditPoint" else key
-                break
-        if ects is not None:
-            break
+    ects, ects_source = _elm_ects(spec, claim)
+    if ects_source:
+        sources["ects"] = ects_source
+    hours = hours_of(_str(spec.get("volumeOfLearning")))
+    no_ects = ects is None and bool(notes.get("no-ects"))
 
     eqf = _EQF_BY_URI.get(_id(spec.get("eqfLevel")) or "")
     qf_label = (notes.get("qf-ehea") or {}).get("en")
@@ -296,14 +440,20 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         qf = vocab.CYCLE_FOR_EQF[eqf]
         inferred.append("qf_ehea")
 
-    assessment_node = next(iter(_list(claim.get("provenBy"))), None)
     assessment = None
+    assessment_mode = None
+    assessments: list[AssessmentInfo] = []
+    assessment_languages: list[str] = []
     supervision = None
     grade = None
     if isinstance(assessment_node, dict):
         a_spec = _obj(assessment_node.get("specifiedBy"))
-        labels = {code: code for code in vocab.ASSESSMENT}
-        assessment = _coded(a_spec.get("dcType"), _ASSESSMENT_BY_URI, labels)
+        assessment = _elm_assessment_type(a_spec)
+        assessment_mode = _elm_mode(a_spec.get("mode")) if a_spec.get("mode") else None
+        assessment_languages = _elm_languages(a_spec.get("language"))
+        assessments = [_elm_assessment_info(part)
+                       for part in [*_list(a_spec.get("hasPart")), *_list(assessment_node.get("hasPart"))]
+                       if isinstance(part, dict)]
         if assessment is None and a_spec.get("title"):
             assessment = CodedValue(label=(_lang(a_spec.get("title")) or {}).get("en"))
             inferred.append("assessment")
@@ -315,10 +465,22 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
                                           supervised=(code != "unsupervised") if code else None,
                                           identity_verified=(code in vocab.ID_VERIFIED_SUPERVISION)
                                           if code else None)
-        grade_note = assessment_node.get("grade")
-        grade = _lang(grade_note.get("noteLiteral")) if isinstance(grade_note, dict) else None
+        grade = _elm_grade(assessment_node.get("grade"))
 
-    participation = _coded(spec.get("mode"), _PARTICIPATION_BY_URI, _PARTICIPATION_BY_LABEL)
+    participation = _elm_mode(spec.get("mode"))
+    nqf_node = spec.get("nqfLevel")
+    nqf = (_first_text(_obj(nqf_node).get("prefLabel")) or _id(nqf_node)) if nqf_node else None
+    if nqf is None and notes.get("nqf"):
+        nqf = notes["nqf"].get("en")
+    part_of_node = _obj(spec.get("isPartOf"))
+    part_of = None
+    if part_of_node:
+        part_of = {k: v for k, v in (("title", _first_text(part_of_node.get("title"))),
+                                     ("id", _str(part_of_node.get("id"))),
+                                     ("accredited", (notes.get("part-of-accredited") or {}).get("en")))
+                   if v}
+    thematic = _id(next(iter(_list(spec.get("thematicArea"))), None))
+    start, end = _elm_period(claim.get("influencedBy"))
 
     qa = None
     accreditation = next(iter(_list(spec.get("accreditation"))), None)
@@ -332,16 +494,18 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
             external=(ext_note or {}).get("en") == "external" if ext_note else None,
             agency=_elm_body(agent) if agent else None,
             report=_str(_obj(accreditation.get("report")).get("contentURL")),
+            deqar_report_id=next((_str(x.get("notation")) for x in _list(accreditation.get("identifier"))
+                                  if isinstance(x, dict) and _str(x.get("schemeName")) == "DEQAR report"), None),
         )
         sources["quality_assurance"] = "specifiedBy.accreditation"
-    elif spec.get("nqfLevel"):
-        nqf = spec["nqfLevel"]
-        label = (_lang(nqf.get("prefLabel")) or {}).get("en") if isinstance(nqf, dict) else None
-        qa = QualityAssuranceInfo(basis=f"placed in a national qualifications framework ({label or _id(nqf)}); "
+    elif nqf_node:
+        qa = QualityAssuranceInfo(basis=f"placed in a national qualifications framework ({nqf}); "
                                         "no accreditation stated")
         sources["quality_assurance"] = "specifiedBy.nqfLevel"
         inferred.append("quality_assurance")
 
+    group = next((g for o in _list(awarding.get("awardingBody")) if isinstance(o, dict)
+                  for g in _list(o.get("groupMemberOf")) if isinstance(g, dict)), None)
     stack = notes.get("stackability")
     prerequisites = spec.get("entryRequirement")
     return Elements(
@@ -352,18 +516,38 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
         countries=countries,
         awarding_model=model,
         issuer=issuer,
+        regions=regions,
         awarding_bodies=bodies,
         delivering_partners=delivering,
-        alliance=next((_lang(g.get("prefLabel")) for o in _list(awarding.get("awardingBody"))
-                       if isinstance(o, dict) for g in _list(o.get("groupMemberOf"))
-                       if isinstance(g, dict)), None),
+        on_behalf_of=on_behalf_of,
+        assessors=assessors,
+        alliance=_lang(group.get("prefLabel")) if group else None,
+        alliance_logo=_elm_logo(group.get("logo")) if group else None,
         issued=issued,
         learning_outcomes=outcomes,
         ects=ects,
+        hours=hours,
+        no_ects=no_ects,
         eqf=eqf,
         qf_ehea=qf,
+        nqf=nqf,
         assessment=assessment,
+        assessments=assessments,
+        assessment_mode=assessment_mode,
         participation=participation,
+        learning_setting=_coded(spec.get("learningSetting"), _SETTING_BY_URI),
+        partial_qualification=_bool(spec.get("isPartialQualification")),
+        part_of=part_of or None,
+        modules=[_elm_module(part) for part in _list(claim.get("hasPart")) if isinstance(part, dict)],
+        identifier=next((_str(x.get("notation")) for x in _list(cred.get("identifier")) if isinstance(x, dict)),
+                        None),
+        thematic_area=thematic.rsplit("/", 1)[-1] if thematic else None,
+        delivery_start=start,
+        delivery_end=end,
+        maximum_duration=_str(spec.get("maximumDuration")),
+        instruction_languages=_elm_languages(spec.get("language")),
+        assessment_languages=assessment_languages,
+        profiles=[t for note in _elm_note_list(spec, "alliance-profile") if (t := note.get("en"))],
         quality_assurance=qa,
         prerequisites=_lang(prerequisites.get("noteLiteral")) if isinstance(prerequisites, dict) else None,
         supervision=supervision,

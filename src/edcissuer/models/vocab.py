@@ -217,3 +217,31 @@ LANGUAGE: dict[str, Concept] = {
 def reverse(table: dict[str, Concept]) -> dict[str, str]:
     """Concept URI -> record code, for reading credentials back."""
     return {c.uri: code for code, c in table.items()}
+
+
+# --- added for issue 13 (ELM fidelity): note subjects and EU concepts the ELM mapping uses ---
+NOTE_SUBJECTS.update({
+    key: Concept(f"{OWN}/note-subject/{key}", NOTE_SUBJECT_SCHEME, label)
+    for key, label in {
+        "alliance-profile": "Alliance profile the micro-credential conforms to",
+        "issuer-regions": "Regions of the issuer",
+        "partner-role": "Role of the partner",
+        "nqf": "National qualifications framework level",
+        "no-ects": "Notional workload without ECTS credits",
+        "assessment-weight": "Weight of the assessment in the final result (percent)",
+        "assessment-type": "Type of assessment, in words",
+        "assessment-type-uri": "Vocabulary URI of the type of assessment",
+        "part-of-accredited": "Whether the qualification this is part of is accredited",
+        "no-grade": "No grade awarded (pass without a grade)",
+    }.items()
+})
+
+#: ELM Evidence type "Mandate": the issuer made the claims for the indicated awarding body
+#: (the EDC issued-by-mandate profile); one per body a joint-award lead issues on behalf of
+EVIDENCE_MANDATE = Concept(f"{SNB}/evidence-type/c_18016257", f"{SNB}/evidence-type/25831c2", "Mandate")
+ISCED_F_SCHEME = f"{SNB}/isced-f/25831c2"
+NQF_SCHEME = f"{SNB}/qdr/25831c2"
+FILE_TYPES: dict[str, Concept] = {
+    mime: Concept(f"{AUTHORITY}/file-type/{name}", f"{AUTHORITY}/file-type", name)
+    for mime, name in {"image/png": "PNG", "image/jpeg": "JPEG", "image/svg+xml": "SVG"}.items()
+}
