@@ -127,6 +127,8 @@ _ANNEX = "Council Recommendation on micro-credentials (2022), Annex I"
 EXTERNAL_QA, INTERNAL_QA = "External quality assurance", "Internal quality assurance"
 #: how an organisation alignment's `targetDescription` names each fact (read back by extract.py)
 PLACE_KEYS: tuple[str, ...] = ("Country", "region", "short name", "DEQAR", "logo", "role")
+#: how a Profile's `description` states the organisation's role (OB 3.0 Profile has no role)
+ROLE_PREFIX = "Role in this credential: "
 _OB3_LANG = re.compile(r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 
 
@@ -174,6 +176,7 @@ def profile(org: Organisation, org_node: str, lang: str, *, parent: dict[str, An
         "name": name,
         "url": str(org.homepage) if org.homepage else None,
         "email": org.email,
+        "description": f"{ROLE_PREFIX}{text(org.role, lang)}" if org.role and not brief else None,
         "image": None if brief else _image(org.logo, f"{name} logo"),
         "address": compact({"id": f"{org_node}#address", "type": ["Address"],
                             "addressCountryCode": org.country, "addressRegion": org.region}),
@@ -289,7 +292,7 @@ def _quality_assurance(record: MicroCredentialRecord, cid: str, lang: str) -> li
         out.append(_alignment(
             cid, "qa_agency", agency.id or str(agency.homepage or node_id(cid, "qa-agency")),
             text(agency.legal_name, lang) or "", code=agency.deqar_id,
-            description=f"{EXTERNAL_QA if qa.external else INTERNAL_QA}; {place(agency, lang, role=False)}"))
+            description=f"{EXTERNAL_QA if qa.external else INTERNAL_QA}; {place(agency, lang)}"))
     if qa.report:
         out.append(_alignment(cid, "qa_report", str(qa.report), vocab.NOTE_SUBJECTS["qa-report"].label,
                               code=qa.deqar_report_id))

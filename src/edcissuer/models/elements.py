@@ -54,6 +54,7 @@ class Learner(_M):
 class Outcome(_M):
     title: dict[str, str]
     esco: list[str] = Field(default_factory=list)
+    esco_labels: dict[str, dict[str, str]] = Field(default_factory=dict, description="ESCO URI -> its label, as signed")
 
 
 class CodedValue(_M):
