@@ -717,7 +717,10 @@ def _results(subject: dict[str, Any]) -> dict[str, str]:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A count written in ASCII digits (no sign, no 5000-digit number)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
 
 
 def _float(value: str | None) -> float | None:

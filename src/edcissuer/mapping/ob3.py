@@ -7,8 +7,11 @@ Two forms, one mapping:
   its type is defined only by the OB3 extensions context, which not every verifier loads). Each element sits in
   the OB 3.0 property that means it (achievement `name`, `creditsAvailable`, issuer Profile
   and its `address`, `awardedDate`, the learner's `identifier`s, the assessment and grade
-  as a `resultDescription` aligned to the EU assessment type and its `result`, translations
-  as `related` language editions). The elements OB 3.0 has no property for are
+  as a `resultDescription` aligned to the EU assessment type and its `result`, each weighted
+  component and each module a ResultDescription of its own with its `result`, the joint
+  award's group as `creator`, the assessing panel as the subject's `source`, the
+  certificate number as `licenseNumber`, delivery dates as `activityStartDate`/`EndDate`,
+  translations as `related` language editions). The elements OB 3.0 has no property for are
   `alignment`s of the achievement: one per statement, its
   `targetType` naming the element (an `ext:` value, as OB 3.0's extensible enumeration
   allows), `targetUrl` the EU controlled-vocabulary concept (EQF level, participation
