@@ -18,7 +18,7 @@ from edcissuer.mapping.common import iso, node_id, parties, text
 from edcissuer.mapping.extract import extract_elements
 from edcissuer.mapping.ob3 import to_ob3
 from edcissuer.models import vocab
-from edcissuer.models.records import Assessment, MicroCredentialRecord, Organisation, parse_record
+from edcissuer.models.records import Assessment, LearningOutcome, MicroCredentialRecord, Organisation, parse_record
 
 NAMES = [p.stem for p in SAMPLES]
 FORMS = ("standard", "extended")
@@ -73,6 +73,11 @@ def assessment_info(a: Assessment, lang: str) -> dict[str, object]:
             "mode": coded(vocab.PARTICIPATION, a.mode), "grade": None}
 
 
+def outcomes(los: list[LearningOutcome], lang: str) -> list[dict[str, object]]:
+    return [{"title": dict(lo.title), "esco": lo.esco,
+             "esco_labels": {uri: every(label, lang) for uri, label in lo.esco_labels.items()}} for lo in los]
+
+
 def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict[str, object]:
     """Every element of the record, as an OB3 credential of `form` must give it back."""
     lang = record.language
@@ -115,9 +120,7 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
         "alliance": {lang: text(alliance.name, lang)} if alliance else None,
         "alliance_logo": str(alliance.logo) if alliance and alliance.logo else None,
         "issued": iso(record.issued),
-        "learning_outcomes": [{"title": dict(lo.title), "esco": lo.esco,
-                               "esco_labels": {uri: every(label, lang) for uri, label in lo.esco_labels.items()}}
-                              for lo in record.learning_outcomes],
+        "learning_outcomes": outcomes(record.learning_outcomes, lang),
         "ects": record.workload.ects,
         "hours": record.workload.hours,
         "no_ects": record.workload.ects is None,
@@ -135,7 +138,8 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
         "modules": [{"id": m.id or node_id(cid, "module", i), "title": every(m.title, lang), "ects": m.ects,
                      "hours": m.hours, "assessment": assessment_info(m.assessment, lang) if m.assessment else None,
                      "grade": every(m.grade.value, lang) if m.grade else None,
-                     "start": iso(m.start) if m.start else None, "end": iso(m.end) if m.end else None}
+                     "start": iso(m.start) if m.start else None, "end": iso(m.end) if m.end else None,
+                     "learning_outcomes": outcomes(m.learning_outcomes, lang)}
                     for i, m in enumerate(record.modules)],
         "identifier": record.identifier,
         "thematic_area": record.thematic_area,

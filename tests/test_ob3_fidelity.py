@@ -68,7 +68,10 @@ def modular() -> dict[str, Any]:
         {"id": "https://credentials.tu-rheinau.example/modules/water-1",
          "title": {"en": "Urban water flows", "de": "Urbane Wasserflüsse"}, "ects": 3, "hours": 75,
          "assessment": {"type": "written examination", "description": "Two-hour exam", "mode": "onsite"},
-         "grade": {"value": {"en": "1.7", "de": "1,7"}}, "start": "2026-03-01", "end": "2026-04-30"},
+         "grade": {"value": {"en": "1.7", "de": "1,7"}}, "start": "2026-03-01", "end": "2026-04-30",
+         "learning_outcomes": [{"title": {"en": "Model a city's water flows", "de": "Wasserflüsse modellieren"},
+                                "esco": [{"uri": "http://data.europa.eu/esco/skill/0a2d4e4c-0000-4000-8000-0000000000aa",
+                                          "label": "model water flows"}]}]},
         {"title": "Resource recovery", "ects": 3, "grade": "2.0"},
     ]
     return data
@@ -227,6 +230,12 @@ def test_modules_are_result_descriptions_with_a_result_each():
     assert first.grade == {"en": "1.7", "de": "1,7"}
     assert (first.start, first.end) == ("2026-03-01T00:00:00Z", "2026-04-30T00:00:00Z")
     assert first.assessment.type.code == "written examination" and first.assessment.mode.code == "onsite"
+    (outcome,) = first.learning_outcomes
+    assert outcome.title == {"en": "Model a city's water flows", "de": "Wasserflüsse modellieren"}
+    assert outcome.esco_labels == {"http://data.europa.eu/esco/skill/0a2d4e4c-0000-4000-8000-0000000000aa":
+                                   {"en": "model water flows"}}
+    # the module's outcome is the module's, not one of the micro-credential's
+    assert len(extract_elements(credential).learning_outcomes) == len(record.learning_outcomes)
 
 
 def test_weighted_components_each_state_type_weight_and_mode():

@@ -730,7 +730,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _ob3_modules(ach: dict[str, Any], subject: dict[str, Any], lang: str) -> list[ModuleInfo]:
+def _ob3_modules(ach: dict[str, Any], subject: dict[str, Any], lang: str, editions: Editions) -> list[ModuleInfo]:
     """Each module from its ResultDescription and the learner's Result for it."""
     _, _, modules = _part_descriptions(ach)
     values = _results(subject)
@@ -750,6 +750,7 @@ def _ob3_modules(ach: dict[str, Any], subject: dict[str, Any], lang: str) -> lis
             grade=grade,
             start=_first(aligned, "start"),
             end=_first(aligned, "end"),
+            learning_outcomes=_ob3_outcomes({}, aligned, lang, [], editions),
         ))
     return out
 
@@ -892,7 +893,7 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         learning_setting=setting,
         partial_qualification={"true": True, "false": False}.get(partial or ""),
         part_of=_ob3_part_of(aligned, lang, editions),
-        modules=_ob3_modules(ach, subject, lang),
+        modules=_ob3_modules(ach, subject, lang, editions),
         identifier=_str(subject.get("licenseNumber")),
         thematic_area=_first(aligned, "thematic_area"),
         delivery_start=_str(subject.get("activityStartDate")),

@@ -316,6 +316,31 @@ def _esco_name(lo: LearningOutcome, uri: str, lang: str) -> str:
     return text(lo.esco_labels.get(uri), lang) or text(lo.title, lang) or ""
 
 
+def _outcomes(record: MicroCredentialRecord, module: int | None = None) -> list[tuple[object, str, LearningOutcome]]:
+    """(statement key, id, outcome) of the micro-credential's outcomes, or of module `module`'s."""
+    if module is None:
+        return [(i, oid, lo) for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes))]
+    cid = record.credential_id()
+    return [(f"module-{module}-{j}", node_id(cid, "module", module, "learning-outcome", j), lo)
+            for j, lo in enumerate(record.modules[module].learning_outcomes)]
+
+
+def _outcome_alignments(cid: str, outcomes: list[tuple[object, str, LearningOutcome]], lang: str,
+                        edition: str | None = None) -> list[dict[str, Any]]:
+    """Each outcome (`ext:LearningOutcome`, its id as `targetUrl`) and its ESCO skills (the skill's
+    label as `targetName`, the outcome's title as `targetDescription`, which links them); in an
+    edition, the texts the outcome has in that language."""
+    if edition is None:
+        out = [_alignment(cid, "learning_outcome", oid, text(lo.title, lang) or "", n=n) for n, oid, lo in outcomes]
+        return out + [_alignment(cid, "esco", uri, _esco_name(lo, uri, lang), n=n, description=text(lo.title, lang))
+                      for n, _, lo in outcomes for uri in lo.esco]
+    out = [_alignment(cid, "learning_outcome", oid, lo.title[edition], n=n, edition=edition)
+           for n, oid, lo in outcomes if edition in lo.title]
+    return out + [_alignment(cid, "esco", uri, lo.esco_labels[uri][edition], n=n, edition=edition,
+                             description=lo.title.get(edition))
+                  for n, _, lo in outcomes for uri in lo.esco if edition in lo.esco_labels.get(uri, {})]
+
+
 def _workload(record: MicroCredentialRecord, cid: str) -> list[dict[str, Any]]:
     """Hours (when given) and, without ECTS, the statement that none are awarded: never a 0."""
     workload = record.workload
@@ -373,10 +398,7 @@ def _delivery_and_languages(record: MicroCredentialRecord, cid: str) -> list[dic
 def _alignments(record: MicroCredentialRecord, cid: str, lang: str) -> list[dict[str, Any]]:
     """Every element OB 3.0 has no property for, as alignments of the achievement (the
     assessment sits on its ResultDescriptions instead: see `_assessment`)."""
-    out = [_alignment(cid, "learning_outcome", oid, text(lo.title, lang) or "", n=i)
-           for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes))]
-    out += [_alignment(cid, "esco", uri, _esco_name(lo, uri, lang), n=i, description=text(lo.title, lang))
-            for i, lo in enumerate(record.learning_outcomes) for uri in lo.esco]
+    out = _outcome_alignments(cid, _outcomes(record), lang)
     out += [_concept(cid, "country", vocab.COUNTRY[c], c) for c in record.issuer_countries]
     out += [_alignment(cid, "region", SUBJECT["issuer-region"], region, code=region, n=i)
             for i, region in enumerate(record.issuer_regions)]
@@ -496,7 +518,7 @@ def _modules(record: MicroCredentialRecord, cid: str, lang: str) -> tuple[list[d
         rd_id = result_description_id(cid, "module", i)
         title = text(module.title, lang) or ""
         aligned = [_alignment(cid, "module", module.id or node_id(cid, "module", i), title, code=str(i + 1),
-                              n=f"module-{i}")]
+                              n=f"module-{i}"), *_outcome_alignments(cid, _outcomes(record, i), lang)]
         if module.ects is not None:
             aligned.append(_alignment(cid, "ects", vocab.ECTS.uri, f"{module.ects:g} ECTS", code=f"{module.ects:g}",
                                       n=f"module-{i}"))
@@ -595,12 +617,9 @@ def _edition_alignments(record: MicroCredentialRecord, cid: str, other: str) -> 
     """The free texts the record has in language `other`, each restated as the alignment the
     achievement states it with (same `targetType` and `targetUrl`, text in `other`)."""
     cv = controlled_values(record)
-    out = [_alignment(cid, "learning_outcome", oid, lo.title[other], n=i, edition=other)
-           for i, (oid, lo) in enumerate(zip(outcome_ids(record), record.learning_outcomes)) if other in lo.title]
-    out += [_alignment(cid, "esco", uri, lo.esco_labels[uri][other], n=i, edition=other,
-                       description=lo.title.get(other))
-            for i, lo in enumerate(record.learning_outcomes) for uri in lo.esco
-            if other in lo.esco_labels.get(uri, {})]
+    out = _outcome_alignments(cid, _outcomes(record), record.language, other)
+    out += [a for i in range(len(record.modules))
+            for a in _outcome_alignments(cid, _outcomes(record, i), record.language, other)]
     assessment, qa = record.assessment, record.quality_assurance
     if assessment.description and other in assessment.description:
         url, label, code = _type_of(assessment, record)
@@ -645,6 +664,7 @@ def _texts(record: MicroCredentialRecord) -> list[dict[str, str] | None]:
         record.stackability.description if record.stackability else None, record.further_information,
         record.grade.value if record.grade else None, record.part_of.title if record.part_of else None,
         *(m.title for m in record.modules), *(m.grade.value for m in record.modules if m.grade),
+        *(t for m in record.modules for lo in m.learning_outcomes for t in (lo.title, *lo.esco_labels.values())),
         *(o.short_name for o in orgs), *(o.role for o in orgs)]
 
 

@@ -87,6 +87,7 @@ class ModuleInfo(_M):
     grade: dict[str, str] | None = None
     start: str | None = None
     end: str | None = None
+    learning_outcomes: list[Outcome] = Field(default_factory=list)
 
 
 class QualityAssuranceInfo(_M):
