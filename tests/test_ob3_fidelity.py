@@ -357,3 +357,25 @@ def test_the_signed_joint_lead_credential_shows_the_partners_and_roles(demo_keys
     assert [b.role for b in elements.delivering_partners] == [
         {"en": "Delivers module 2", "de": "Liefert Modul 2"}, {"en": "Co-assesses the case-study audit"}]
     assert len(elements.assessors) == 3
+
+
+def test_a_credential_from_before_the_split_saying_joint_reads_as_joint_award():
+    credential = to_ob3(record_of("joint-award"))
+    for a in credential["credentialSubject"]["achievement"]["alignment"]:
+        if a["targetType"] == "ext:AwardingModel":
+            a["targetCode"] = "joint"
+    elements = extract_elements(credential)
+    assert elements.awarding_model == "joint-award" and "awarding_model" not in elements.inferred
+
+
+@pytest.mark.parametrize("code", ["²", "9" * 5000, "-3", "abc", "1e400", "nan"])
+def test_strange_counts_and_weights_read_as_absent_not_as_an_error(code):
+    credential = to_ob3(record_of("modular"))
+    achievement = credential["credentialSubject"]["achievement"]
+    for a in [*achievement["alignment"], *(a for rd in achievement["resultDescription"] for a in rd["alignment"])]:
+        if a["targetType"] in ("ext:NotionalHours", "ext:AssessmentWeight", "ext:ECTSCredits"):
+            a["targetCode"] = code
+    elements = extract_elements(credential)
+    assert elements.hours is None
+    assert [c.weight for c in elements.assessments] == [None, None]
+    assert [m.ects for m in elements.modules] == [None, None]

@@ -682,16 +682,11 @@ def _ob3_assessment(rd: dict[str, Any], ach: dict[str, Any], lang: str,
     scoped = _editions(ach, _str(rd.get("id")))
     if "assessment" not in aligned:
         return None
-    weight = _first(aligned, "assessment_weight")
-    try:
-        weight_value = _number(float(weight)) if weight else None
-    except ValueError:
-        weight_value = None
     return AssessmentInfo(
         type=_ob3_assessment_type(aligned),
         title=_with_editions(_note_name(aligned, "assessment_title", lang), scoped, "assessment_title", "targetName"),
         description=_with_editions(_note_text(aligned, "assessment", lang), scoped, "assessment"),
-        weight=weight_value,
+        weight=_float(_first(aligned, "assessment_weight"), 100),
         mode=_aligned_code(aligned, "assessment_mode", _PARTICIPATION_BY_URI, vocab.PARTICIPATION),
         grade=grade,
     )
@@ -723,11 +718,13 @@ def _int(value: str | None) -> int | None:
     return int(value)
 
 
-def _float(value: str | None) -> float | None:
+def _float(value: str | None, most: float = math.inf) -> float | None:
+    """A positive amount written as a number (ECTS, a weight up to `most` percent), else None."""
     try:
-        return _number(float(value)) if value else None
+        number = _number(float(value)) if value else None
     except ValueError:
         return None
+    return number if number is not None and 0 < number <= most else None
 
 
 def _ob3_modules(ach: dict[str, Any], subject: dict[str, Any], lang: str, editions: Editions) -> list[ModuleInfo]:
