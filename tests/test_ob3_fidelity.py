@@ -379,3 +379,25 @@ def test_strange_counts_and_weights_read_as_absent_not_as_an_error(code):
     assert elements.hours is None
     assert [c.weight for c in elements.assessments] == [None, None]
     assert [m.ects for m in elements.modules] == [None, None]
+
+
+def _nodes(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [n for item in node for n in _nodes(item)]
+    if isinstance(node, dict):
+        return [node, *(n for v in node.values() for n in _nodes(v))]
+    return []
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_no_two_statements_share_an_id(variant):
+    """Nodes with one id are one node in the signed graph: two different statements under one id
+    would merge into a statement nobody made."""
+    credential = to_ob3(record_of(variant))
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for node in _nodes(credential):
+        if isinstance(node.get("id"), str) and node is not credential:
+            by_id.setdefault(node["id"], []).append(node)
+    for ident, copies in by_id.items():
+        if copies[0].get("type") in (["Alignment"], ["ResultDescription"], ["Result"]):
+            assert len(copies) == 1, ident
