@@ -14,11 +14,11 @@ from conftest import SAMPLES, need_reference
 from edcissuer.issue import issue
 from edcissuer.ld.expand import expand_strict
 from edcissuer.ld.loader import default_loader
-from edcissuer.mapping.common import awarding_parties, delivering_parties, iso, text
+from edcissuer.mapping.common import iso, node_id, parties, text
 from edcissuer.mapping.extract import extract_elements
 from edcissuer.mapping.ob3 import to_ob3
 from edcissuer.models import vocab
-from edcissuer.models.records import MicroCredentialRecord, Organisation, parse_record
+from edcissuer.models.records import Assessment, LearningOutcome, MicroCredentialRecord, Organisation, parse_record
 
 NAMES = [p.stem for p in SAMPLES]
 FORMS = ("standard", "extended")
@@ -32,32 +32,77 @@ def texts(value: dict[str, str] | None) -> dict[str, str] | None:
     return dict(value) if value is not None else None
 
 
-def coded(table: dict[str, vocab.Concept], code: str) -> dict[str, str]:
-    return {"code": code, "uri": table[code].uri, "label": table[code].label}
+def coded(table: dict[str, vocab.Concept], code: str | None) -> dict[str, str] | None:
+    return {"code": code, "uri": table[code].uri, "label": table[code].label} if code else None
 
 
-def body(org: Organisation, body_id: str, lang: str) -> dict[str, object]:
-    # OB 3.0 Profile.name is one string: organisation names come back in the record's language
+def every(value: dict[str, str] | None, lang: str) -> dict[str, str]:
+    """A text as OB3 gives it back: in the record's language (OB 3.0 strings hold one) plus the
+    other languages of its `related` editions."""
+    return {lang: text(value, lang), **{k: v for k, v in value.items() if k != lang}} if value else {}
+
+
+def one(value: dict[str, str] | None, lang: str) -> dict[str, str]:
+    return {lang: text(value, lang)} if value else {}
+
+
+def body(org: Organisation, body_id: str | None, lang: str, *, languages: bool = False) -> dict[str, object]:
+    """An organisation as read back: OB 3.0 Profile.name is one string, so names come back in the
+    record's language; a partner's short name and role come in every language (its alignment and
+    the editions), the lead's (its Profile) in the record's."""
+    texts = every if languages else one
     return {"id": body_id, "name": {lang: text(org.legal_name, lang)}, "country": org.country,
-            "legal_identifier": org.legal_identifier}
+            "region": org.region, "legal_identifier": org.legal_identifier,
+            "short_name": texts(org.short_name, lang), "role": texts(org.role, lang), "logo": org.logo,
+            "deqar_id": org.deqar_id}
+
+
+def assessment_type(a: Assessment, lang: str) -> dict[str, object]:
+    """The type an assessment states: its EU type, its free-text type (URI only when given), or
+    for a whole of components the EU type standing for it (else the first component's)."""
+    if a.type or (not a.other_type and a.eu_type):
+        return coded(vocab.ASSESSMENT, a.type or a.eu_type)
+    if not a.other_type:
+        return assessment_type(a.components[0], lang)
+    return {"code": None, "uri": str(a.type_uri) if a.type_uri else None, "label": text(a.other_type, lang)}
+
+
+def assessment_info(a: Assessment, lang: str) -> dict[str, object]:
+    return {"type": assessment_type(a, lang), "title": every(a.title, lang) or None,
+            "description": every(a.description, lang) or None, "weight": a.weight,
+            "mode": coded(vocab.PARTICIPATION, a.mode), "grade": None}
+
+
+def outcomes(los: list[LearningOutcome], lang: str) -> list[dict[str, object]]:
+    return [{"title": dict(lo.title), "esco": lo.esco,
+             "esco_labels": {uri: every(label, lang) for uri, label in lo.esco_labels.items()}} for lo in los]
 
 
 def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict[str, object]:
     """Every element of the record, as an OB3 credential of `form` must give it back."""
     lang = record.language
+    cid = record.credential_id()
     learner = record.learner
     salt = next((i["salt"] for i in credential["credentialSubject"]["identifier"]
                  if i["identityType"] == "emailAddress"), "")
     qa = record.quality_assurance
     agency = None
     if qa.agency:
-        agency = {"name": {lang: text(qa.agency.legal_name, lang)}, "country": qa.agency.country,
-                  "legal_identifier": qa.agency.legal_identifier}
+        agency = {**body(qa.agency, None, lang), "legal_identifier": qa.agency.legal_identifier}
+        agency.pop("id")
     stack = record.stackability
     alliance = record.awarding.alliance
+    ids = {id(p.org): p.id for p in parties(record)}
+    lead = record.awarding.lead
+
+    def org(o: Organisation) -> dict[str, object]:
+        return body(o, ids[id(o)], lang, languages=o is not lead)
+
+    assessors = record.awarding.assessing_bodies
+    delivery = record.delivery
     return {
         "format": "ob3",
-        "credential_id": record.credential_id(),
+        "credential_id": cid,
         "learner": {"id": learner.id, "name": (dict(learner.full_name) if form == "extended"
                                                  else {lang: text(learner.full_name, lang)}), "email": None,
                     "email_hash": ("sha256$" + hashlib.sha256((learner.email + salt).encode()).hexdigest()
@@ -65,22 +110,48 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
                     "identifiers": [learner.student_id] if learner.student_id else []},
         "title": dict(record.title),
         "countries": record.issuer_countries,
+        "regions": record.issuer_regions,
         "awarding_model": record.awarding.model.value,
-        "issuer": body(record.awarding.lead, awarding_parties(record)[0].id, lang),
-        "awarding_bodies": [body(p.org, p.id, lang) for p in awarding_parties(record)],
-        "delivering_partners": [body(p.org, p.id, lang) for p in delivering_parties(record)],
+        "issuer": org(lead),
+        "awarding_bodies": [org(o) for o in record.awarding.awarding_bodies],
+        "delivering_partners": [org(o) for o in record.awarding.delivering_partners],
+        "on_behalf_of": [org(o) for o in record.awarding.on_behalf_of],
+        "assessors": [org(o) for o in assessors],
         "alliance": {lang: text(alliance.name, lang)} if alliance else None,
+        "alliance_logo": str(alliance.logo) if alliance and alliance.logo else None,
         "issued": iso(record.issued),
-        "learning_outcomes": [{"title": texts(lo.title), "esco": lo.esco}
-                              for lo in record.learning_outcomes],
+        "learning_outcomes": outcomes(record.learning_outcomes, lang),
         "ects": record.workload.ects,
+        "hours": record.workload.hours,
+        "no_ects": record.workload.ects is None,
         "eqf": record.level.eqf,
         "qf_ehea": record.level.qf_ehea,
-        "assessment": coded(vocab.ASSESSMENT, record.assessment.type),
+        "nqf": record.level.nqf,
+        "assessment": assessment_type(record.assessment, lang),
+        "assessments": [assessment_info(c, lang) for c in record.assessment.components],
+        "assessment_mode": coded(vocab.PARTICIPATION, record.assessment_mode),
         "participation": coded(vocab.PARTICIPATION, record.participation),
+        "learning_setting": coded(vocab.LEARNING_SETTING, record.setting),
+        "partial_qualification": record.is_partial_qualification,
+        "part_of": ({"title": record.part_of.title.get("en") or text(record.part_of.title, lang),
+                     **({"id": record.part_of.id} if record.part_of.id else {})} if record.part_of else None),
+        "modules": [{"id": m.id or node_id(cid, "module", i), "title": every(m.title, lang), "ects": m.ects,
+                     "hours": m.hours, "assessment": assessment_info(m.assessment, lang) if m.assessment else None,
+                     "grade": every(m.grade.value, lang) if m.grade else None,
+                     "start": iso(m.start) if m.start else None, "end": iso(m.end) if m.end else None,
+                     "learning_outcomes": outcomes(m.learning_outcomes, lang)}
+                    for i, m in enumerate(record.modules)],
+        "identifier": record.identifier,
+        "thematic_area": record.thematic_area,
+        "delivery_start": iso(delivery.start) if delivery and delivery.start else None,
+        "delivery_end": iso(delivery.end) if delivery and delivery.end else None,
+        "maximum_duration": delivery.maximum_duration if delivery else None,
+        "instruction_languages": record.languages.instruction if record.languages else [],
+        "assessment_languages": record.languages.assessment if record.languages else [],
+        "profiles": record.profiles,
         "quality_assurance": {"type": coded(vocab.QA_TYPE, qa.type), "external": qa.external,
                               "agency": agency, "report": str(qa.report) if qa.report else None,
-                              "basis": None},
+                              "deqar_report_id": qa.deqar_report_id, "basis": None},
         "prerequisites": texts(record.prerequisites),
         "supervision": ({"code": record.supervision.code, "uri": vocab.SUPERVISION[record.supervision.code].uri,
                          "supervised": record.supervision.supervised,

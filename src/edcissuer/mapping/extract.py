@@ -27,7 +27,7 @@ from ..models.elements import (
 )
 from ..models.languages import known_language
 from .common import hours_of
-from .ob3 import EXTERNAL_QA, TARGET_TYPE
+from .ob3 import EXTERNAL_QA, PLACE_KEYS, ROLE_PREFIX, SUBJECT, TARGET_TYPE
 
 _ASSESSMENT_BY_URI = vocab.reverse(vocab.ASSESSMENT)
 _PARTICIPATION_BY_URI = vocab.reverse(vocab.PARTICIPATION)
@@ -564,7 +564,29 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
 # (mapping/ob3.py); the extension-context terms, where a credential has them, take
 # precedence (they carry every language).
 
-_PLACE = re.compile(r"Country: ([A-Z]{2})(?:; region: (.+))?")
+_FACT = re.compile(r"(?:^|; )(" + "|".join(map(re.escape, PLACE_KEYS)) + r"): ")
+_LEARNING_SETTING_BY_URI = vocab.reverse(vocab.LEARNING_SETTING)
+Aligned = dict[str, list[dict[str, Any]]]
+
+
+def _facts(description: str | None) -> dict[str, str]:
+    """The facts an organisation alignment states ('Country: DE; region: ...; role: ...'); the
+    role is free text and comes last, so it runs to the end."""
+    text = description or ""
+    found = list(_FACT.finditer(text))
+    facts: dict[str, str] = {}
+    for i, match in enumerate(found):
+        key = match.group(1)
+        end = len(text) if key == "role" or i + 1 == len(found) else found[i + 1].start()
+        facts.setdefault(key, text[match.end():end])
+        if key == "role":
+            break
+    return facts
+
+
+def _identifier_entry(profile: dict[str, Any], kind: str) -> str | None:
+    return next((_str(e.get("identifier")) for e in _list(profile.get("otherIdentifier"))
+                 if isinstance(e, dict) and e.get("identifierType") == kind), None)
 
 
 def _ob3_body(profile: Any, lang: str) -> Body:
@@ -572,34 +594,69 @@ def _ob3_body(profile: Any, lang: str) -> Body:
     if not isinstance(profile, dict):
         return Body(id=_id(profile))
     address = _obj(profile.get("address"))
-    legal = next((e.get("identifier") for e in _list(profile.get("otherIdentifier"))
-                  if isinstance(e, dict) and e.get("identifierType") == "ext:legalIdentifier"), None)
+    short = _identifier_entry(profile, "ext:shortName")
+    description = _str(profile.get("description")) or ""
+    role = description.removeprefix(ROLE_PREFIX) if description.startswith(ROLE_PREFIX) else None
     return Body(id=_str(profile.get("id")), name=_lang(profile.get("name"), lang) or {},
-                country=_str(address.get("addressCountryCode")), legal_identifier=_str(legal))
+                country=_str(address.get("addressCountryCode")), region=_str(address.get("addressRegion")),
+                legal_identifier=_identifier_entry(profile, "ext:legalIdentifier"),
+                short_name={lang: short} if short else {}, role={lang: role} if role else {},
+                logo=_str(_obj(profile.get("image")).get("id")) or _str(profile.get("image")),
+                deqar_id=_identifier_entry(profile, "ext:deqarId"))
 
 
-def _aligned_body(a: dict[str, Any], lang: str) -> Body:
-    """An organisation stated as an alignment: id, name, legal identifier, 'Country: XX'."""
-    place = _PLACE.search(_str(a.get("targetDescription")) or "")
+def _aligned_body(a: dict[str, Any], lang: str, editions: "Editions | None" = None, key: str = "") -> Body:
+    """An organisation stated as an alignment: id, name, legal identifier and the facts of its
+    description, with the short name and role its restatements in the editions add."""
+    facts = _facts(_str(a.get("targetDescription")))
     name = _str(a.get("targetName"))
-    return Body(id=_str(a.get("targetUrl")), name={lang: name} if name else {},
-                country=place.group(1) if place else None, legal_identifier=_str(a.get("targetCode")))
+    url = _str(a.get("targetUrl"))
+    short = {lang: facts["short name"]} if "short name" in facts else {}
+    role = {lang: facts["role"]} if "role" in facts else {}
+    for other, aligned in editions or []:
+        for e in aligned.get(key, []):
+            if url and _str(e.get("targetUrl")) == url:
+                more = _facts(_str(e.get("targetDescription")))
+                if "short name" in more:
+                    short.setdefault(other, more["short name"])
+                if "role" in more:
+                    role.setdefault(other, more["role"])
+    return Body(id=url, name={lang: name} if name else {}, country=facts.get("Country"), region=facts.get("region"),
+                legal_identifier=_str(a.get("targetCode")), short_name=short, role=role,
+                logo=facts.get("logo"), deqar_id=facts.get("DEQAR"))
 
 
-def _alignments_by_type(ach: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The alignments of the achievement and of its result descriptions (where the
-    assessment type sits) grouped by element (the key of ob3.TARGET_TYPE)."""
+def _group(alignments: Any) -> Aligned:
+    """Alignments grouped by element (the key of ob3.TARGET_TYPE)."""
     key_of = {target: key for key, target in TARGET_TYPE.items()}
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    nested = [a for rd in _list(ach.get("resultDescription")) if isinstance(rd, dict)
-              for a in _list(rd.get("alignment"))]
-    for a in [*_list(ach.get("alignment")), *nested]:
+    grouped: Aligned = {}
+    for a in _list(alignments):
         if isinstance(a, dict) and (key := key_of.get(_str(a.get("targetType")) or "")):
             grouped.setdefault(key, []).append(a)
     return grouped
 
 
-def _aligned_code(aligned: dict[str, list[dict[str, Any]]], key: str, by_uri: dict[str, str],
+def _part_descriptions(ach: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The achievement's ResultDescriptions: (the assessment's, its components', the modules')."""
+    main: list[dict[str, Any]] = []
+    components: list[dict[str, Any]] = []
+    modules: list[dict[str, Any]] = []
+    for rd in _list(ach.get("resultDescription")):
+        if not isinstance(rd, dict):
+            continue
+        kinds = _group(rd.get("alignment"))
+        (modules if "module" in kinds else components if "assessment_component" in kinds else main).append(rd)
+    return main, components, modules
+
+
+def _alignments_by_type(ach: dict[str, Any]) -> Aligned:
+    """The alignments of the achievement and of the assessment's result description (where
+    the assessment type sits) grouped by element; components and modules are read apart."""
+    main, _, _ = _part_descriptions(ach)
+    return _group([*_list(ach.get("alignment")), *(a for rd in main for a in _list(rd.get("alignment")))])
+
+
+def _aligned_code(aligned: Aligned, key: str, by_uri: dict[str, str],
                   table: dict[str, vocab.Concept]) -> CodedValue | None:
     """The controlled value of element `key` from its alignment (concept URI first, code second)."""
     a = next(iter(aligned.get(key, [])), None)
@@ -618,38 +675,72 @@ def _coded_uri(uri: str | None, by_uri: dict[str, str], table: dict[str, vocab.C
     return CodedValue(code=code, uri=uri, label=table[code].label if code in table else None)
 
 
-def _note_text(aligned: dict[str, list[dict[str, Any]]], key: str, lang: str) -> dict[str, str] | None:
+def _first(aligned: Aligned, key: str, field: str = "targetCode") -> str | None:
+    return next((v for a in aligned.get(key, []) if (v := _str(a.get(field)))), None)
+
+
+def _note_text(aligned: Aligned, key: str, lang: str) -> dict[str, str] | None:
     a = next(iter(aligned.get(key, [])), None)
     value = _str(a.get("targetDescription")) if a else None
     return {lang: value} if value else None
 
 
-Editions = list[tuple[str, dict[str, list[dict[str, Any]]]]]
+Editions = list[tuple[str, Aligned]]
 
 
-def _editions(ach: dict[str, Any]) -> Editions:
-    """The achievement's `related` language editions: (language, its alignments by element)."""
-    return [(other, _alignments_by_type(edition)) for edition in _list(ach.get("related"))
-            if isinstance(edition, dict) and (other := _str(edition.get("inLanguage")))]
+def _editions(ach: dict[str, Any], scope: str | None = None) -> Editions:
+    """The achievement's `related` language editions: (language, its alignments by element).
+
+    Without `scope`: the restatements of the achievement's own texts (not those of a component's
+    or module's ResultDescription); with it: the restatements of that ResultDescription's texts.
+    """
+    _, components, modules = _part_descriptions(ach)
+    parts = {i for rd in [*components, *modules] if (i := _str(rd.get("id")))}
+    out: Editions = []
+    for edition in _list(ach.get("related")):
+        if isinstance(edition, dict) and (other := _str(edition.get("inLanguage"))):
+            kept = [a for a in _list(edition.get("alignment")) if isinstance(a, dict)
+                    and ((_str(a.get("targetUrl")) == scope) if scope else (_str(a.get("targetUrl")) not in parts))]
+            out.append((other, _group(kept)))
+    return out
 
 
-def _with_editions(value: dict[str, str] | None, editions: Editions, key: str) -> dict[str, str] | None:
+def _with_editions(value: dict[str, str] | None, editions: Editions, key: str,
+                   field: str = "targetDescription") -> dict[str, str] | None:
     """A text element with the languages its restatements in the editions add."""
     out = dict(value or {})
     for other, aligned in editions:
-        text = next((t for a in aligned.get(key, []) if (t := _str(a.get("targetDescription")))), None)
+        text = next((t for a in aligned.get(key, []) if (t := _str(a.get(field)))), None)
         if text and other not in out:
             out[other] = text
     return out or None
 
 
-def _ob3_outcomes(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]], lang: str,
+def _esco_labels(aligned: Aligned, lang: str, editions: Editions) -> dict[str, dict[str, str]]:
+    """ESCO URI -> its label in each language: an ESCO alignment whose name is not the outcome's
+    title (its description) names the skill."""
+    labels: dict[str, dict[str, str]] = {}
+    for language, grouped in [(lang, aligned), *editions]:
+        for a in grouped.get("esco", []):
+            uri, name, title = _str(a.get("targetUrl")), _str(a.get("targetName")), _str(a.get("targetDescription"))
+            if uri and name and title and name != title:
+                labels.setdefault(uri, {}).setdefault(language, name)
+    return labels
+
+
+def _ob3_outcomes(ach: dict[str, Any], aligned: Aligned, lang: str,
                   inferred: list[str], editions: Editions) -> list[Outcome]:
-    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=_strs(lo.get("escoSkill")))
+    labels = _esco_labels(aligned, lang, editions)
+
+    def labelled(esco: list[str]) -> dict[str, dict[str, str]]:
+        return {uri: labels[uri] for uri in esco if uri in labels}
+
+    outcomes = [Outcome(title=_lang(lo.get("title"), lang) or {}, esco=(esco := _strs(lo.get("escoSkill"))),
+                        esco_labels=labelled(esco))
                 for lo in _list(ach.get("learningOutcome")) if isinstance(lo, dict)]
     if outcomes:
         return outcomes
-    esco = aligned.get("esco", [])
+    esco_aligned = aligned.get("esco", [])
     outcomes = []
     for a in aligned.get("learning_outcome", []):
         name, url = _str(a.get("targetName")), _str(a.get("targetUrl"))
@@ -659,8 +750,10 @@ def _ob3_outcomes(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
                                if url and _str(e.get("targetUrl")) == url and (t := _str(e.get("targetName")))), None)
             if translated and other not in title:
                 title[other] = translated
-        outcomes.append(Outcome(title=title, esco=[u for e in esco if _str(e.get("targetName")) == name
-                                                   if (u := _str(e.get("targetUrl")))]))
+        # an ESCO alignment names its outcome in its description (before labels: in its name)
+        esco = [u for e in esco_aligned if (_str(e.get("targetDescription")) or _str(e.get("targetName"))) == name
+                if (u := _str(e.get("targetUrl")))]
+        outcomes.append(Outcome(title=title, esco=esco, esco_labels=labelled(esco)))
     if outcomes:
         return outcomes
     # A plain OB3 badge: its alignments stand in for the learning outcomes.
@@ -686,31 +779,40 @@ def _ob3_title(cred: dict[str, Any], ach: dict[str, Any], lang: str) -> dict[str
     return title
 
 
-def _ob3_quality_assurance(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
-                           lang: str) -> QualityAssuranceInfo | None:
+def _ob3_quality_assurance(ach: dict[str, Any], aligned: Aligned, lang: str) -> QualityAssuranceInfo | None:
+    report = next(iter(aligned.get("qa_report", [])), None)
+    deqar_report = _str(report.get("targetCode")) if report else None
     qa_node = ach.get("qualityAssurance")
     if isinstance(qa_node, dict):
+        agency_node = qa_node.get("agency")
+        agency = _ob3_body(agency_node, lang) if agency_node else None
         return QualityAssuranceInfo(
             type=_coded_uri(_str(qa_node.get("qaType")), _QA_BY_URI, vocab.QA_TYPE),
             external=_bool(qa_node.get("external")),
-            agency=_ob3_body(qa_node["agency"], lang) if qa_node.get("agency") else None,
+            agency=agency,
             report=_str(qa_node.get("report")),
+            deqar_report_id=_str(qa_node.get("deqarId")) or deqar_report,
         )
     qa_type = _aligned_code(aligned, "quality_assurance", _QA_BY_URI, vocab.QA_TYPE)
     if qa_type is None:
         return None
-    agency = next(iter(aligned.get("qa_agency", [])), None)
-    report = next(iter(aligned.get("qa_report", [])), None)
+    agency_a = next(iter(aligned.get("qa_agency", [])), None)
+    agency = None
+    if agency_a:
+        # the agency alignment's targetCode is its DEQAR id, not a legal identifier
+        found = _aligned_body(agency_a, lang)
+        agency = found.model_copy(update={"legal_identifier": None,
+                                          "deqar_id": found.deqar_id or _str(agency_a.get("targetCode"))})
     return QualityAssuranceInfo(
         type=qa_type,
-        external=(_str(agency.get("targetDescription")) or "").startswith(EXTERNAL_QA) if agency else False,
-        # the agency alignment's targetCode is its DEQAR id, not a legal identifier
-        agency=_aligned_body(agency, lang).model_copy(update={"legal_identifier": None}) if agency else None,
+        external=(_str(agency_a.get("targetDescription")) or "").startswith(EXTERNAL_QA) if agency_a else False,
+        agency=agency,
         report=_str(report.get("targetUrl")) if report else None,
+        deqar_report_id=deqar_report,
     )
 
 
-def _ob3_supervision(subject: dict[str, Any], aligned: dict[str, list[dict[str, Any]]]) -> SupervisionInfo | None:
+def _ob3_supervision(subject: dict[str, Any], aligned: Aligned) -> SupervisionInfo | None:
     sup_node = subject.get("supervision")
     if isinstance(sup_node, dict):
         s_uri = _str(sup_node.get("supervisionMethod"))
@@ -726,8 +828,7 @@ def _ob3_supervision(subject: dict[str, Any], aligned: dict[str, list[dict[str, 
                            identity_verified=(code in vocab.ID_VERIFIED_SUPERVISION) if code else None)
 
 
-def _ob3_stackability(ach: dict[str, Any], aligned: dict[str, list[dict[str, Any]]],
-                      lang: str, editions: Editions) -> dict[str, str] | None:
+def _ob3_stackability(ach: dict[str, Any], aligned: Aligned, lang: str, editions: Editions) -> dict[str, str] | None:
     stack_node = ach.get("stackability")
     if isinstance(stack_node, dict):
         return (_lang(stack_node.get("stackabilityNote"))
@@ -756,28 +857,153 @@ def _ob3_learner(subject: dict[str, Any], lang: str) -> Learner:
     return Learner(id=_str(subject.get("id")), name=name or {}, email_hash=email_hash, identifiers=identifiers)
 
 
-def _from_ob3(cred: dict[str, Any]) -> Elements:
-    subject = _obj(cred.get("credentialSubject"))
-    ach = _obj(subject.get("achievement"))
-    lang = _str(ach.get("inLanguage")) or "en"
-    aligned = _alignments_by_type(ach)
-    editions = _editions(ach)
-    inferred: list[str] = []
-    sources: dict[str, str] = {}
+def _ob3_assessment(rd: dict[str, Any], ach: dict[str, Any], lang: str,
+                    grade: dict[str, str] | None = None) -> AssessmentInfo | None:
+    """One assessment (a component's, a module's) from its ResultDescription's alignments."""
+    aligned = _group(rd.get("alignment"))
+    scoped = _editions(ach, _str(rd.get("id")))
+    if "assessment" not in aligned:
+        return None
+    return AssessmentInfo(
+        type=_ob3_assessment_type(aligned),
+        title=_with_editions(_note_name(aligned, "assessment_title", lang), scoped, "assessment_title", "targetName"),
+        description=_with_editions(_note_text(aligned, "assessment", lang), scoped, "assessment"),
+        weight=_float(_first(aligned, "assessment_weight"), 100),
+        mode=_aligned_code(aligned, "assessment_mode", _PARTICIPATION_BY_URI, vocab.PARTICIPATION),
+        grade=grade,
+    )
 
+
+def _ob3_assessment_type(aligned: Aligned) -> CodedValue | None:
+    """The EU assessment type, or a free-text type (its URI only when a vocabulary gave one)."""
+    coded = _aligned_code(aligned, "assessment", _ASSESSMENT_BY_URI, vocab.ASSESSMENT)
+    if coded is not None and coded.uri == SUBJECT["assessment-other-type"]:
+        return coded.model_copy(update={"uri": None})
+    return coded
+
+
+def _note_name(aligned: Aligned, key: str, lang: str) -> dict[str, str] | None:
+    value = _first(aligned, key, "targetName")
+    return {lang: value} if value else None
+
+
+def _results(subject: dict[str, Any]) -> dict[str, str]:
+    """ResultDescription id -> the learner's result value for it."""
+    return {rd: value for r in _list(subject.get("result")) if isinstance(r, dict)
+            if (rd := _str(r.get("resultDescription"))) and (value := _str(r.get("value")))}
+
+
+def _int(value: str | None) -> int | None:
+    """A count written in ASCII digits (no sign, no 5000-digit number)."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)
+
+
+def _float(value: str | None, most: float = math.inf) -> float | None:
+    """A positive amount written as a number (ECTS, a weight up to `most` percent), else None."""
+    try:
+        number = _number(float(value)) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and 0 < number <= most else None
+
+
+def _ob3_modules(ach: dict[str, Any], subject: dict[str, Any], lang: str, editions: Editions) -> list[ModuleInfo]:
+    """Each module from its ResultDescription and the learner's Result for it."""
+    _, _, modules = _part_descriptions(ach)
+    values = _results(subject)
+    out = []
+    for rd in modules:
+        rd_id = _str(rd.get("id"))
+        aligned = _group(rd.get("alignment"))
+        scoped = _editions(ach, rd_id)
+        value = values.get(rd_id or "")
+        grade = _with_editions({lang: value} if value else None, scoped, "grade")
+        out.append(ModuleInfo(
+            id=_first(aligned, "module", "targetUrl"),
+            title=_with_editions(_note_name(aligned, "module", lang), scoped, "module", "targetName") or {},
+            ects=_float(_first(aligned, "ects")),
+            hours=_int(_first(aligned, "hours")),
+            assessment=_ob3_assessment(rd, ach, lang),
+            grade=grade,
+            start=_first(aligned, "start"),
+            end=_first(aligned, "end"),
+            learning_outcomes=_ob3_outcomes({}, aligned, lang, [], editions),
+        ))
+    return out
+
+
+def _ob3_parties(cred: dict[str, Any], aligned: Aligned, lang: str, editions: Editions,
+                 sources: dict[str, str]) -> tuple[Body, list[Body], list[Body], list[Body]]:
+    """(issuer, awarding bodies, delivering partners, bodies the issuer issues on behalf of)."""
     issuer = _ob3_body(cred.get("issuer"), lang)
+    stated = _stated_bodies(aligned, lang, editions)
     if cred.get("awardingBody") is not None:
         profiles = {p["id"]: p for p in [cred.get("issuer"), *_list(cred.get("awardingBody"))]
                     if isinstance(p, dict) and isinstance(p.get("id"), str)}
         bodies = [_ob3_body(profiles.get(b, b) if isinstance(b, str) else b, lang)
                   for b in _list(cred.get("awardingBody"))]
         delivering = [_ob3_body(p, lang) for p in _list(cred.get("deliveringPartner"))]
+        # the alignments add what a Profile holds in one language only (short name, role)
+        bodies = [_with_stated(b, stated) for b in bodies]
+        delivering = [_with_stated(b, stated) for b in delivering]
     else:
-        bodies = [issuer, *(_aligned_body(a, lang) for a in aligned.get("awarding_body", []))]
-        delivering = [_aligned_body(a, lang) for a in aligned.get("delivering_partner", [])]
+        bodies = [issuer, *(_aligned_body(a, lang, editions, "awarding_body") for a in aligned.get("awarding_body", []))]
+        delivering = [_aligned_body(a, lang, editions, "delivering_partner") for a in aligned.get("delivering_partner", [])]
         sources["awarding_bodies"] = "issuer" + (" + alignment[ext:AwardingBody]" if len(bodies) > 1 else "")
-    model = _str(cred.get("awardingModel")) \
-        or next((_str(a.get("targetCode")) for a in aligned.get("awarding_model", [])), None)
+    on_behalf_of = [_with_stated(_aligned_body(a, lang), stated) for a in aligned.get("on_behalf_of", [])]
+    return issuer, bodies, delivering, on_behalf_of
+
+
+def _with_stated(body: Body, stated: dict[str | None, Body]) -> Body:
+    """`body` with the short name and role (every language) its awarding/delivering alignment states."""
+    known = stated.get(body.id)
+    if known is None:
+        return body
+    return body.model_copy(update={k: v for k, v in known.model_dump(include={"short_name", "role"}).items() if v})
+
+
+def _stated_bodies(aligned: Aligned, lang: str, editions: Editions) -> dict[str | None, Body]:
+    return {b.id: b for key in ("awarding_body", "delivering_partner")
+            for a in aligned.get(key, []) if (b := _aligned_body(a, lang, editions, key)).id}
+
+
+def _ob3_assessors(subject: dict[str, Any], aligned: Aligned, lang: str, editions: Editions) -> list[Body]:
+    """Who assessed: the ext:Assessor alignments (a joint panel), else the subject's `source`."""
+    stated = _stated_bodies(aligned, lang, editions)
+    panel = [_with_stated(_aligned_body(a, lang), stated) for a in aligned.get("assessor", [])]
+    if panel:
+        return panel
+    source = subject.get("source")
+    return [_ob3_body(source, lang)] if isinstance(source, (dict, str)) else []
+
+
+def _ob3_part_of(aligned: Aligned, lang: str, editions: Editions) -> dict[str, str] | None:
+    a = next(iter(aligned.get("part_of", [])), None)
+    if a is None:
+        return None
+    titles = _with_editions(_note_name(aligned, "part_of", lang), editions, "part_of", "targetName") or {}
+    url = _str(a.get("targetUrl"))
+    part = {"title": titles.get("en") or titles.get(lang) or ""}
+    if url and url != SUBJECT["part-of"]:
+        part["id"] = url
+    return part
+
+
+def _from_ob3(cred: dict[str, Any]) -> Elements:
+    subject = _obj(cred.get("credentialSubject"))
+    ach = _obj(subject.get("achievement"))
+    inferred: list[str] = []
+    sources: dict[str, str] = {}
+    lang = _str(ach.get("inLanguage")) or "en"
+    if not ach.get("inLanguage"):
+        sources["language"] = "achievement states no inLanguage: its texts are read as en"
+    aligned = _alignments_by_type(ach)
+    editions = _editions(ach)
+
+    issuer, bodies, delivering, on_behalf_of = _ob3_parties(cred, aligned, lang, editions, sources)
+    model = _str(cred.get("awardingModel")) or _first(aligned, "awarding_model")
     model = {"joint": "joint-award"}.get(model or "", model)
     if model not in {"single", "cooperative", "joint-award", "joint-lead"}:
         model = "joint-award" if len(bodies) > 1 else ("cooperative" if delivering else "single")
@@ -798,33 +1024,63 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
         qf = vocab.CYCLE_FOR_EQF[eqf]
         inferred.append("qf_ehea")
     assessment = (_coded_uri(_str(ach.get("assessmentType")), _ASSESSMENT_BY_URI, vocab.ASSESSMENT)
-                  or _aligned_code(aligned, "assessment", _ASSESSMENT_BY_URI, vocab.ASSESSMENT))
+                  if (_str(ach.get("assessmentType")) or "") in _ASSESSMENT_BY_URI else None) or _ob3_assessment_type(aligned)
     participation = (_coded_uri(_str(ach.get("participationForm")), _PARTICIPATION_BY_URI, vocab.PARTICIPATION)
                      or _aligned_code(aligned, "participation", _PARTICIPATION_BY_URI, vocab.PARTICIPATION))
+    setting = (_coded_uri(_str(ach.get("learningSetting")), _LEARNING_SETTING_BY_URI, vocab.LEARNING_SETTING)
+               or _aligned_code(aligned, "learning_setting", _LEARNING_SETTING_BY_URI, vocab.LEARNING_SETTING))
+    main, components, _ = _part_descriptions(ach)
+    main_id = next((i for rd in main if (i := _str(rd.get("id")))), None)
+    values = _results(subject)
     grade = _lang(subject.get("gradeTranslations"))
     if grade is None:
-        value = next((r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)
-                      and isinstance(r.get("value"), str)), None)
+        value = values.get(main_id or "") or next(
+            (r.get("value") for r in _list(subject.get("result")) if isinstance(r, dict)
+             and isinstance(r.get("value"), str) and _str(r.get("resultDescription")) in (None, main_id)), None)
         grade = _with_editions({lang: value} if value else None, editions, "grade")
     alliance_node = cred.get("alliance") or _obj(cred.get("issuer")).get("parentOrg")
+    alliance_node = alliance_node if isinstance(alliance_node, dict) else {}
+    hours = ach.get("notionalHours")
+    partial = _first(aligned, "partial_qualification")
     return Elements(
         format="ob3",
         credential_id=_str(cred.get("id")),
         learner=_ob3_learner(subject, lang),
         title=_ob3_title(cred, ach, lang),
         countries=countries,
+        regions=[r for a in aligned.get("region", []) if (r := _str(a.get("targetCode")))],
         awarding_model=model,
         issuer=issuer,
         awarding_bodies=bodies,
         delivering_partners=delivering,
-        alliance=_lang(alliance_node.get("name"), lang) if isinstance(alliance_node, dict) else None,
+        on_behalf_of=on_behalf_of,
+        assessors=_ob3_assessors(subject, aligned, lang, editions),
+        alliance=_lang(alliance_node.get("name"), lang) if alliance_node else None,
+        alliance_logo=_str(_obj(alliance_node.get("image")).get("id")) or _str(alliance_node.get("image")),
         issued=_str(cred.get("awardedDate")) or _str(cred.get("validFrom")) or _str(cred.get("issuanceDate")),
         learning_outcomes=_ob3_outcomes(ach, aligned, lang, inferred, editions),
         ects=_number(ach.get("creditsAvailable", subject.get("creditsEarned"))),
+        hours=hours if isinstance(hours, int) and not isinstance(hours, bool) else _int(_first(aligned, "hours")),
+        no_ects="no_ects" in aligned,
         eqf=eqf,
         qf_ehea=qf,
+        nqf=_first(aligned, "nqf"),
         assessment=assessment,
+        assessments=[a for rd in components if (a := _ob3_assessment(rd, ach, lang))],
+        assessment_mode=_aligned_code(aligned, "assessment_mode", _PARTICIPATION_BY_URI, vocab.PARTICIPATION),
         participation=participation,
+        learning_setting=setting,
+        partial_qualification={"true": True, "false": False}.get(partial or ""),
+        part_of=_ob3_part_of(aligned, lang, editions),
+        modules=_ob3_modules(ach, subject, lang, editions),
+        identifier=_str(subject.get("licenseNumber")),
+        thematic_area=_first(aligned, "thematic_area"),
+        delivery_start=_str(subject.get("activityStartDate")),
+        delivery_end=_str(subject.get("activityEndDate")),
+        maximum_duration=_first(aligned, "maximum_duration"),
+        instruction_languages=[t for a in aligned.get("instruction_language", []) if (t := _str(a.get("targetCode")))],
+        assessment_languages=[t for a in aligned.get("assessment_language", []) if (t := _str(a.get("targetCode")))],
+        profiles=[p for a in aligned.get("profile", []) if (p := _str(a.get("targetCode")))],
         quality_assurance=_ob3_quality_assurance(ach, aligned, lang),
         prerequisites=(_lang(ach.get("prerequisites"))
                        or _with_editions(_note_text(aligned, "prerequisites", lang), editions, "prerequisites")),

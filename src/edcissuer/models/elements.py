@@ -54,6 +54,7 @@ class Learner(_M):
 class Outcome(_M):
     title: dict[str, str]
     esco: list[str] = Field(default_factory=list)
+    esco_labels: dict[str, dict[str, str]] = Field(default_factory=dict, description="ESCO URI -> its label, as signed")
 
 
 class CodedValue(_M):
@@ -86,6 +87,7 @@ class ModuleInfo(_M):
     grade: dict[str, str] | None = None
     start: str | None = None
     end: str | None = None
+    learning_outcomes: list[Outcome] = Field(default_factory=list)
 
 
 class QualityAssuranceInfo(_M):
