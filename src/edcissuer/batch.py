@@ -910,7 +910,7 @@ def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow 
     the first twenty); the first `samples` valid rows are shown by student id and title.
     """
     fmts = _formats(formats)
-    chosen = as_profile(profile)
+    wanted = as_profile(profile)
     if programme is not None:
         check_programme(programme)
     sources = list(_numbered(rows))
@@ -921,7 +921,7 @@ def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow 
         record: MicroCredentialRecord | None = None
         if not problems:
             try:
-                record = row_record(programme, source.data, chosen)
+                record = row_record(programme, source.data, wanted)
             except RecordValidationError as exc:
                 problems = [RowError(source.number, name, message, source.line, _column_of(name, message))
                             for name, message in exc.problems]
