@@ -212,11 +212,11 @@ class ProfileRule(_Strict):
     def _checks(self) -> "ProfileRule":
         given = [k for k in CHECK_KEYS if getattr(self, k) not in (None, False)]
         if not given:
-            raise ValueError(f"rule {self.name!r} checks nothing: give one of {', '.join(CHECK_KEYS)}")
+            raise ValueError(f"checks nothing: give one of {', '.join(CHECK_KEYS)}")
         if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"rule {self.name!r}: min {self.min:g} is larger than max {self.max:g}")
+            raise ValueError(f"min {self.min:g} is larger than max {self.max:g}")
         if self.min_count is not None and self.max_count is not None and self.min_count > self.max_count:
-            raise ValueError(f"rule {self.name!r}: min_count is larger than max_count")
+            raise ValueError("min_count is larger than max_count")
         return self
 
     @property
@@ -270,20 +270,19 @@ def _located(exc: ValidationError, data: dict[str, Any], where: str) -> InputErr
             rules = data.get("rule")
             raw = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
             name = raw.get("name") if isinstance(raw, dict) else None
-            key = ".".join(str(p) for p in loc[2:]) or "rule"
-            label = f"rule {name!r} (rule[{loc[1]}]).{key}" if name else f"rule[{loc[1]}].{key}"
+            key = "".join(f".{p}" for p in loc[2:])
+            label = f"rule {name!r} (rule[{loc[1]}]){key}" if name else f"rule[{loc[1]}]{key}"
         problems.append((label, text))
     message = "; ".join(f"{label}: {text}" for label, text in problems)
-    return InputError(f"alliance profile {where}: {message}", field=f"{where}: {problems[0][0]}" if problems
-                      else where)
+    return InputError(f"alliance profile: {message}", field=where)
 
 
 def parse_profile(data: Any, *, where: str = "profile") -> Profile:
-    """A Profile from parsed TOML; InputError names the file (`where`), the rule and the key."""
+    """A Profile from parsed TOML; InputError names the file (`where`, its field), the rule and the key."""
     if not isinstance(data, dict):
-        raise InputError(f"alliance profile {where}: must be a TOML table", field=where)
+        raise InputError("alliance profile: must be a TOML table", field=where)
     if "path" in data:
-        raise InputError(f"alliance profile {where}: path is not a known key", field=f"{where}: path")
+        raise InputError("alliance profile: path is not a known key", field=where)
     try:
         return Profile.model_validate({**data, "path": where})
     except ValidationError as exc:
@@ -297,7 +296,7 @@ def read_profile(path: str | Path) -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"alliance profile {p} is not valid TOML: {exc}", field=str(p)) from exc
+        raise InputError(f"alliance profile is not valid TOML: {exc}", field=str(p)) from exc
     return parse_profile(data, where=str(p))
 
 

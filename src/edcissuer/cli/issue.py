@@ -80,7 +80,8 @@ def profile_from_args(args: argparse.Namespace) -> Profile | None:
     try:
         profile = load_profile(args.profile, profile_dirs(args))
     except EdcIssuerError as exc:
-        raise UsageError(f"--profile {args.profile}: {exc.message}") from exc
+        why = exc.message if exc.field in (None, "profile", str(args.profile)) else str(exc)
+        raise UsageError(f"--profile {args.profile}: {why}") from exc
     print(f"alliance profile {profile.name} ({profile.id}) from {profile.path}", file=sys.stderr)
     return profile
 
