@@ -310,3 +310,11 @@ def test_a_rule_on_a_learner_field_names_the_csv_column(demo_keys):
     [error] = preview.errors
     assert (error.row, error.column) == (1, "student_id") and "p-student-id" in error.reason
     assert preview.valid_rows == 1
+
+
+def test_a_record_stating_a_shipped_profile_itself_is_checked_against_it(demo_keys):
+    claims = record("model3-joint", profiles=[DIVERSE])           # joint-award: not a DIVERSE model
+    with pytest.raises(ProfileViolationError, match="diverse-awarding-model"):
+        issue(claims, fmt="ob3", signer=demo_keys.issuer, now=NOW)
+    own = record("model3-joint", profiles=["https://alliance.example/profiles/own/v1"])
+    assert issue(own, fmt="ob3", signer=demo_keys.issuer, now=NOW).credential_id   # an own profile: as stated

@@ -21,7 +21,7 @@ from .ld.loader import DocumentLoader, default_loader
 from .mapping.elm import to_elm
 from .mapping.ob3 import to_ob3
 from .models.records import MicroCredentialRecord
-from .profiles import Profile, as_profile, conform
+from .profiles import Profile, as_profile, check_stated, conform
 from .securing.registry import default_proof as registry_default_proof
 from .securing.registry import for_proof, proof_names
 from .status.bitstring import with_status_context
@@ -160,11 +160,12 @@ def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIden
     `profile` (a `profiles.Profile`, a shipped profile's name or a profile file) is an
     alliance profile the record must meet: a record breaking one of its rules is refused
     (`profiles.ProfileViolationError`, naming each rule), else the credential states it
-    (`record.profiles`).
+    (`record.profiles`). A record stating a shipped profile itself is checked against it too.
     """
     chosen = as_profile(profile)
     if chosen is not None:
         record = conform(record, chosen)
+    check_stated(record)
     proof = proof or default_proof(fmt, signer)
     vm = None
     notes: tuple[str, ...] = ()

@@ -24,6 +24,7 @@ model does not have, or a check that cannot apply is refused naming the file, ru
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -455,6 +456,24 @@ def conform(record: MicroCredentialRecord, profiles: Profile | Iterable[Profile]
         raise ProfileViolationError(violations)
     ids = list(dict.fromkeys([*record.profiles, *(p.id for p in chosen)]))
     return record if ids == record.profiles else record.model_copy(update={"profiles": ids})
+
+
+@functools.cache
+def _shipped_by_id() -> dict[str, Profile]:
+    return {p.id: p for p in shipped_profiles()}
+
+
+def check_stated(record: MicroCredentialRecord) -> None:
+    """Refuse a record that states a shipped profile (`profiles:` in its YAML) without meeting it.
+
+    Why: a credential stating DIVERSE must meet DIVERSE's rules however the record got the id.
+    Ids of profiles edcissuer does not ship (an alliance's own file) are the registrar's claim,
+    checked when issued with `--profile`, and carried as stated.
+    """
+    stated = [_shipped_by_id()[i] for i in record.profiles if i in _shipped_by_id()]
+    violations = [v for p in stated for v in check_record(record, p)]
+    if violations:
+        raise ProfileViolationError(violations)
 
 
 def as_profile(profile: Profile | str | Path | None, dirs: Sequence[str | Path] = ()) -> Profile | None:
