@@ -50,6 +50,7 @@ from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, LedgerError, RecordValidationError
 from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record, with_issuer_id
+from .profiles import Profile, as_profile, conform
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import (
     Completion,
@@ -246,6 +247,17 @@ def record_data(programme: Mapping[str, Any] | None, row: Mapping[str, Any]) -> 
         if column not in CSV_COLUMNS:
             _set_path(base, column, value)
     return base
+
+
+def row_record(programme: Mapping[str, Any] | None, row: Mapping[str, Any],
+               profile: Profile | None = None) -> MicroCredentialRecord:
+    """The validated record of a row; with an alliance profile, checked against it and stating it.
+
+    A rule the row breaks is a RecordValidationError like any other (naming the rule), so
+    the row is refused and the good rows are kept.
+    """
+    record = parse_record(record_data(programme, row))
+    return conform(record, profile) if profile is not None else record
 
 
 def _column_of(field_name: str, message: str = "") -> str | None:
@@ -677,7 +689,8 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
               formats: Iterable[str], signer: Signer, out_dir: Path, ledger: Ledger,
               status_lists: StatusListSettings | None, now: datetime, workers: int = 1,
               proof: str | None = None, issuer_did: str | None = None, pseudonym_key: bytes | None = None,
-              progress: Callable[[str, int], None] | None = None) -> BatchReport:
+              progress: Callable[[str, int], None] | None = None,
+              profile: Profile | str | Path | None = None) -> BatchReport:
     """Issue every valid row in every format, exactly once across re-runs; see the module docstring.
 
     `progress(kind, n)` is called as credentials finish ("issued", "skipped",
@@ -686,9 +699,12 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     reported in the returned `BatchReport` and in OUT/errors.jsonl, and every row's
     outcome in OUT/manifest.csv. The rows are read in full first: duplicates within the
     file are found before anything is reserved. OUT is created 0700, every file 0600.
+    `profile`: an alliance profile every row must meet (a row breaking a rule is refused,
+    naming it); the credentials state it (see `issue`).
     """
     started = time.perf_counter()
     fmts = _formats(formats)
+    chosen = as_profile(profile)
     if now.tzinfo is None:
         raise InputError("now must be timezone-aware", field="now")
     now = now.astimezone(timezone.utc).replace(microsecond=0)
@@ -696,7 +712,7 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
         check_programme(programme)
     sources = list(_numbered(rows))
     duplicates = find_duplicates(programme, sources)
-    held = _already_issued(programme, sources, duplicates, ledger, fmts)
+    held = _already_issued(programme, sources, duplicates, ledger, fmts, chosen)
     if held:        # a re-run: a row issued before keeps its credential, only the newcomers next to it are refused
         duplicates = find_duplicates(programme, sources, held)
     private_dir(out_dir)
@@ -728,7 +744,8 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     try:
         for chunk in _chunks(sources, RESERVE_CHUNK):
             for job in _plan(chunk, run, programme=programme, fmts=fmts, signer=signer, proof=proof,
-                             issuer_did=issuer_did, key=key, batch_id=batch_id, duplicates=duplicates):
+                             issuer_did=issuer_did, key=key, batch_id=batch_id, duplicates=duplicates,
+                             profile=chosen):
                 submit(job)
         if pending:
             drain("ALL_COMPLETED")
@@ -747,14 +764,15 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
 
 
 def _already_issued(programme: Mapping[str, Any] | None, sources: list[SourceRow],
-                    duplicates: Mapping[int, list[RowError]], ledger: Ledger, fmts: list[str]) -> set[int]:
+                    duplicates: Mapping[int, list[RowError]], ledger: Ledger, fmts: list[str],
+                    profile: Profile | None = None) -> set[int]:
     """The rows of duplicate groups whose record the ledger already holds (in any state, any format)."""
     held: set[int] = set()
     for source in sources:
         if source.number not in duplicates:
             continue
         try:
-            record_hash = parse_record(record_data(programme, source.data)).content_hash()
+            record_hash = row_record(programme, source.data, profile).content_hash()
         except RecordValidationError:
             continue
         if any(ledger.get(record_hash, fmt) is not None for fmt in fmts):
@@ -780,7 +798,7 @@ def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:
 
 def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | None, fmts: list[str],
           signer: Signer, proof: str | None, issuer_did: str | None, key: bytes, batch_id: str,
-          duplicates: Mapping[int, list[RowError]]) -> list[SignJob]:
+          duplicates: Mapping[int, list[RowError]], profile: Profile | None = None) -> list[SignJob]:
     """Validate a chunk of rows, reserve them in one ledger transaction, and return what to sign."""
     planned: list[tuple[SourceRow, MicroCredentialRecord, Reservation]] = []
     for source in chunk:
@@ -792,7 +810,7 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             run.tick("refused", len(fmts))
             continue
         try:
-            record = parse_record(record_data(programme, source.data))
+            record = row_record(programme, source.data, profile)
         except RecordValidationError as exc:
             for name, message in exc.problems:
                 run.refuse(RowError(source.number, name, message, source.line, _column_of(name, message)),
@@ -884,7 +902,7 @@ class BatchPreview:
 
 def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Mapping[str, Any]], *,
                   formats: Iterable[str], signer: Signer, proof: str | None = None, issuer_did: str | None = None,
-                  samples: int = 3) -> BatchPreview:
+                  samples: int = 3, profile: Profile | str | Path | None = None) -> BatchPreview:
     """Validate, de-duplicate and map every row as `run_batch` would, and sign nothing.
 
     Why: a registrar checks a cohort file before the first credential exists, since a
@@ -892,6 +910,7 @@ def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow 
     the first twenty); the first `samples` valid rows are shown by student id and title.
     """
     fmts = _formats(formats)
+    wanted = as_profile(profile)
     if programme is not None:
         check_programme(programme)
     sources = list(_numbered(rows))
@@ -902,7 +921,7 @@ def preview_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow 
         record: MicroCredentialRecord | None = None
         if not problems:
             try:
-                record = parse_record(record_data(programme, source.data))
+                record = row_record(programme, source.data, wanted)
             except RecordValidationError as exc:
                 problems = [RowError(source.number, name, message, source.line, _column_of(name, message))
                             for name, message in exc.problems]
@@ -947,14 +966,19 @@ class RecordedCredential:
 def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, ledger: Ledger,
                    status_lists: StatusListSettings | None, target: Path, now: datetime,
                    proof: str | None = None, issuer_did: str | None = None, ob3_form: str = "standard",
-                   pseudonym_key: bytes | None = None) -> RecordedCredential:
+                   pseudonym_key: bytes | None = None,
+                   profile: Profile | str | Path | None = None) -> RecordedCredential:
     """`issue` with the ledger and status lists a batch row gets, so a one-off credential is revocable.
 
     The same three steps as `run_batch` (reserve, sign and write atomically to `target`
     with mode 0600, complete). The credential id and status index come from the ledger:
     issuing a record the ledger already holds (by `issue` or `batch`) gives back the same
     credential, byte for byte, instead of a second one; a revoked or suspended one is refused.
+    `profile`: an alliance profile the record must meet, as in `issue`.
     """
+    chosen_profile = as_profile(profile)
+    if chosen_profile is not None:
+        record = conform(record, chosen_profile)
     if fmt not in FORMATS:
         raise InputError(f"formats must be among {', '.join(FORMATS)}", field="format", value=fmt)
     if now.tzinfo is None:

@@ -21,6 +21,7 @@ from .ld.loader import DocumentLoader, default_loader
 from .mapping.elm import to_elm
 from .mapping.ob3 import to_ob3
 from .models.records import MicroCredentialRecord
+from .profiles import Profile, as_profile, check_stated, conform
 from .securing.registry import default_proof as registry_default_proof
 from .securing.registry import for_proof, proof_names
 from .status.bitstring import with_status_context
@@ -141,7 +142,8 @@ def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIden
           proof: str | None = None, loader: DocumentLoader = default_loader,
           issuer_did: str | None = None,
           status: dict[str, Any] | list[dict[str, Any]] | None = None,
-          ob3_form: str = "standard", on_issuer_mismatch: IssuerMismatch = "warn") -> IssuedCredential:
+          ob3_form: str = "standard", on_issuer_mismatch: IssuerMismatch = "warn",
+          profile: Profile | str | Path | None = None) -> IssuedCredential:
     """Map a validated record to `fmt` and secure it.
 
     For key-based proofs the issuer must be the DID that controls the key, or no verifier
@@ -155,7 +157,15 @@ def issue(record: MicroCredentialRecord, *, fmt: str, signer: KeyPair | SealIden
     awarding.lead.id and the fix (see `issuer_id_mismatch`).
     `ob3_form` "extended" adds edcissuer's extension context to OB3 (every language as typed
     terms), which only verifiers that bundle that context can verify.
+    `profile` (a `profiles.Profile`, a shipped profile's name or a profile file) is an
+    alliance profile the record must meet: a record breaking one of its rules is refused
+    (`profiles.ProfileViolationError`, naming each rule), else the credential states it
+    (`record.profiles`). A record stating a shipped profile itself is checked against it too.
     """
+    chosen = as_profile(profile)
+    if chosen is not None:
+        record = conform(record, chosen)
+    check_stated(record)
     proof = proof or default_proof(fmt, signer)
     vm = None
     notes: tuple[str, ...] = ()

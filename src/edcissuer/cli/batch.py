@@ -15,9 +15,11 @@ from .common import moment
 from .errors import UsageError
 from .issue import (
     DEFAULT_LEDGER,
+    add_profile_argument,
     add_signer_arguments,
     add_status_arguments,
     issuing_status,
+    profile_from_args,
     signer_from_args,
     status_settings,
 )
@@ -57,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", choices=[*FORMATS, "both"], required=True,
                    help="elm, ob3, or both (two credentials per row)")
     add_signer_arguments(p)
+    add_profile_argument(p)
     p.add_argument("-o", "--out", type=Path, metavar="DIR",
                    help="output folder (created 0700; required unless --dry-run)")
     p.add_argument("--ledger", metavar="PATH|DSN",
@@ -82,6 +85,7 @@ def exit_code(outcome: str) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     programme_path, rows_path = (args.programme, args.rows) if args.rows else (None, args.programme)
     delimiter = "\t" if args.delimiter in ("\\t", "tab", "TAB") else args.delimiter
+    profile = profile_from_args(args)
     signer = signer_from_args(args)
     formats = list(FORMATS) if args.format == "both" else [args.format]
     programme = load_programme(programme_path) if programme_path else None
@@ -89,7 +93,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     result: BatchPreview | BatchReport
     if args.dry_run:
         result = preview_batch(programme, rows, formats=formats, signer=signer, proof=args.proof,
-                               issuer_did=args.issuer_did)
+                               issuer_did=args.issuer_did, profile=profile)
     else:
         if args.out is None:
             raise UsageError("--out: give --out DIR, the folder the credentials are written to")
@@ -99,7 +103,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 _progress(args, len(rows), formats) as bar:
             result = run_batch(programme, rows, formats=formats, signer=signer, out_dir=args.out,
                                ledger=ledger, status_lists=status, now=now, workers=max(1, args.workers),
-                               proof=args.proof, issuer_did=args.issuer_did, progress=bar)
+                               proof=args.proof, issuer_did=args.issuer_did, progress=bar, profile=profile)
     print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else result.to_text())
     if isinstance(result, BatchPreview):     # a preview issues nothing: it passes (0) or finds errors (1)
         return 1 if result.refused_rows else 0

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import issue_recorded
+from ..config import discover
 from ..crypto.keys import KeyPair
-from ..errors import InputError
+from ..errors import EdcIssuerError, InputError
 from ..issue import FORMATS, PROOFS, issue, load_signer
 from ..ledger import Ledger
 from ..ledger.outputs import write_atomic
 from ..mapping.ob3 import FORMS as OB3_FORMS
 from ..models.records import load_record
+from ..profiles import Profile, load_profile
 from ..status.publish import DEFAULT_VALIDITY, StatusListSettings
 from .errors import UsageError
 
@@ -45,6 +47,43 @@ def signer_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     password = os.environ.get(args.password_env, "").encode() if args.password_env else None
     return load_signer(key=args.key, seal_cert=args.seal_cert, seal_key=args.seal_key, p12=args.p12,
                        password=password or None)
+
+
+PROFILES_FOLDER = "profiles"
+
+
+def add_profile_argument(parser: argparse.ArgumentParser) -> None:
+    """`--profile NAME|FILE`, shared by `issue` and `batch` (and `defaults.profile` of edcissuer.toml)."""
+    parser.add_argument("--profile", metavar="NAME|FILE",
+                        help="alliance profile the record must meet (docs/profiles.md): a name looked up as "
+                             f"NAME.toml in {PROFILES_FOLDER}/ next to the issuer profile, then ./{PROFILES_FOLDER}/, "
+                             "then the shipped ones (diverse, una-europa, ingenium), or a .toml file; a record "
+                             "breaking a rule is refused naming it, and the credential states the profile")
+
+
+def profile_dirs(args: argparse.Namespace) -> list[Path]:
+    """The user's profile folders: profiles/ beside the issuer profile (edcissuer.toml), then ./profiles/."""
+    dirs: list[Path] = []
+    config = discover(getattr(args, "config", None), os.environ, Path.cwd())
+    if config is not None:
+        dirs.append(config.resolve().parent / PROFILES_FOLDER)
+    local = Path.cwd() / PROFILES_FOLDER
+    if local not in dirs:
+        dirs.append(local)
+    return dirs
+
+
+def profile_from_args(args: argparse.Namespace) -> Profile | None:
+    """The alliance profile of `--profile` (or `defaults.profile`), said on stderr; a bad one is a usage error."""
+    if not getattr(args, "profile", None):
+        return None
+    try:
+        profile = load_profile(args.profile, profile_dirs(args))
+    except EdcIssuerError as exc:
+        why = exc.message if exc.field in (None, "profile", str(args.profile)) else str(exc)
+        raise UsageError(f"--profile {args.profile}: {why}") from exc
+    print(f"alliance profile {profile.name} ({profile.id}) from {profile.path}", file=sys.stderr)
+    return profile
 
 
 def add_status_arguments(parser: argparse.ArgumentParser, *, issuing: bool, default_dir: str = "OUT/status") -> None:
@@ -98,6 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                         "every OB3 verifier; 'extended' adds edcissuer's extension context with every language, "
                         "which verifiers without that context refuse")
     add_signer_arguments(p)
+    add_profile_argument(p)
     p.add_argument("-o", "--out", type=Path, help="output file, written 0600 (default: stdout; needed with --ledger)")
     p.add_argument("--ledger", metavar="PATH|DSN",
                    help="record the credential in this issuance ledger (SQLite file or postgresql:// DSN) with a "
@@ -109,15 +149,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_issue(args: argparse.Namespace) -> int:
     record = load_record(args.record)
+    profile = profile_from_args(args)
     signer = signer_from_args(args)
     now = datetime.now(timezone.utc)
     if args.ledger:
-        return _issue_recorded(args, record, signer, now)
+        return _issue_recorded(args, record, signer, now, profile)
     # status lists live in the ledger: a --status-url typed without --ledger is refused; the profile's is unused
     if args.status_url and "status_url" not in getattr(args, "from_profile", frozenset()):
         raise UsageError("--status-url: status lists are kept in the ledger: give --ledger with --status-url")
     issued = issue(record, fmt=args.format, signer=signer, proof=args.proof, issuer_did=args.issuer_did,
-                   ob3_form=args.ob3_form, now=now)
+                   ob3_form=args.ob3_form, now=now, profile=profile)
     if args.out:
         write_atomic(args.out, issued.serialize().encode("utf-8"))
         print(f"issued {issued.credential_id} ({args.format}, {issued.proof}) -> {args.out}", file=sys.stderr)
@@ -126,14 +167,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _issue_recorded(args: argparse.Namespace, record: Any, signer: Any, now: datetime) -> int:
+def _issue_recorded(args: argparse.Namespace, record: Any, signer: Any, now: datetime,
+                    profile: Profile | None) -> int:
     if not args.out:
         raise UsageError("-o: with --ledger give -o FILE: the ledger records which file was issued")
     status = issuing_status(args, signer, args.out.parent / "status")
     with Ledger.open(args.ledger) as ledger:
         done = issue_recorded(record, fmt=args.format, signer=signer, ledger=ledger, status_lists=status,
                               target=args.out, now=now, proof=args.proof, issuer_did=args.issuer_did,
-                              ob3_form=args.ob3_form)
+                              ob3_form=args.ob3_form, profile=profile)
     entry = done.entry
     if args.json:
         print(json.dumps({"credentialId": entry.credential_id, "format": entry.format, "proof": entry.proof,

@@ -511,6 +511,7 @@ def _from_elm(cred: dict[str, Any]) -> Elements:
     return Elements(
         format="elm",
         credential_id=_str(cred.get("id")),
+        specification_id=_id(claim.get("specifiedBy")),
         learner=learner,
         title=_lang(claim.get("title")) or _lang(spec.get("title")),
         countries=countries,
@@ -1045,6 +1046,7 @@ def _from_ob3(cred: dict[str, Any]) -> Elements:
     return Elements(
         format="ob3",
         credential_id=_str(cred.get("id")),
+        specification_id=_id(subject.get("achievement")),
         learner=_ob3_learner(subject, lang),
         title=_ob3_title(cred, ach, lang),
         countries=countries,

@@ -16,6 +16,7 @@ still do (e.g. "an oral check with identity verification is needed").
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from ..errors import InputError
 from ..models import vocab
 from ..mapping.common import parse_datetime
 from ..models.elements import ELEMENT_KEYS, Elements
+from ..profiles import load_profile
 from ..results import CheckResult
 from .findings import TrustFindings
 from .tomlfile import read_toml, validation_error
@@ -181,6 +183,109 @@ class LearningOutcomesRule(Rule):
         return v
 
 
+class CatalogueEntry(_Strict):
+    """One programme or credential specification the institution recognises without case-by-case review."""
+
+    id: str = Field(min_length=1, description="specification id (ELM Qualification, OB3 achievement) or "
+                                              "the id of the qualification it is part of")
+    name: str = Field(min_length=1, description="what the entry is, as the institution calls it")
+    issuer: str | None = Field(default=None, description="the issuer id (DID) the entry is recognised from")
+    note: str | None = None
+
+
+#: the rules about what was learned, which a pre-approved entry already decided
+PROGRAMME_RULES = ("ects", "level", "assessment", "learning_outcomes", "awarding_models", "explicit_elements")
+
+
+class CatalogueRule(Rule):
+    """Pre-approved catalogue: listed specifications are recognised automatically.
+
+    A listed credential passes, and a failure of a rule in `waives` (decided when the entry
+    was approved) does not count against it; trust, quality assurance, age and every other
+    rule still apply. An unlisted credential is decided by the other rules
+    (`unlisted = "other-rules"`) or fails this rule (`unlisted = "not-listed-fails"`).
+    """
+
+    entries: list[CatalogueEntry] = Field(min_length=1)
+    waives: list[str] = Field(default_factory=lambda: list(PROGRAMME_RULES))
+    unlisted: Literal["other-rules", "not-listed-fails"] = "other-rules"
+
+    @field_validator("waives")
+    @classmethod
+    def _waivable(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x not in PROGRAMME_RULES]
+        if bad:
+            raise ValueError(f"{bad} cannot be waived by a catalogue entry; waivable: {', '.join(PROGRAMME_RULES)}")
+        return v
+
+    @model_validator(mode="after")
+    def _unique(self) -> "CatalogueRule":
+        keys = [(e.id, e.issuer) for e in self.entries]
+        twice = sorted({k[0] for k in keys if keys.count(k) > 1})
+        if twice:
+            raise ValueError(f"catalogue entries listed twice: {', '.join(twice)}")
+        return self
+
+
+class ProfilesRule(Rule):
+    """The credential states the alliance profile(s) the institution requires (Elements.profiles, signed)."""
+
+    required: list[str] = Field(min_length=1, description="profile ids, or names of shipped profiles")
+    match: Literal["any", "all"] = "all"
+
+    @field_validator("required")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        """A shipped profile's name (diverse) stands for its id; anything else must be a URI."""
+        out = []
+        for item in v:
+            if ":" in item:
+                out.append(item)
+                continue
+            try:
+                out.append(load_profile(item).id)
+            except InputError as exc:
+                raise ValueError(f"{item!r} is neither a profile id (URI) nor a shipped profile name: "
+                                 f"{exc.message}") from exc
+        return out
+
+
+class RegisteredAgency(_Strict):
+    deqar_id: str = Field(min_length=1)
+    name: str | None = None
+    until: dt.date | None = Field(default=None, description="registered until (EQAR registration is renewed)")
+
+
+class AgencyRegister(_Strict):
+    """The EQAR-registered agencies as the institution keeps them (a dated file; no network)."""
+
+    source: str = Field(min_length=1, description="where the list was taken from, e.g. the EQAR register")
+    as_of: dt.date
+    agency: list[RegisteredAgency] = Field(min_length=1)
+    path: str | None = Field(default=None, exclude=True)
+
+
+class EqarAgencyRule(Rule):
+    """The QA agency named in the credential (by its DEQAR id) is EQAR-registered.
+
+    The registered agencies are listed inline (`registered`) and/or in a dated register file
+    (`register_file`, relative to the policy file), which the institution refreshes from EQAR.
+    """
+
+    registered: list[str] = Field(default_factory=list, description="DEQAR ids of registered agencies")
+    register_file: str | None = Field(default=None, description="register file (TOML), relative to the policy")
+    max_register_age_days: int | None = Field(default=None, gt=0)
+    loaded: AgencyRegister | None = Field(default=None, description="set by load_policy from `register_file`")
+
+    @model_validator(mode="after")
+    def _some(self) -> "EqarAgencyRule":
+        if not self.registered and self.register_file is None:
+            raise ValueError("give registered (DEQAR ids) and/or register_file (the register file)")
+        if self.max_register_age_days is not None and self.register_file is None:
+            raise ValueError("max_register_age_days needs register_file (a dated register file)")
+        return self
+
+
 _INFERABLE = tuple(Elements.model_fields)
 
 
@@ -204,11 +309,14 @@ class Rules(_Strict):
     ects: EctsRule | None = None
     level: LevelRule | None = None
     quality_assurance: QualityAssuranceRule | None = None
+    eqar_agency: EqarAgencyRule | None = None
     assessment: AssessmentRule | None = None
     identity_verified: IdentityVerifiedRule | None = None
     max_age: MaxAgeRule | None = None
     awarding_models: AwardingModelsRule | None = None
+    profiles: ProfilesRule | None = None
     learning_outcomes: LearningOutcomesRule | None = None
+    catalogue: CatalogueRule | None = None
     explicit_elements: ExplicitElementsRule | None = None
 
 
@@ -248,18 +356,48 @@ class Policy(_Strict):
 
 
 def parse_policy(data: dict[str, Any], *, source: str | None = None) -> Policy:
-    """A Policy from parsed TOML; InputError names every bad key (typos are errors, not ignored)."""
+    """A Policy from parsed TOML; InputError names every bad key (typos are errors, not ignored).
+
+    A register file named by `rules.eqar_agency.register_file` is read here, relative to the
+    policy file (`source`), so evaluation stays free of I/O.
+    """
     if "source" in data:
         raise InputError("policy: source is not a known key", field="source")
+    eqar = (data.get("rules") or {}).get("eqar_agency") if isinstance(data.get("rules"), dict) else None
+    if isinstance(eqar, dict) and "loaded" in eqar:
+        raise InputError("policy: rules.eqar_agency.loaded is not a known key", field="rules.eqar_agency.loaded")
     try:
-        return Policy.model_validate({**data, "source": source})
+        policy = Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise validation_error(exc, "policy") from exc
+    rule = policy.rules.eqar_agency
+    if rule is not None and rule.register_file is not None:
+        base = Path(source).parent if source else Path.cwd()
+        loaded = load_agency_register(base / rule.register_file)
+        rules = policy.rules.model_copy(update={"eqar_agency": rule.model_copy(update={"loaded": loaded})})
+        policy = policy.model_copy(update={"rules": rules})
+    return policy
 
 
 def load_policy(path: str | Path) -> Policy:
     """Read a recognition policy TOML file."""
     return parse_policy(read_toml(path, what="policy"), source=str(path))
+
+
+def load_agency_register(path: str | Path) -> AgencyRegister:
+    """Read an EQAR register file: `[register] source, as_of` and `[[agency]] deqar_id, name, until`."""
+    data = read_toml(path, what="EQAR register")
+    head = data.get("register")
+    if not isinstance(head, dict):
+        raise InputError(f"EQAR register {path}: needs a [register] table with source and as_of",
+                         field=f"{path}: register")
+    extra = sorted(set(data) - {"register", "agency"})
+    if extra:
+        raise InputError(f"EQAR register {path}: {', '.join(extra)} is not a known key", field=f"{path}: {extra[0]}")
+    try:
+        return AgencyRegister.model_validate({**head, "agency": data.get("agency", []), "path": str(path)})
+    except ValidationError as exc:
+        raise validation_error(exc, f"EQAR register {path}") from exc
 
 
 # --------------------------------------------------------------------------- decisions
@@ -388,6 +526,84 @@ def _quality_assurance(rule: QualityAssuranceRule, e: Elements, t: TrustFindings
     return (False, "; ".join(problems)) if problems else (True, "; ".join(facts))
 
 
+def _issued_date(e: Elements) -> dt.date | None:
+    issued = parse_datetime(e.issued)
+    return issued.date() if issued else None
+
+
+def _eqar_agency(rule: EqarAgencyRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
+    qa = e.quality_assurance
+    agency = qa.agency if qa else None
+    if agency is None:
+        return False, "the credential names no quality assurance agency, so EQAR registration cannot be decided"
+    name = _label(agency.name)
+    if not agency.deqar_id:
+        return False, f"the QA agency {name} carries no DEQAR id, so its EQAR registration cannot be decided"
+    register = rule.loaded
+    listed: dict[str, RegisteredAgency] = {x: RegisteredAgency(deqar_id=x) for x in rule.registered}
+    if register is not None:
+        listed.update({a.deqar_id: a for a in register.agency})
+    where = (f"the EQAR register file {Path(register.path or '').name} ({register.source}, as of "
+             f"{register.as_of.isoformat()})" if register else "the policy's list of EQAR-registered agencies")
+    if register is not None and rule.max_register_age_days is not None:
+        age = (now.date() - register.as_of).days
+        if age > rule.max_register_age_days:
+            return False, (f"{where} is {age} days old, over the {rule.max_register_age_days}-day limit: "
+                           "refresh it from the EQAR register before deciding")
+    entry = listed.get(agency.deqar_id.strip())
+    if entry is None:
+        return False, f"QA agency {name} (DEQAR {agency.deqar_id}) is not on {where}"
+    issued = _issued_date(e)
+    if entry.until is not None and (issued is None or issued > entry.until):
+        return False, (f"QA agency {name} (DEQAR {agency.deqar_id}) was EQAR-registered until "
+                       f"{entry.until.isoformat()}, before the credential was issued ({e.issued or 'date unknown'})")
+    return True, f"QA agency {name} (DEQAR {agency.deqar_id}) is EQAR-registered per {where}"
+
+
+def _profiles(rule: ProfilesRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
+    have = list(e.profiles)
+    hits = [p for p in rule.required if p in have]
+    stated = f"the credential states {', '.join(have)}" if have else "the credential states no alliance profile"
+    if rule.match == "all":
+        missing = [p for p in rule.required if p not in have]
+        if missing:
+            return False, f"required alliance profile(s) not stated: {', '.join(missing)} ({stated})"
+        return True, f"states the required alliance profile(s): {', '.join(hits)}"
+    if hits:
+        return True, f"states the accepted alliance profile(s): {', '.join(hits)}"
+    return False, f"none of the accepted alliance profiles ({', '.join(rule.required)}) is stated ({stated})"
+
+
+def catalogue_match(rule: CatalogueRule, e: Elements) -> tuple[CatalogueEntry | None, str]:
+    """The catalogue entry the credential's signed identifiers match, and why (or why none does)."""
+    ids = [(e.specification_id, "its specification"),
+           ((e.part_of or {}).get("id"), "the qualification it is part of")]
+    issuer = e.issuer.id if e.issuer else None
+    near = []
+    for entry in rule.entries:
+        for value, what in ids:
+            if value is None or value != entry.id:
+                continue
+            if entry.issuer is not None and entry.issuer != issuer:
+                near.append(f"{entry.id} is listed ('{entry.name}') for issuer {entry.issuer}, "
+                            f"but this credential's issuer is {issuer or 'unknown'}")
+                continue
+            return entry, f"pre-approved: catalogue entry '{entry.name}' ({entry.id}) lists {what}"
+    if near:
+        return None, "; ".join(near)
+    shown = ", ".join(f"{what} {value}" for value, what in ids if value) or "no specification id"
+    return None, f"not in the pre-approved catalogue ({shown})"
+
+
+def _catalogue(rule: CatalogueRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
+    entry, why = catalogue_match(rule, e)
+    if entry is not None:
+        return True, why
+    if rule.unlisted == "other-rules":
+        return True, f"{why}: the other rules decide"
+    return False, why
+
+
 def _assessment(rule: AssessmentRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
     a = e.assessment
     value = (a.code or (a.label or "").strip().lower()) if a else None
@@ -454,7 +670,8 @@ _EVALUATORS: dict[str, Callable[[Any, Elements, TrustFindings, datetime], Outcom
     "trusted_issuer": _trusted_issuer, "trusted_partners": _trusted_partners, "ects": _ects, "level": _level,
     "quality_assurance": _quality_assurance, "assessment": _assessment, "identity_verified": _identity_verified,
     "max_age": _max_age, "awarding_models": _awarding_models, "learning_outcomes": _learning_outcomes,
-    "explicit_elements": _explicit_elements,
+    "explicit_elements": _explicit_elements, "eqar_agency": _eqar_agency, "profiles": _profiles,
+    "catalogue": _catalogue,
 }
 
 _DEFAULT_CONDITIONS = {
@@ -469,18 +686,25 @@ _DEFAULT_CONDITIONS = {
     "awarding_models": "the awarding arrangement must be confirmed",
     "learning_outcomes": "the learning outcomes must be mapped to the programme by hand",
     "explicit_elements": "the inferred elements must be confirmed by the issuer",
+    "eqar_agency": "the quality assurance agency's EQAR registration must be confirmed by the admissions office",
+    "profiles": "conformity with the alliance profile must be confirmed by the alliance",
+    "catalogue": "the programme must be approved for recognition (it is not in the catalogue)",
 }
 
 
 def evaluate(policy: Policy, elements: Elements, trust: TrustFindings | None, now: datetime) -> Decision:
     """Apply every configured rule, in RULE_ORDER, to one verified credential's elements."""
     trust = trust or TrustFindings(checked=False)
+    catalogue = policy.rules.catalogue
+    entry = catalogue_match(catalogue, elements)[0] if catalogue is not None else None
     reasons = []
     for name in RULE_ORDER:
         rule = getattr(policy.rules, name)
         if rule is None:
             continue
         passed, text = _EVALUATORS[name](rule, elements, trust, now)
+        if not passed and entry is not None and catalogue is not None and name in catalogue.waives:
+            passed, text = True, f"pre-approved by catalogue entry '{entry.name}' ({entry.id}), so not weighed: {text}"
         condition = None
         if not passed and rule.severity == CONDITION:
             condition = rule.condition or _DEFAULT_CONDITIONS[name]
