@@ -318,3 +318,13 @@ def test_cli_verify_text_names_who_signed(tmp_path: Path, seals: dict[str, SealI
     main(["verify", str(path), "--trust-anchor", str(anchor)])
     text = capsys.readouterr().out
     assert f"signed by: {LEAD}, {RHEINAU}; NOT signed by: {LUSITANIA}" in text
+
+
+def test_a_seal_with_more_signatures_than_awarding_bodies_could_need_is_refused(seals: dict[str, SealIdentity],
+                                                                               ca: DemoCA) -> None:
+    from edcissuer.proofs.jades.envelope import MAX_SIGNATURES
+    sealed = _jades_issued(seals)
+    flood = {**sealed, "signatures": sealed["signatures"] * (MAX_SIGNATURES + 1)}
+    structure = verify_document(flood, _jades_options(ca)).checks
+    failed = next(c for c in structure if c.name == CheckId.PROOF_STRUCTURE)
+    assert not failed.passed and f"at most {MAX_SIGNATURES}" in failed.reason

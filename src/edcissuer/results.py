@@ -56,7 +56,7 @@ class VerificationResult:
                  f"{self.proof_type or 'no proof'})"]
         for c in self.checks:
             lines.append(f"  [{'ok' if c.passed else 'FAIL'}] {c.name}: {c.reason}")
-        if self.signed_by or self.not_signed_by:
+        if len(self.signed_by) + len(self.not_signed_by) > 1:  # a joint award: who of its awarding bodies signed
             lines.append(f"  awarding bodies signed: {', '.join(self.signed_by) or 'none'}"
                          + (f"; not signed: {', '.join(self.not_signed_by)}" if self.not_signed_by else ""))
         return "\n".join(lines)

@@ -2,9 +2,10 @@
 
 The EU's EDCI issuer seals a European Digital Credential as a JWS in JSON general
 serialization, enveloping, with an unencoded payload (RFC 7797, `b64: false`). `seal()`
-produces that shape at baseline B; `add_seal()` adds a co-seal (one signature per awarding body of a joint award);
-`verify_seal()` / `verify_seal_detailed()` check our seals
-and the EU's own (baseline LTA) ones, every signature of a co-sealed one; `read_envelope()` is the one reader of the envelope.
+produces that shape at baseline B; `add_seal()` adds a co-seal (one signature per awarding
+body of a joint award, docs/cosealing.md); `verify_seal()` / `verify_seal_detailed()` check
+our seals and the EU's own (baseline LTA) ones, every signature of a co-sealed one;
+`read_envelope()` / `read_envelopes()` are the one reader of the envelope.
 
 Modules: `sign` (sealing), `envelope` (reading, detection), `verify` (structure, signature,
 certificate and chain checks), `unsigned` (etsiU, timestamps, xVals, rVals, level),

@@ -20,6 +20,11 @@ from edcissuer.errors import InputError, VerificationError
 from ..jose import b64url_decode_canonical, loads_strict
 
 
+#: signatures read from one seal: one per awarding body of a joint award; a bound so that a
+#: hostile file cannot make the verifier check thousands of signatures
+MAX_SIGNATURES = 64
+
+
 @dataclass(frozen=True)
 class JadesEnvelope:
     """One JAdES signature as read, before any check.
@@ -154,6 +159,9 @@ def _read_all(obj: Any) -> list[_Reading]:
                     "'signature'): refusing to guess which signature counts", "signatures")
     if not entries:
         return fail("expected at least one signature, found 0", "signatures")
+    if len(entries) > MAX_SIGNATURES:
+        return fail(f"{len(entries)} signatures: at most {MAX_SIGNATURES} are checked (one per awarding body)",
+                    "signatures")
     readings = [_read_entry(doc, entry, index if len(entries) > 1 else None) for index, entry in enumerate(entries)]
     encodings = {r.header.get("b64", True) is False for r in readings if r.header is not None}
     if len(encodings) > 1:

@@ -168,6 +168,10 @@ def verify_seal_detailed(
     if len(per_signature) == 1:
         checks, credential, cert = per_signature[0]
         return SealVerification(checks, credential, cert, (cert,))
+    repeated = _repeated_sealer(readings)
+    if repeated is not None:
+        return SealVerification([CheckResult(CheckId.PROOF_STRUCTURE, False, repeated, {})], None, None,
+                                tuple(None for _ in readings))
     checks = _combine([c for c, _, _ in per_signature])
     credentials = [cred for _, cred, _ in per_signature]
     credential = credentials[0] if all(c is not None for c in credentials) else None
@@ -192,6 +196,20 @@ def _verify_signature(reading: _Reading, trust_anchors: Sequence[x509.Certificat
     checks = [structure, signature, _check_certificate(jws, now), _check_chain(jws, trust_anchors),
               check_timestamps(env, signing_time=jws.signing_time, clock_skew=clock_skew)]
     return checks, env.credential, env.certificates[0] if signature.passed else None
+
+
+def _repeated_sealer(readings: list[_Reading]) -> str | None:
+    """Why one certificate seals twice, or None: a co-sealed credential has one signature per sealer."""
+    seen: dict[bytes, int] = {}
+    for index, reading in enumerate(readings):
+        if reading.envelope is None or not reading.envelope.certificates:
+            continue
+        thumb = sha256_thumbprint(reading.envelope.certificates[0])
+        if thumb in seen:
+            return (f"signatures[{index}] is sealed with the same certificate as signatures[{seen[thumb]}] "
+                    f"('{describe(reading.envelope.certificates[0])}'): one signature per sealer")
+        seen[thumb] = index
+    return None
 
 
 def _combine(per_signature: list[list[CheckResult]]) -> list[CheckResult]:
