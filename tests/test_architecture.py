@@ -36,7 +36,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
      "status.lists", "status.statuslist2021",  # checks, the Bitstring Status List entry/context/check,
      "status.revocation2020"),                # the shared list checker and the legacy list kinds
     ("securing",),                            # the seam: one SecuringMechanism per proof format + artefact reader
-    ("presentations",),                       # verifying presentations (the verifier unwraps them)
+    ("presentations",                         # verifying presentations (the verifier unwraps them);
+     "cosign"),                               # co-sealing a joint award, and who of its awarding bodies signed
     ("verify", "issue"),                      # the two recipes
     ("__init__",),                            # the public API facade re-exports the recipes
     ("ledger",),                              # what was issued, to whom (SQLite/Postgres)

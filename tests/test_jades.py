@@ -341,7 +341,7 @@ def test_read_envelope_reads_what_was_sealed(rsa_pki) -> None:
 
 @pytest.mark.parametrize("bad,field,reason", [
     ("not json", "input", "not a JWS JSON serialization"),
-    ({"payload": "{}", "signatures": []}, "signatures", "expected exactly one signature, found 0"),
+    ({"payload": "{}", "signatures": []}, "signatures", "expected at least one signature, found 0"),
     ({"payload": "{}", "signatures": [{"protected": "!!", "signature": ""}]}, "protected", "not base64url JSON"),
     ({"payload": "[1]", "signatures": [{"protected": _b64u(b'{"b64":false}'), "signature": ""}]}, "payload",
      "payload is not a JSON object; x5c missing"),

@@ -26,6 +26,11 @@ class VerificationResult:
     format: str | None = None
     proof_type: str | None = None
     elements: dict[str, Any] | None = None
+    #: awarding bodies (ids) whose signature/proof verified, and those without one: a joint award
+    #: co-sealed by every awarding body has `not_signed_by` empty (edcissuer.cosign). Informational:
+    #: a recognition policy may require it; verification never fails on it. Empty unless authentic.
+    signed_by: tuple[str, ...] = ()
+    not_signed_by: tuple[str, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -42,6 +47,8 @@ class VerificationResult:
             "proofType": self.proof_type,
             "checks": [c.to_dict() for c in self.checks],
             "elements": self.elements,
+            "signedBy": list(self.signed_by),
+            "notSignedBy": list(self.not_signed_by),
         }
 
     def to_text(self) -> str:
@@ -49,4 +56,7 @@ class VerificationResult:
                  f"{self.proof_type or 'no proof'})"]
         for c in self.checks:
             lines.append(f"  [{'ok' if c.passed else 'FAIL'}] {c.name}: {c.reason}")
+        if len(self.signed_by) + len(self.not_signed_by) > 1:  # a joint award: who of its awarding bodies signed
+            lines.append(f"  awarding bodies signed: {', '.join(self.signed_by) or 'none'}"
+                         + (f"; not signed: {', '.join(self.not_signed_by)}" if self.not_signed_by else ""))
         return "\n".join(lines)

@@ -24,6 +24,7 @@ from cryptography import x509
 from .carriers.baked import sniff_image
 from .checks import CheckId
 from .conformance import check_conformance
+from .cosign import CoSealing, cosealing
 from .crypto.controller import MethodResolver
 from .crypto.issuer_keys import issuer_key_lister
 from .errors import EdcIssuerError, InputError, VerificationError
@@ -227,7 +228,8 @@ def _with_bindings(outcome: ProofOutcome, resolver: MethodResolver) -> ProofOutc
     checks = tuple(_binding_check(c, weak, documents) if c.name == CheckId.ISSUER_BINDING and c.passed else c
                    for c in outcome.checks)
     signer = replace(signer, dids=tuple(d for d in signer.dids if d not in unconfirmed))
-    return replace(outcome, checks=checks, signer=signer)
+    signers = tuple(replace(s, dids=tuple(d for d in s.dids if d not in unconfirmed)) for s in outcome.signers)
+    return replace(outcome, checks=checks, signer=signer, signers=signers)
 
 
 def _binding_check(check: CheckResult, weak: list[str], documents: dict[str, str]) -> CheckResult:
@@ -272,7 +274,23 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
         checks.append(extra(replace(parsed), options))
     # elements are shown only when the signature holds: otherwise nothing vouches for them
     authentic = all(c.passed for c in checks if c.name in (CheckId.PROOF, CheckId.ISSUER_BINDING))
-    return VerificationResult(tuple(checks), fmt, kind, elements.model_dump(mode="json") if authentic else None)
+    if not authentic:
+        return VerificationResult(tuple(checks), fmt, kind)
+    sealing = cosealing(parsed.outcome.signers if parsed.outcome else (), elements.awarding_bodies)
+    return VerificationResult(tuple(with_cosealing(checks, sealing)), fmt, kind, elements.model_dump(mode="json"),
+                              signed_by=sealing.signed_by, not_signed_by=sealing.not_signed_by)
+
+
+def with_cosealing(checks: list[CheckResult], sealing: CoSealing) -> list[CheckResult]:
+    """The proof check says which awarding bodies of a joint award signed (edcissuer.cosign).
+
+    Informational: a partial set of co-signatures is reported, never failed here; a
+    recognition policy may require `VerificationResult.not_signed_by` to be empty.
+    """
+    if not sealing.joint and len(sealing.signatures) < 2:
+        return checks
+    return [replace(c, reason=f"{c.reason}; {sealing.summary()}", details={**c.details, "cosealing": sealing.to_dict()})
+            if c.name == CheckId.PROOF else c for c in checks]
 
 
 def _input_failure(exc: InputError) -> VerificationResult:

@@ -340,13 +340,16 @@ def _verify_one(doc: dict[str, Any], proof: Any, all_proofs: list[Any], *, loade
     return VerifiedProof(vm, key, details)
 
 
-def check_issuer_binding(credential: dict[str, Any], *, skipped: Collection[int] = ()) -> CheckResult:
+def check_issuer_binding(credential: dict[str, Any], *, skipped: Collection[int] = (),
+                         co_signers: Collection[str] = ()) -> CheckResult:
     """The proof's key must belong to the issuer (digitalbazaar's CredentialIssuancePurpose).
 
     Without this, anyone could sign a credential naming a university as issuer with their
     own did:key and the signature would still verify. `skipped` are the positions of proofs
     the proof check skipped as unsupported (ProofSetResult.skipped): they establish nothing,
-    so they neither bind the issuer nor count against it.
+    so they neither bind the issuer nor count against it. `co_signers` are the other ids
+    whose proofs may stand beside the issuer's (a joint award's awarding bodies, each adding
+    its own proof): the issuer's own proof is still required.
     """
     issuer = issuer_id(credential)
     proofs = credential.get("proof")
@@ -356,9 +359,20 @@ def check_issuer_binding(credential: dict[str, Any], *, skipped: Collection[int]
     controllers = {controller_of(str(m)) for m in methods if m}
     if not issuer or not controllers:
         return CheckResult(CheckId.ISSUER_BINDING, False, "issuer id or proof verificationMethod is missing")
-    if controllers != {issuer}:
+    others = controllers - {issuer}
+    strangers = others - set(co_signers)
+    if issuer in controllers and strangers:
+        return CheckResult(CheckId.ISSUER_BINDING, False,
+                           f"proof key {sorted(strangers)} is controlled neither by the issuer {issuer} nor by an "
+                           f"awarding body the credential names", {"issuer": issuer, "verificationMethods": methods})
+    if issuer not in controllers:
         return CheckResult(CheckId.ISSUER_BINDING, False,
                            f"proof key {sorted(controllers)} is not controlled by the issuer {issuer}",
                            {"issuer": issuer, "verificationMethods": methods})
-    return CheckResult(CheckId.ISSUER_BINDING, True, f"signed with a key of the issuer {issuer}",
-                       {"issuer": issuer, "verificationMethods": methods})
+    details: dict[str, Any] = {"issuer": issuer, "verificationMethods": methods}
+    if others:
+        details["coSigners"] = sorted(others)
+        return CheckResult(CheckId.ISSUER_BINDING, True,
+                           f"signed with a key of the issuer {issuer}, co-signed by the awarding bodies "
+                           f"{', '.join(sorted(others))}", details)
+    return CheckResult(CheckId.ISSUER_BINDING, True, f"signed with a key of the issuer {issuer}", details)

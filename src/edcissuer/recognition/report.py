@@ -317,6 +317,10 @@ class RecognitionReport:
             out.append(f"    {_short(_label(e.title), 60)}")
         out.append(f"    authentic: {'yes' if c.authentic else 'NO'}; issuer: {c.issuer_trust}; "
                    f"complete: {'yes' if c.complete else 'NO'}")
+        sealing = next((ch.details.get("cosealing") for ch in c.checks if ch.name == "proof" and ch.passed), None)
+        if isinstance(sealing, dict):  # a joint award: which awarding bodies signed (edcissuer.cosign)
+            out.append(f"    signed by: {', '.join(sealing['signedBy']) or 'none'}"
+                       + (f"; NOT signed by: {', '.join(sealing['notSignedBy'])}" if sealing["notSignedBy"] else ""))
         if verbose:
             out += [f"    [{'ok' if ch.passed else 'FAIL' if ch.details.get('state') != 'unchecked' else '--'}] "
                     f"check {ch.name}: {ch.reason}" for ch in c.checks]

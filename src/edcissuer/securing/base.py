@@ -60,12 +60,16 @@ class ProofOutcome:
     unless the signature verified. `expanded_strictly` is True when checking the proof
     already expanded the credential strictly (RDFC canonicalization of every proof), so
     the verifier needs no separate contexts check; JWT, JAdES and JCS proofs leave it False.
+    `signers` are the signers one by one, one per signature or proof that verified, in order
+    (a co-sealed joint award has one per awarding body; `edcissuer.cosign` matches them to
+    the awarding bodies); `signer` is their union for trust.
     """
 
     checks: tuple[CheckResult, ...]
     credential: dict[str, Any] | None
     signer: SignerIdentity | None = None
     expanded_strictly: bool = False
+    signers: tuple[SignerIdentity, ...] = ()
 
     @property
     def passed(self) -> bool:

@@ -11,9 +11,10 @@ from typing import Any
 
 from ..crypto.did import did_resolver
 from ..crypto.keys import KeyPair
-from ..errors import InputError, SigningError
+from ..errors import EdcIssuerError, InputError, SigningError
 from ..identifiers import controller_of
 from ..ld.loader import DocumentLoader
+from ..mapping.extract import extract_elements
 from ..proofs.data_integrity import add_proof, check_issuer_binding, verify_proof_set
 from ..suites.base import DEFAULT_FOR_KEY, match_suite, supported_suites
 from .base import Envelope, ProofOutcome, Secured, Signer, SignerIdentity, VerifyContext
@@ -80,14 +81,34 @@ class DataIntegrity:
             # skipped proofs establish nothing once the set holds; when it does not, the proof check
             # has already refused the credential and the binding judges the proofs as written
             skipped = result.skipped if result.check.passed else ()
-            checks.append(check_issuer_binding(credential, skipped=skipped))
+            # a joint award's partners may add their proofs (edcissuer cosign): their keys bind too
+            checks.append(check_issuer_binding(credential, skipped=skipped, co_signers=awarding_body_ids(credential)))
         signer = None
         if result.verified:
             vms = tuple(v.verification_method for v in result.verified)
             signer = SignerIdentity(dids=tuple(dict.fromkeys(controller_of(vm) for vm in vms)),
                                     keys=tuple(dict.fromkeys(v.key.public_multibase for v in result.verified)),
                                     verification_methods=vms)
-        return ProofOutcome(tuple(checks), credential, signer, expanded_strictly=expands_strictly(raw))
+        signers = tuple(SignerIdentity(dids=(controller_of(v.verification_method),), keys=(v.key.public_multibase,),
+                                       verification_methods=(v.verification_method,)) for v in result.verified)
+        return ProofOutcome(tuple(checks), credential, signer, expanded_strictly=expands_strictly(raw),
+                            signers=signers)
+
+
+def awarding_body_ids(credential: dict[str, Any]) -> tuple[str, ...]:
+    """The ids of the awarding bodies the (signed) credential names; () when it names none or is unreadable.
+
+    Read only for a proof set (a single proof binds to the issuer alone), and defensively:
+    this runs before the verifier's JSON-LD guard, on a document nothing has vouched for yet.
+    """
+    proofs = credential.get("proof")
+    if not isinstance(proofs, list) or len(proofs) < 2:
+        return ()
+    try:
+        bodies = extract_elements(credential).awarding_bodies
+    except (EdcIssuerError, ValueError, TypeError, AttributeError, RecursionError):
+        return ()
+    return tuple(b.id for b in bodies if b.id)
 
 
 register(DataIntegrity())

@@ -59,13 +59,17 @@ class Jades:
         result = jades.verify_seal_detailed(raw, trust_anchors=list(ctx.trust_anchors) or None, now=ctx.now,
                                             clock_skew=ctx.clock_skew)
         checks = list(result.checks)
-        signer = None
-        cert = result.certificate
-        if cert is not None:
-            signer = SignerIdentity(fingerprint=sha256_thumbprint(cert).hex(),
-                                    organization_identifier=_organization_identifier(cert),
-                                    subject=cert.subject.rfc4514_string(), certificate=cert)
-        return ProofOutcome(tuple(checks), result.credential, signer)
+        signers = tuple(signer_identity(cert) for cert in result.certificates if cert is not None) \
+            if result.certificate is not None else ()
+        signer = signer_identity(result.certificate) if result.certificate is not None else None
+        return ProofOutcome(tuple(checks), result.credential, signer, signers=signers)
+
+
+def signer_identity(cert: x509.Certificate) -> SignerIdentity:
+    """The seal certificate whose key verified a signature, as the trust layer reads it."""
+    return SignerIdentity(fingerprint=sha256_thumbprint(cert).hex(),
+                          organization_identifier=_organization_identifier(cert),
+                          subject=cert.subject.rfc4514_string(), certificate=cert)
 
 
 register(Jades())

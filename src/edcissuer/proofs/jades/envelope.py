@@ -20,6 +20,11 @@ from edcissuer.errors import InputError, VerificationError
 from ..jose import b64url_decode_canonical, loads_strict
 
 
+#: signatures read from one seal: one per awarding body of a joint award; a bound so that a
+#: hostile file cannot make the verifier check thousands of signatures
+MAX_SIGNATURES = 64
+
+
 @dataclass(frozen=True)
 class JadesEnvelope:
     """One JAdES signature as read, before any check.
@@ -100,20 +105,49 @@ def is_jades(obj: Any) -> bool:
 def read_envelope(obj: Any) -> JadesEnvelope:
     """Parse (no signature check) a JAdES seal given as a dict or its JSON text/bytes.
 
+    With several signatures (a co-sealed credential) this is the first one: the lead's seal,
+    the one the credential was issued with. `read_envelopes` gives every signature.
     Raises InputError naming every malformed part (`field` is the first one's: "input",
     "signatures", "protected", "header", "payload" or "x5c").
     """
-    reading = _read(obj)
-    if reading.envelope is None:
-        raise InputError("; ".join(p.message for p in reading.problems) or "malformed JAdES seal",
-                         field=reading.problems[0].field if reading.problems else "input")
-    return reading.envelope
+    return read_envelopes(obj)[0]
+
+
+def read_envelopes(obj: Any) -> list[JadesEnvelope]:
+    """Every signature of a JAdES seal, in order, each with the one shared payload (no signature check).
+
+    Why all of them: a joint award is co-sealed by every awarding body (general JWS JSON
+    serialization, one entry of `signatures` per body). Raises InputError as `read_envelope`.
+    """
+    readings = _read_all(obj)
+    problems = [p for r in readings for p in r.problems]
+    if problems or any(r.envelope is None for r in readings):
+        raise InputError("; ".join(p.message for p in problems) or "malformed JAdES seal",
+                         field=problems[0].field if problems else "input")
+    return [r.envelope for r in readings if r.envelope is not None]
+
+
+def signature_entries(obj: Any) -> list[dict[str, Any]]:
+    """The raw `signatures` entries of a general or flattened JWS JSON object, as found.
+
+    For `sign.add_seal`, which appends one entry and must keep every other byte as it was.
+    Raises InputError when `obj` is not a JWS JSON object.
+    """
+    entries = _signature_entries(_as_object(obj))
+    if entries is None or not all(isinstance(e, dict) for e in entries):
+        raise InputError("not a JWS JSON serialization (needs a 'payload' string and 'signatures')", field="input")
+    return entries
 
 
 def _read(obj: Any) -> _Reading:
-    """Read every part, collecting problems instead of stopping at the first one after the header."""
-    def fail(message: str, field: str) -> _Reading:
-        return _Reading(None, None, {}, [InputError(message, field=field)])
+    """The first signature's reading (see `_read_all`)."""
+    return _read_all(obj)[0]
+
+
+def _read_all(obj: Any) -> list[_Reading]:
+    """One reading per signature; a problem of the whole object gives one failed reading."""
+    def fail(message: str, field: str) -> list[_Reading]:
+        return [_Reading(None, None, {}, [InputError(message, field=field)])]
 
     doc = _as_object(obj)
     entries = _signature_entries(doc)
@@ -123,9 +157,26 @@ def _read(obj: Any) -> _Reading:
         # RFC 7515 section 7.2.1: the general form carries these only inside `signatures`
         return fail("JWS JSON is both general ('signatures') and flattened (top-level 'protected'/'header'/"
                     "'signature'): refusing to guess which signature counts", "signatures")
-    if len(entries) != 1:
-        return fail(f"expected exactly one signature, found {len(entries)}", "signatures")
-    entry = entries[0]
+    if not entries:
+        return fail("expected at least one signature, found 0", "signatures")
+    if len(entries) > MAX_SIGNATURES:
+        return fail(f"{len(entries)} signatures: at most {MAX_SIGNATURES} are checked (one per awarding body)",
+                    "signatures")
+    readings = [_read_entry(doc, entry, index if len(entries) > 1 else None) for index, entry in enumerate(entries)]
+    encodings = {r.header.get("b64", True) is False for r in readings if r.header is not None}
+    if len(encodings) > 1:
+        # RFC 7797 section 3: every signature over one payload uses the same b64 value
+        return fail("signatures disagree on b64: one payload cannot be both encoded and unencoded", "signatures")
+    return readings
+
+
+def _read_entry(doc: dict[str, Any], entry: Any, index: int | None) -> _Reading:
+    """Read one signature entry against the shared payload, collecting problems after the header."""
+    where = f"signatures[{index}]: " if index is not None else ""
+
+    def fail(message: str, field: str) -> _Reading:
+        return _Reading(None, None, {}, [InputError(where + message, field=field)])
+
     if not isinstance(entry, dict) or not isinstance(entry.get("protected"), str) \
             or not isinstance(entry.get("signature"), str):
         return fail("signature entry needs 'protected' and 'signature' strings", "signatures")
@@ -138,7 +189,7 @@ def _read(obj: Any) -> _Reading:
     problems: list[InputError] = []
     unprotected = entry.get("header", {})
     if not isinstance(unprotected, dict):
-        problems.append(InputError("unprotected 'header' is not a JSON object", field="header"))
+        problems.append(InputError(where + "unprotected 'header' is not a JSON object", field="header"))
         unprotected = {}
     unencoded = header.get("b64", True) is False
     payload = b""
@@ -152,7 +203,9 @@ def _read(obj: Any) -> _Reading:
                                    field="payload"))
     if credential is not None and not isinstance(credential, dict):
         problems.append(InputError("payload is not a JSON object", field="payload"))
-    certificates = _x5c(header, problems)
+    x5c_problems: list[InputError] = []
+    certificates = _x5c(header, x5c_problems)
+    problems += [InputError(where + p.message, field=p.field) for p in x5c_problems]
     if problems or not isinstance(credential, dict):
         return _Reading(None, header, unprotected, problems)
     envelope = JadesEnvelope(header=header, unprotected=unprotected, credential=credential, payload=payload,

@@ -28,6 +28,7 @@ from edcissuer.errors import SigningError, VerificationError
 from edcissuer.time import iso_z
 
 from .algorithms import ALGORITHMS, _Alg, key_mismatch
+from .envelope import read_envelope, signature_entries
 
 DEFAULT_CONTENT_TYPE = "octet-stream"  # what the EU's EDCI issuer writes in `cty`
 
@@ -61,6 +62,50 @@ def seal(
     """
     if not isinstance(credential, dict):
         raise SigningError("the credential to seal must be a JSON object", field="credential")
+    try:
+        payload = json.dumps(credential, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SigningError(f"credential is not plain JSON: {exc}", field="credential") from exc
+    entry = _signature_entry(payload, identity, signing_time=signing_time, alg=alg, content_type=content_type,
+                             include_chain=include_chain)
+    return {"payload": payload, "signatures": [entry]}
+
+
+def add_seal(
+    sealed: dict[str, Any],
+    identity: SealIdentity,
+    *,
+    signing_time: datetime,
+    alg: str | None = None,
+    content_type: str = DEFAULT_CONTENT_TYPE,
+    include_chain: bool = True,
+) -> dict[str, Any]:
+    """A NEW JWS JSON object: `sealed` with one more baseline-B signature over the same payload.
+
+    Why: a joint award is sealed by every awarding body (EADTU: "signed by all rectors or
+    deans"); the lead seals first and each partner adds its own signature later. The
+    payload text and every existing signature entry are kept byte for byte (a flattened
+    seal becomes the general serialization, which carries the same signature), so no
+    earlier seal is invalidated. Only unencoded payloads (`b64: false`, what `seal` and
+    EDCI write) are co-sealed: RFC 7797 wants one b64 value for every signature. This checks
+    no existing signature: `edcissuer.cosign` does that before calling it.
+    """
+    entries = signature_entries(sealed)
+    payload = sealed.get("payload")
+    if not isinstance(payload, str) or not entries:
+        raise SigningError("not a JAdES seal: needs a 'payload' string and at least one signature",
+                           field="signatures")
+    first = read_envelope(sealed)
+    if first.header.get("b64", True) is not False:
+        raise SigningError("only seals with an unencoded payload (b64: false) can be co-sealed", field="b64")
+    entry = _signature_entry(payload, identity, signing_time=signing_time, alg=alg, content_type=content_type,
+                             include_chain=include_chain)
+    return {"payload": payload, "signatures": [*(dict(e) for e in entries), entry]}
+
+
+def _signature_entry(payload: str, identity: SealIdentity, *, signing_time: datetime, alg: str | None,
+                     content_type: str, include_chain: bool) -> dict[str, str]:
+    """One signature entry over `payload` (the JSON text as it stands), with EDCI's header; see `seal`."""
     name = alg or default_alg(identity.private_key)
     spec = ALGORITHMS.get(name)
     if spec is None:
@@ -86,10 +131,6 @@ def seal(
         "sigT": iso_z(signing_time),
         "crit": ["b64", "sigT"],
     }
-    try:
-        payload = json.dumps(credential, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise SigningError(f"credential is not plain JSON: {exc}", field="credential") from exc
     protected = b64url_encode(json.dumps(header, separators=(",", ":")).encode("utf-8"))
     signature = _sign(identity.private_key, spec, protected.encode("ascii") + b"." + payload.encode("utf-8"))
-    return {"payload": payload, "signatures": [{"protected": protected, "signature": b64url_encode(signature)}]}
+    return {"protected": protected, "signature": b64url_encode(signature)}

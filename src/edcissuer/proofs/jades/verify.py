@@ -38,7 +38,7 @@ from edcissuer.time import CLOCK_SKEW, as_utc, iso_z, parse_xsd_datetime
 
 from ..jose import b64url_decode_canonical
 from .algorithms import ALGORITHMS, key_mismatch
-from .envelope import JadesEnvelope, _read
+from .envelope import JadesEnvelope, _read_all, _Reading
 from .unsigned import check_timestamps, xvals_certificates
 
 # crit names whose processing we implement. Anything else listed in crit fails the seal.
@@ -62,6 +62,9 @@ class SealVerification:
     checks: list[CheckResult]
     credential: dict[str, Any] | None
     certificate: x509.Certificate | None
+    #: per signature, in order: its x5c[0] when that signature verified, else None (a co-sealed
+    #: credential has one signature per awarding body; `certificate` is the first's, the lead's)
+    certificates: tuple[x509.Certificate | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,8 +79,13 @@ class _Jws:
 
 
 def _parse(obj: Any, now: datetime, clock_skew: timedelta) -> tuple[_Jws | None, list[str], dict[str, Any]]:
-    """Read the envelope and apply the header rules; returns (jws or None, problems, details)."""
-    reading = _read(obj)
+    """Read the first signature and apply the header rules; returns (jws or None, problems, details)."""
+    return _parse_reading(_read_all(obj)[0], now, clock_skew)
+
+
+def _parse_reading(reading: _Reading, now: datetime,
+                   clock_skew: timedelta) -> tuple[_Jws | None, list[str], dict[str, Any]]:
+    """Apply the header rules to one signature's reading; returns (jws or None, problems, details)."""
     header = reading.header
     if header is None:
         return None, [p.message for p in reading.problems], {}
@@ -150,11 +158,35 @@ def verify_seal_detailed(
     Never raises for a bad seal. The credential is None when the structure is broken;
     otherwise it is returned even when a later check fails, so callers must decide on the
     checks, not on the credential.
+
+    A co-sealed credential (several signatures over one payload) gets every check per
+    signature, combined: a check passes only when it passed for every signature
+    (`details.signatures` lists each); `certificates` holds each signature's verified signer.
     """
-    jws, problems, details = _parse(obj, now, clock_skew)
+    readings = _read_all(obj)
+    per_signature = [_verify_signature(r, trust_anchors, now, clock_skew) for r in readings]
+    if len(per_signature) == 1:
+        checks, credential, cert = per_signature[0]
+        return SealVerification(checks, credential, cert, (cert,))
+    repeated = _repeated_sealer(readings)
+    if repeated is not None:
+        return SealVerification([CheckResult(CheckId.PROOF_STRUCTURE, False, repeated, {})], None, None,
+                                tuple(None for _ in readings))
+    checks = _combine([c for c, _, _ in per_signature])
+    credentials = [cred for _, cred, _ in per_signature]
+    credential = credentials[0] if all(c is not None for c in credentials) else None
+    certificates = tuple(cert for _, _, cert in per_signature)
+    proof = next((c for c in checks if c.name == CheckId.PROOF), None)
+    lead = certificates[0] if proof is not None and proof.passed else None
+    return SealVerification(checks, credential, lead, certificates)
+
+
+def _verify_signature(reading: _Reading, trust_anchors: Sequence[x509.Certificate] | None, now: datetime,
+                      clock_skew: timedelta) -> tuple[list[CheckResult], dict[str, Any] | None, x509.Certificate | None]:
+    """The five checks of one signature, the credential it read and its signer (x5c[0] once it verified)."""
+    jws, problems, details = _parse_reading(reading, now, clock_skew)
     if jws is None:
-        return SealVerification([CheckResult(CheckId.PROOF_STRUCTURE, False, "; ".join(problems), details)],
-                                None, None)
+        return [CheckResult(CheckId.PROOF_STRUCTURE, False, "; ".join(problems), details)], None, None
     env = jws.envelope
     structure = CheckResult(
         CheckId.PROOF_STRUCTURE, True,
@@ -163,7 +195,49 @@ def verify_seal_detailed(
     signature = _check_signature(env)
     checks = [structure, signature, _check_certificate(jws, now), _check_chain(jws, trust_anchors),
               check_timestamps(env, signing_time=jws.signing_time, clock_skew=clock_skew)]
-    return SealVerification(checks, env.credential, env.certificates[0] if signature.passed else None)
+    return checks, env.credential, env.certificates[0] if signature.passed else None
+
+
+def _repeated_sealer(readings: list[_Reading]) -> str | None:
+    """Why one certificate seals twice, or None: a co-sealed credential has one signature per sealer."""
+    seen: dict[bytes, int] = {}
+    for index, reading in enumerate(readings):
+        if reading.envelope is None or not reading.envelope.certificates:
+            continue
+        thumb = sha256_thumbprint(reading.envelope.certificates[0])
+        if thumb in seen:
+            return (f"signatures[{index}] is sealed with the same certificate as signatures[{seen[thumb]}] "
+                    f"('{describe(reading.envelope.certificates[0])}'): one signature per sealer")
+        seen[thumb] = index
+    return None
+
+
+def _combine(per_signature: list[list[CheckResult]]) -> list[CheckResult]:
+    """One result per check id over every signature: it passes only when it passed for each.
+
+    A signature whose structure is broken has only its structure check; then only the
+    combined structure check is returned, as for a single broken seal. Each combined check
+    lists every signature's outcome in `details.signatures`, and its reason names the
+    signatures that failed (or, when all passed, each one's reason).
+    """
+    if any(not checks[0].passed for checks in per_signature):
+        names: list[str] = [CheckId.PROOF_STRUCTURE]
+    else:
+        names = [c.name for c in per_signature[0]]
+    combined = []
+    for name in names:
+        found = [(i, next((c for c in checks if c.name == name), None)) for i, checks in enumerate(per_signature)]
+        entries = [{"index": i, "passed": c is not None and c.passed,
+                    "reason": c.reason if c is not None else "not checked", **(c.details if c else {})}
+                   for i, c in found]
+        failed = [e for e in entries if not e["passed"]]
+        shown = failed or entries
+        reason = "; ".join(f"signature[{e['index']}]: {e['reason']}" for e in shown)
+        if not failed:
+            reason = f"all {len(entries)} signatures: {reason}"
+        first = {k: v for k, v in shown[0].items() if k not in ("index", "passed", "reason")}
+        combined.append(CheckResult(name, not failed, reason, {**first, "signatures": entries}))
+    return combined
 
 
 def verify_seal(
