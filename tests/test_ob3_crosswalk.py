@@ -103,6 +103,7 @@ def expected(record: MicroCredentialRecord, form: str, credential: dict) -> dict
     return {
         "format": "ob3",
         "credential_id": cid,
+        "specification_id": record.specification or node_id(cid, "achievement"),
         "learner": {"id": learner.id, "name": (dict(learner.full_name) if form == "extended"
                                                  else {lang: text(learner.full_name, lang)}), "email": None,
                     "email_hash": ("sha256$" + hashlib.sha256((learner.email + salt).encode()).hexdigest()

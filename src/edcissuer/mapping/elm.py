@@ -460,7 +460,7 @@ def to_elm(record: MicroCredentialRecord) -> dict[str, Any]:
     instruction = (record.languages.instruction if record.languages else []) or [lang]
     part_of = record.part_of
     spec = compact({
-        "id": node_id(cid, "qualification"),
+        "id": record.specification or node_id(cid, "qualification"),
         "type": "Qualification",
         "title": record.title,
         "description": record.description,

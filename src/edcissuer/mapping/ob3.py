@@ -699,7 +699,7 @@ def _standard(record: MicroCredentialRecord) -> dict[str, Any]:
     ects = record.workload.ects
     delivery = record.delivery
     achievement = compact({
-        "id": node_id(cid, "achievement"),
+        "id": record.specification or node_id(cid, "achievement"),
         "type": ["Achievement"],
         "achievementType": "MicroCredential",
         "name": text(record.title, lang),

@@ -766,9 +766,20 @@ class MicroCredentialRecord(_Model):
     partial_qualification: bool | None = Field(default=None, description="default: whether it is part_of one")
     modules: list[Module] = Field(default_factory=list)
     profiles: list[str] = Field(default_factory=list, description="alliance profiles the record was checked against")
+    specification: str | None = Field(default=None, description="URI of the programme's specification, the same "
+                                                                "for the whole cohort (ELM Qualification, OB3 "
+                                                                "Achievement id); catalogues of pre-approved "
+                                                                "programmes list it")
 
     _ADDED = frozenset({"identifier", "regions", "thematic_area", "delivery", "languages", "part_of",
-                        "partial_qualification", "modules", "profiles"})
+                        "partial_qualification", "modules", "profiles", "specification"})
+
+    @field_validator("specification")
+    @classmethod
+    def _specification(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(https?://|urn:)\S+$", v):
+            raise ValueError(f"{v!r} is not a URI (https://... or urn:...)")
+        return v
 
     @field_validator("thematic_area")
     @classmethod
