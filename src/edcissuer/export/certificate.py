@@ -153,16 +153,18 @@ def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
     alliance = credential.get("alliance") or (issuer.get("parentOrg") if isinstance(issuer, dict) else None)
     if isinstance(alliance, dict):
         return _media_object(alliance.get("image"))
-    subject = credential.get("credentialSubject") or {}
-    for claim in subject.get("hasClaim", []) if isinstance(subject, dict) else []:
-        awarded = claim.get("awardedBy") if isinstance(claim, dict) else None
-        bodies = awarded.get("awardingBody", []) if isinstance(awarded, dict) else []
-        for body in bodies if isinstance(bodies, list) else [bodies]:
-            groups = body.get("groupMemberOf", []) if isinstance(body, dict) else []
-            for group in groups if isinstance(groups, list) else [groups]:
-                logo = _media_object(group.get("logo")) if isinstance(group, dict) else None
-                if logo:
-                    return logo
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value] if value is not None else []
+
+    subject = credential.get("credentialSubject")
+    claims = [c for s in items(subject) if isinstance(s, dict) for c in items(s.get("hasClaim"))]
+    bodies = [issuer, *(b for c in claims if isinstance(c, dict) and isinstance(c.get("awardedBy"), dict)
+                        for b in items(c["awardedBy"].get("awardingBody")))]
+    for body in bodies:   # ELM: the lead is the issuer; the others may be in awardingBody
+        for group in items(body.get("groupMemberOf")) if isinstance(body, dict) else []:
+            logo = _media_object(group.get("logo")) if isinstance(group, dict) else None
+            if logo:
+                return logo
     return None
 
 
@@ -299,13 +301,14 @@ def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], li
 
 
 def _workload_lines(el: Elements, tr: Translator) -> list[str]:
-    """ECTS (with the hours when stated); hours alone say "No ECTS credits awarded", never 0 ECTS."""
+    """ECTS (with the hours when stated); hours alone, or a stated 0, say "No ECTS credits awarded",
+    never "0 ECTS" (no micro-credential awards 0 ECTS: records refuse it)."""
     if el.ects is not None and el.ects > 0:
         lines = [workload_text(tr, el.ects, el.hours)]
         return lines + ([tr("({hours} hours)", hours=el.hours)] if el.hours else [])
-    if el.hours or el.no_ects:
+    if el.hours or el.no_ects or el.ects is not None:
         return [workload_text(tr, None, el.hours)]
-    return [tr("{ects} ECTS credits", ects=tr.number(el.ects))] if el.ects is not None else []
+    return []
 
 
 def byline(el: Elements, tr: Translator) -> str:

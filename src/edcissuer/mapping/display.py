@@ -182,6 +182,11 @@ def _page_lines(record: MicroCredentialRecord, tr: Translator) -> list[_Line]:
     return lines
 
 
+def display_text(record: MicroCredentialRecord) -> list[str]:
+    """The lines the display page draws, in order (what a reader of the image sees, for checks)."""
+    return [ln.text for ln in _page_lines(record, translator(record.language))]
+
+
 def render_summary_png(record: MicroCredentialRecord) -> bytes:
     """Title, learner, the awarding statement, every partner with its role, workload and EQF on an
     A-format landscape page (taller when the partners need it), in the record's language."""
