@@ -286,3 +286,17 @@ def test_oversized_or_undecodable_logos_are_not_drawn():
     assert embedded_image("data:image/png;base64,bm90IGEgcG5n") is None   # "not a png"
     big = "data:image/png;base64," + base64.b64encode(b"\x89PNG" + b"\0" * 600_000).decode("ascii")
     assert embedded_image(big) is None
+
+
+def test_an_embedded_svg_logo_is_shown_in_html_and_never_breaks_the_pdf_or_the_display(demo_keys):
+    svg = (b'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
+           b'<rect width="120" height="40" fill="#dc1428"/></svg>')
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    rec = record("model2-cooperative", logo=uri)
+    cred = issue(rec, fmt="ob3", signer=demo_keys.issuer, proof="eddsa-rdfc-2022", now=NOW)
+    page = certificate_html(cred, verify_url=PATTERN)
+    header = page.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert f'src="{uri}"' in header
+    assert certificate_pdf(cred, verify_url=PATTERN).startswith(b"%PDF-")
+    png = render_summary_png(rec)   # Pillow draws no SVG: the alliance's name stands for it
+    assert red_pixels(png, (500, 0, 800, 70)) == 0

@@ -93,6 +93,7 @@ class CertificateContent:
     notes: list[str] = field(default_factory=list)
     byline: str = ""                 # who awards and when, as the awarding model says it
     partners: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # name, role, embedded logo
+    logo_signed: bool = False        # the logo is the credential's own (not a local --logo file)
     unverified: str | None = None   # why the proof failed; set only for an export forced with --unverified
     tr: Translator = field(default_factory=lambda: translator("en"))   # the output language and its fallbacks
 
@@ -359,7 +360,8 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
         alliance_logo_url=None if signed_logo else logo_ref,
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
         security=tr(art.mechanism.description), logo=signed_logo[1] if signed_logo else local_logo,
-        unverified=unverified, tr=tr, byline=byline(el, tr), partners=_partners(el, tr))
+        unverified=unverified, tr=tr, byline=byline(el, tr), partners=_partners(el, tr),
+        logo_signed=signed_logo is not None)
     if signed_logo and local_logo is not None:
         content.notes.append(tr("The alliance logo is the one the signed credential embeds; the local logo "
                                 "file was not used."))
@@ -376,7 +378,7 @@ def _mime(data: bytes) -> str:
         return "image/png"
     if data.startswith(b"\xff\xd8"):
         return "image/jpeg"
-    if b"<svg" in data[:1024]:
+    if b"<svg" in data[:2048]:
         return "image/svg+xml"
     raise ExportError("the logo must be a PNG, JPEG or SVG file", field="logo")
 
@@ -586,7 +588,8 @@ def _pdf(c: CertificateContent) -> bytes:
         try:
             pdf.image(io.BytesIO(c.logo), x=pdf.w - 15 - 40, y=3, h=16, keep_aspect_ratio=True, w=40)
         except Exception as exc:  # noqa: BLE001 - fpdf2/Pillow raise many types for a bad image
-            raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
+            if not c.logo_signed:   # a signed logo fpdf2 cannot draw: the alliance's name stands for it
+                raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
 
     top = 28
     if c.unverified is not None:

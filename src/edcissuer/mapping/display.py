@@ -55,7 +55,7 @@ def role_key(model: str | None, *, lead: bool) -> str:
         return "joint-issuer" if lead else "joint-awarding"
     if model in ("cooperative", "joint-lead"):
         return "lead" if lead else ("delivering" if model == "cooperative" else "participating")
-    return "awarding"
+    return "awarding" if lead else "delivering"   # a partner that does not award delivers
 
 
 def role_text(tr: Translator, model: str | None, *, lead: bool, own: dict[str, str] | None = None) -> str:
