@@ -389,7 +389,8 @@ def supplement_pdf(source: Any, *, lang: str | None = None) -> bytes:
                 letter = _letter(tr, item.letter)
                 row = tbl.row()
                 row.cell(t(f"{item.number} {item.label}" + (f"\n{letter}" if letter else "")), style=label_face)
-                row.cell(t("\n".join(item.lines) or " "), style=value_face)
+                below = [tr("(table below)")] if item.table else []
+                row.cell(t("\n".join([*item.lines, *below]) or " "), style=value_face)
         for item in s.items:
             if not item.table:
                 continue
