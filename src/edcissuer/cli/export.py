@@ -1,4 +1,4 @@
-"""`edcissuer export CREDENTIAL... --as vp|qr|png|svg|offer|europass|pdf|html [-o OUT]`.
+"""`edcissuer export CREDENTIAL... --as vp|qr|png|svg|offer|europass|pdf|html|supplement [-o OUT]`.
 
 Carries a signed credential to where the learner needs it; the library call is
 `edcissuer.export.run.export_credential`. Without -o the file gets a descriptive name in
@@ -31,7 +31,7 @@ from .errors import UsageError
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("export", help="carry a signed credential: presentation, QR, baked badge, wallet offer, "
-                                      "Europass file, certificate",
+                                      "Europass file, certificate, supplement",
                        description="Export signed credential(s) for the learner. See docs/exports.md.")
     p.add_argument("credentials", nargs="+", type=Path, metavar="CREDENTIAL",
                    help="signed credential file(s); several only for a presentation (--as vp)")
@@ -92,13 +92,15 @@ def _write(path: Path, data: bytes) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     holder = KeyPair.load(args.holder_key) if args.holder_key else None
     qr_format = "svg" if args.out is not None and args.out.suffix.lower() == ".svg" else "png"
+    # --as supplement: a PDF when -o names a .pdf file, else the HTML page
+    supplement_format = "pdf" if args.out is not None and args.out.suffix.lower() == ".pdf" else "html"
     result = export_credential(
         args.credentials, args.target, now=args.now or datetime.now(timezone.utc).replace(microsecond=0),
         trust_anchors=_anchors(args.trust_anchor), did_web_dir=args.did_web_dir, unverified=args.unverified,
         holder=holder, challenge=args.challenge, domain=args.domain, verify_url=args.verify_url,
         qr_format=qr_format, qr_content=args.qr_content, image=args.image,
         logo=args.logo, lang=args.lang, credential_issuer=args.credential_issuer, issuer_name=args.issuer_name,
-        tx_code_length=args.tx_code)
+        tx_code_length=args.tx_code, supplement_format=supplement_format)
     path = _target(args.out, result.name)
     _write(path, result.content)
     written = [path]

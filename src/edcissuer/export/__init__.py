@@ -1,5 +1,5 @@
 """Carriers for signed credentials: presentations, QR codes, baked badges, wallet offers,
-the Europass file and printable certificates (docs/exports.md).
+the Europass file, printable certificates and the supplement annex (docs/exports.md).
 
 Every exporter takes the signed artefact (artefact.py) and never re-signs or re-maps it.
 `run.export_credential` checks the artefact's proof first (authentic.py) and refuses one
@@ -13,6 +13,7 @@ Submodules are imported on use: `verify.py` reads presentations and baked badges
     offer         credential_offer, offer_uri, offer_qr, issuer_metadata
     europass      europass_export, europass_file_name
     certificate   certificate_html, certificate_pdf
+    supplement    supplement_html, supplement_pdf (diploma-supplement-like annex)
     authentic     check_authenticity, require_authentic
     run           export_credential (check, then carrier)
 """

@@ -3,8 +3,11 @@
 Everything shown is read from the *signed* credential (`extract_elements` on its
 payload), never from the record, so the printout cannot say more than the credential
 does. The page shows the eleven Annex I elements, the awarding model with its awarding
-bodies and delivering partners (Models 2 and 3), the alliance (a logo URL is named, never
-fetched; a local logo file is drawn), and a QR code that leads to verification.
+bodies and delivering partners (Models 2 and 3), every partner with its role (DIVERSE A6:
+"containing the alliance logo and stating all other partners"), the header the awarding model
+calls for, the alliance logo when the credential embeds it (a data: URI; an https logo is
+named, never fetched, and a local logo file is drawn instead), modules and weighted
+assessments where the credential has them, and a QR code that leads to verification.
 
 PDF: fpdf2 (pure Python) with Noto Sans (fonts.py), so Greek, Cyrillic and every Latin
 script name prints; only without any Unicode font does it fall back to Latin-1 core fonts
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,8 +33,9 @@ from typing import Any
 from ..errors import ExportError, InputError
 from ..files import read_input
 from ..i18n import N_, Translator, translator
+from ..mapping.display import awarding_statement, embedded_image, role_text, workload_text
 from ..models import vocab
-from ..models.elements import ELEMENT_KEYS, Body, Elements
+from ..models.elements import ELEMENT_KEYS, AssessmentInfo, Body, Elements, ModuleInfo
 from .artefact import STAMP, SignedArtefact, load_artefact, pick
 from .qr import credential_qr
 
@@ -86,6 +91,9 @@ class CertificateContent:
     security: str
     logo: bytes | None = None
     notes: list[str] = field(default_factory=list)
+    byline: str = ""                 # who awards and when, as the awarding model says it
+    partners: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # name, role, embedded logo
+    logo_signed: bool = False        # the logo is the credential's own (not a local --logo file)
     unverified: str | None = None   # why the proof failed; set only for an export forced with --unverified
     tr: Translator = field(default_factory=lambda: translator("en"))   # the output language and its fallbacks
 
@@ -120,26 +128,102 @@ def record_language(credential: dict[str, Any]) -> str | None:
     return next((code for code, c in vocab.LANGUAGE.items() if c.uri == uri), None)
 
 
+def _media_object(node: Any) -> str | None:
+    """A logo node as a string: an OB3 Image/ELM WebResource URL, or an ELM MediaObject's embedded
+    bytes as a data: URI."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return None
+    for key in ("contentURL", "id"):
+        if isinstance(node.get(key), str) and (key == "contentURL" or str(node[key]).startswith("data:")):
+            return str(node[key])
+    content, mime = node.get("content"), node.get("contentType")
+    mime = mime.get("id") if isinstance(mime, dict) else mime
+    if isinstance(content, str) and isinstance(mime, str):
+        kind = {"png": "image/png", "jpeg": "image/jpeg", "jpg": "image/jpeg", "svg": "image/svg+xml"}.get(
+            mime.rsplit("/", 1)[-1].lower().removeprefix("image/").split("+")[0], mime)
+        return f"data:{kind};base64,{content}"
+    return str(node["id"]) if isinstance(node.get("id"), str) else None
+
+
 def _alliance_logo_url(credential: dict[str, Any]) -> str | None:
-    """The alliance logo URL as the credential states it (OB3 issuer.parentOrg.image or the
-    extension's alliance.image / ELM groupMemberOf.logo)."""
+    """The alliance logo as the credential states it (OB3 issuer.parentOrg.image or the
+    extension's alliance.image / ELM groupMemberOf.logo): a URL or an embedded data: URI."""
     issuer = credential.get("issuer")
     alliance = credential.get("alliance") or (issuer.get("parentOrg") if isinstance(issuer, dict) else None)
     if isinstance(alliance, dict):
-        image = alliance.get("image")
-        url = image.get("id") if isinstance(image, dict) else image
-        return url if isinstance(url, str) else None
-    subject = credential.get("credentialSubject") or {}
-    for claim in subject.get("hasClaim", []) if isinstance(subject, dict) else []:
-        awarded = claim.get("awardedBy") if isinstance(claim, dict) else None
-        bodies = awarded.get("awardingBody", []) if isinstance(awarded, dict) else []
-        for body in bodies if isinstance(bodies, list) else [bodies]:
-            groups = body.get("groupMemberOf", []) if isinstance(body, dict) else []
-            for group in groups if isinstance(groups, list) else [groups]:
-                logo = group.get("logo") if isinstance(group, dict) else None
-                if isinstance(logo, dict) and isinstance(logo.get("contentURL"), str):
-                    return str(logo["contentURL"])
+        return _media_object(alliance.get("image"))
+    def items(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else [value] if value is not None else []
+
+    subject = credential.get("credentialSubject")
+    claims = [c for s in items(subject) if isinstance(s, dict) for c in items(s.get("hasClaim"))]
+    bodies = [issuer, *(b for c in claims if isinstance(c, dict) and isinstance(c.get("awardedBy"), dict)
+                        for b in items(c["awardedBy"].get("awardingBody")))]
+    for body in bodies:   # ELM: the lead is the issuer; the others may be in awardingBody
+        for group in items(body.get("groupMemberOf")) if isinstance(body, dict) else []:
+            logo = _media_object(group.get("logo")) if isinstance(group, dict) else None
+            if logo:
+                return logo
     return None
+
+
+def _lead(el: Elements) -> Body | None:
+    """The Lead Partner: the awarding body that issued, else the first awarding body."""
+    issuer_id = el.issuer.id if el.issuer else None
+    return next((b for b in el.awarding_bodies if issuer_id and b.id == issuer_id), None) or \
+        (el.awarding_bodies[0] if el.awarding_bodies else el.issuer)
+
+
+def _partners(el: Elements, tr: Translator) -> list[tuple[str, str, bytes | None]]:
+    """Every partner with its role (DIVERSE A6), lead first: cooperative partners deliver, joint-award
+    partners award, joint-lead partners participate; the partner's own role text follows the label."""
+    lead = _lead(el)
+    if lead is None:
+        return []
+    model = el.awarding_model
+    pool = [*el.awarding_bodies, *el.on_behalf_of] if model == "joint-award" else el.delivering_partners
+
+    def same(a: Body, b: Body) -> bool:
+        return a is b or (a.id is not None and a.id == b.id)
+
+    others: list[Body] = []
+    for b in pool:
+        if not same(b, lead) and not any(same(b, o) for o in others):
+            others.append(b)
+    if not others:
+        return []
+
+    def logo(b: Body) -> bytes | None:
+        found = embedded_image(b.logo)
+        return found[1] if found else None
+
+    return [(_body(b, tr), role_text(tr, model, lead=b is lead, own=b.role or None), logo(b))
+            for b in [lead, *others]]
+
+
+def _assessment_line(a: AssessmentInfo, tr: Translator) -> str:
+    kind = tr.concept(a.type.uri, a.type.label or a.type.code) if a.type else ""
+    text = " - ".join(x for x in (kind, tr.text(a.title) if a.title else "") if x) or tr("(not stated)")
+    if a.weight is not None:
+        text += f" ({tr.number(a.weight)} %)"
+    if a.grade:
+        text += " - " + tr("grade {grade}", grade=tr.text(a.grade))
+    return text
+
+
+def module_line(m: ModuleInfo, tr: Translator) -> str:
+    """One module in one line: title, workload, grade and dates, as the credential states them."""
+    parts = [tr.text(m.title) or m.id or tr("(unnamed)")]
+    if m.ects is not None or m.hours:
+        parts.append(workload_text(tr, m.ects, None) if m.ects is not None else tr("{hours} hours", hours=m.hours))
+    grade = m.grade or (m.assessment.grade if m.assessment else None)
+    if grade:
+        parts.append(tr("grade {grade}", grade=tr.text(grade)))
+    if m.start or m.end:
+        parts.append(" - ".join(tr.date(d) for d in (m.start, m.end) if d))
+    return " | ".join(parts)
 
 
 def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
@@ -157,6 +241,8 @@ def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], li
                            partners="; ".join(_body(b, tr) for b in el.delivering_partners)))
     if el.alliance:
         awarding.append(tr("Within the alliance: {alliance}", alliance=tr.text(el.alliance)))
+    if el.assessors and {b.id for b in el.assessors} != {b.id for b in el.awarding_bodies}:
+        awarding.append(tr("Assessed by: {bodies}", bodies="; ".join(_body(b, tr) for b in el.assessors)))
     level = []
     if el.eqf:
         level.append(tr("EQF level {level}", level=el.eqf))
@@ -187,9 +273,9 @@ def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], li
         "awarding_bodies": awarding,
         "issued": [tr.date(el.issued)],
         "learning_outcomes": [f"- {tr.text(o.title)}" for o in el.learning_outcomes],
-        "ects": [tr("{ects} ECTS credits", ects=tr.number(el.ects)) if el.ects is not None else ""],
+        "ects": _workload_lines(el, tr),
         "eqf": level,
-        "assessment": coded(el.assessment),
+        "assessment": coded(el.assessment) + [_assessment_line(a, tr) for a in el.assessments],
         "participation": coded(el.participation),
         "quality_assurance": qa_lines,
     }
@@ -206,11 +292,37 @@ def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], li
         optional.append((tr("Supervision and identity verification"), [", ".join(parts) or s.code or ""]))
     if el.grade:
         optional.append((tr("Grade"), [tr.text(el.grade)]))
+    if el.modules:
+        optional.append((tr("Modules"), [module_line(m, tr) for m in el.modules]))
     if el.stackability:
         optional.append((tr("Integration / stackability"), [tr.text(el.stackability)]))
     if el.further_information:
         optional.append((tr("Further information"), [tr.text(el.further_information)]))
     return rows, optional
+
+
+def _workload_lines(el: Elements, tr: Translator) -> list[str]:
+    """ECTS (with the hours when stated); hours alone, or a stated 0, say "No ECTS credits awarded",
+    never "0 ECTS" (no micro-credential awards 0 ECTS: records refuse it)."""
+    if el.ects is not None and el.ects > 0:
+        lines = [workload_text(tr, el.ects, el.hours)]
+        return lines + ([tr("({hours} hours)", hours=el.hours)] if el.hours else [])
+    if el.hours or el.no_ects or el.ects is not None:
+        return [workload_text(tr, None, el.hours)]
+    return []
+
+
+def byline(el: Elements, tr: Translator) -> str:
+    """The header's "who awards, when": joint-award names every awarding body and that the lead issued
+    on behalf of all; cooperative and joint-lead name the Lead Partner as the awarding body."""
+    date = tr.date(el.issued)
+    model = el.awarding_model
+    if model not in ("cooperative", "joint-award", "joint-lead"):
+        return tr("by {issuer} on {date}", issuer=_body(el.issuer, tr) if el.issuer else "", date=date)
+    lead = _lead(el)
+    lead_name = (tr.text(lead.name) or lead.id or "") if lead else ""
+    bodies = [tr.text(b.name) or b.id or "" for b in el.awarding_bodies] or [lead_name]
+    return f"{awarding_statement(tr, model, lead_name, bodies)}, {tr('on {date}', date=date)}"
 
 
 def _read_logo(logo: bytes | str | Path | None) -> bytes | None:
@@ -237,13 +349,22 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
     issuer = _body(el.issuer, tr) if el.issuer else ""
     learner = tr.text(el.learner.name) if el.learner else ""
     verify_text = text if kind == "link" else tr("Scan the QR code: it holds the signed credential (VC-JWT) itself.")
+    logo_ref = el.alliance_logo or _alliance_logo_url(art.credential)
+    signed_logo = embedded_image(logo_ref)
+    local_logo = _read_logo(logo)
     content = CertificateContent(
         title=tr.text(el.title) or tr("Micro-credential"),
         learner=learner or (el.learner.id if el.learner else "") or "",
         learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=tr.date(el.issued),
-        alliance=tr.text(el.alliance) if el.alliance else None, alliance_logo_url=_alliance_logo_url(art.credential),
+        alliance=tr.text(el.alliance) if el.alliance else None,
+        alliance_logo_url=None if signed_logo else logo_ref,
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
-        security=tr(art.mechanism.description), logo=_read_logo(logo), unverified=unverified, tr=tr)
+        security=tr(art.mechanism.description), logo=signed_logo[1] if signed_logo else local_logo,
+        unverified=unverified, tr=tr, byline=byline(el, tr), partners=_partners(el, tr),
+        logo_signed=signed_logo is not None)
+    if signed_logo and local_logo is not None:
+        content.notes.append(tr("The alliance logo is the one the signed credential embeds; the local logo "
+                                "file was not used."))
     if content.alliance_logo_url and content.logo is None:
         content.notes.append(tr("Alliance logo: {url} (not embedded: pass a local logo file)",
                                 url=content.alliance_logo_url))
@@ -257,7 +378,7 @@ def _mime(data: bytes) -> str:
         return "image/png"
     if data.startswith(b"\xff\xd8"):
         return "image/jpeg"
-    if b"<svg" in data[:1024]:
+    if b"<svg" in data[:2048]:
         return "image/svg+xml"
     raise ExportError("the logo must be a PNG, JPEG or SVG file", field="logo")
 
@@ -285,8 +406,21 @@ h2{font-size:16px;color:#003399;margin:18px 28px 0}
 footer{margin:16px 28px 0;font-size:12px;color:#5a5a5a;overflow-wrap:anywhere}
 .unverified{background:#b00020;color:#fff;padding:12px 28px;font-size:15px;overflow-wrap:anywhere}
 .unverified strong{font-size:24px;letter-spacing:.1em;display:block}
+table.partners th{width:auto;font-weight:normal;color:#222}
+table.partners td.role{color:#003399}
+table.partners img{max-height:28px;max-width:90px;vertical-align:middle;margin-right:8px}
 @media print{body{background:#fff}.page{box-shadow:none;margin:0}}
 """
+
+
+def _logo_img(logo: bytes | None) -> str:
+    """A partner's embedded logo (decorative: its name follows), or nothing."""
+    if logo is None:
+        return ""
+    try:
+        return f'<img src="{_data_uri(logo)}" alt="">'
+    except ExportError:
+        return ""
 
 
 def _cell(lines: list[str]) -> str:
@@ -305,6 +439,11 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
     optional = "\n".join(f"<tr><th>{e(label)}</th><td>{_cell(lines)}</td></tr>" for label, lines in c.optional_rows)
     tr = c.tr
     optional_html = f"<h2>{e(tr('Further details'))}</h2>\n<table>\n{optional}\n</table>" if optional else ""
+    partner_rows = "\n".join(
+        f'<tr><th>{_logo_img(logo)}{e(name)}</th><td class="role">{e(role)}</td></tr>'
+        for name, role, logo in c.partners)
+    partners_html = (f'<h2>{e(tr("Partners"))}</h2>\n<table class="partners">\n{partner_rows}\n</table>'
+                     if partner_rows else "")
     link = (f'<a href="{e(c.verify_text)}">{e(c.verify_text)}</a>' if c.verify_text.startswith("https://")
             else e(c.verify_text))
     notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
@@ -335,11 +474,12 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
 <div class="muted">{e(tr("awarded to"))}</div>
 <div class="learner">{e(c.learner)}</div>
 <div class="muted">{e(c.learner_id or "")}</div>
-<p>{e(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued))}</p>
+<p>{e(c.byline or tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued))}</p>
 </div>
 <figure><img src="data:image/png;base64,{qr}" alt="{e(tr("QR code to verify this credential"))}">
 <figcaption>{e(tr("Scan to verify"))}</figcaption></figure>
 </div>
+{partners_html}
 <table>
 {rows}
 </table>
@@ -359,21 +499,21 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
 
 # --- PDF ----------------------------------------------------------------------------------
 
-def _pdf(c: CertificateContent) -> bytes:
+def pdf_document(tr: Translator, *, footer_text: str, unverified: str | None, title: str, author: str,
+                 subject: str, issued: str | None) -> tuple[Any, str, Callable[[str], str]]:
+    """An A4 fpdf2 document with the certificate's font, footer and NOT VERIFIED watermark, so the
+    certificate and the supplement (supplement.py) print alike: (pdf, font family, text filter)."""
     from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
 
     from .fonts import is_variable, latin1, static_font, unicode_font_path
 
     font_path = unicode_font_path()
-    tr = c.tr
-    footer_text = f"{c.credential_id or ''} - {c.security}"
-    if c.unverified is not None:
+    if unverified is not None:
         footer_text = f"{STAMP} - {footer_text}"
 
     class _Doc(FPDF):
         def footer(self) -> None:
-            if c.unverified is not None:
+            if unverified is not None:
                 # across every page, drawn last and translucent: on top of the content, which stays readable
                 with self.local_context(fill_opacity=0.22):
                     self.set_font(family, "B", 64)
@@ -389,6 +529,7 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf = _Doc(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_margins(15, 15, 15)
+    t: Callable[[str], str]
     if font_path is not None:
         family = "CertSans"
         regular, bold_font = static_font(400), static_font(700)
@@ -408,15 +549,25 @@ def _pdf(c: CertificateContent) -> bytes:
     else:
         family = "helvetica"
         t = latin1
-    pdf.set_title(t(f"{STAMP} - {c.title} - {c.learner}" if c.unverified is not None else f"{c.title} - {c.learner}"))
-    pdf.set_author(t(c.issuer))
-    pdf.set_subject(t(tr("European micro-credential certificate")))
+    pdf.set_title(t(f"{STAMP} - {title}" if unverified is not None else title))
+    pdf.set_author(t(author))
+    pdf.set_subject(t(subject))
     pdf.set_lang(tr.language)
     pdf.set_creator("edcissuer")
     try:  # the credential's date, not the clock: the same credential gives the same PDF
-        pdf.set_creation_date(datetime.fromisoformat(c.issued).replace(tzinfo=timezone.utc))
+        pdf.set_creation_date(datetime.fromisoformat(issued or "").replace(tzinfo=timezone.utc))
     except ValueError:
         pass
+    return pdf, family, t
+
+
+def _pdf(c: CertificateContent) -> bytes:
+    from fpdf.enums import XPos, YPos
+
+    tr = c.tr
+    pdf, family, t = pdf_document(tr, footer_text=f"{c.credential_id or ''} - {c.security}",
+                                  unverified=c.unverified, title=f"{c.title} - {c.learner}", author=c.issuer,
+                                  subject=tr("European micro-credential certificate"), issued=c.issued)
     pdf.add_page()
     w = pdf.w - pdf.l_margin - pdf.r_margin
 
@@ -437,7 +588,8 @@ def _pdf(c: CertificateContent) -> bytes:
         try:
             pdf.image(io.BytesIO(c.logo), x=pdf.w - 15 - 40, y=3, h=16, keep_aspect_ratio=True, w=40)
         except Exception as exc:  # noqa: BLE001 - fpdf2/Pillow raise many types for a bad image
-            raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
+            if not c.logo_signed:   # a signed logo fpdf2 cannot draw: the alliance's name stands for it
+                raise ExportError(f"cannot draw the logo: {exc}", field="logo") from exc
 
     top = 28
     if c.unverified is not None:
@@ -473,8 +625,8 @@ def _pdf(c: CertificateContent) -> bytes:
     pdf.ln(1)
     pdf.set_font(family, "", 10)
     pdf.set_text_color(0, 0, 0)
-    pdf.multi_cell(text_w, 5, t(tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued)), align="L",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(text_w, 5, t(c.byline or tr("by {issuer} on {date}", issuer=c.issuer, date=c.issued)),
+                   align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     title_bottom = pdf.get_y()
     import io
 
@@ -502,6 +654,12 @@ def _pdf(c: CertificateContent) -> bytes:
                 row.cell(t(label), style=label_face)
                 row.cell(t("\n".join(lines)), style=value_face)
 
+    if c.partners:   # every partner with its role, before the elements (DIVERSE A6)
+        pdf.set_font(family, "B", 11)
+        pdf.set_text_color(*_BLUE)
+        pdf.cell(0, 7, t(tr("Partners")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        table([(name, [role]) for name, role, _ in c.partners])
+        pdf.ln(3)
     table(c.rows)
     if c.optional_rows:
         pdf.ln(3)

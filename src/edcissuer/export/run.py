@@ -29,9 +29,9 @@ from ..files import read_input
 from .artefact import STAMP, SignedArtefact, load_artefact
 from .authentic import Authenticity, require_authentic
 
-TARGETS = ("vp", "qr", "png", "svg", "offer", "europass", "pdf", "html")
+TARGETS = ("vp", "qr", "png", "svg", "offer", "europass", "pdf", "html", "supplement")
 #: carriers a person reads, which can show a NOT VERIFIED stamp; the others are refused with --unverified
-STAMPABLE = ("png", "svg", "pdf", "html")
+STAMPABLE = ("png", "svg", "pdf", "html", "supplement")
 
 
 @dataclass
@@ -71,12 +71,13 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
                       verify_url: str | None = None, qr_format: str = "png", qr_content: str = "auto",
                       image: bytes | Path | None = None, logo: bytes | Path | None = None, lang: str | None = None,
                       credential_issuer: str | None = None, issuer_name: str | None = None,
-                      tx_code_length: int | None = None) -> Exported:
+                      tx_code_length: int | None = None, supplement_format: str = "html") -> Exported:
     """Export signed credential(s) to `target` (one of TARGETS); ExportError says what is missing.
 
     Each credential's proof is verified first, as of `now`, with `trust_anchors` for JAdES
     seals and `did_web_dir` for local did:web issuers; one that fails is refused (the error's
     field is the failing check id) unless `unverified` and the target is in STAMPABLE.
+    `supplement_format` ("html" or "pdf") is the file type of `--as supplement`.
     """
     if target not in TARGETS:
         raise ExportError(f"unknown export {target!r}; use one of {', '.join(TARGETS)}", field="as", value=target)
@@ -108,14 +109,16 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
     checked = authentic(art)
     exported = _carrier(art, target, checked, verify_url=verify_url, qr_format=qr_format, qr_content=qr_content,
                         image=image, logo=logo, lang=lang, credential_issuer=credential_issuer,
-                        issuer_name=issuer_name, tx_code_length=tx_code_length)
+                        issuer_name=issuer_name, tx_code_length=tx_code_length,
+                        supplement_format=supplement_format)
     exported.notes[:0] = checked.notes()
     return exported
 
 
 def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_url: str | None, qr_format: str,
              qr_content: str, image: bytes | Path | None, logo: bytes | Path | None, lang: str | None,
-             credential_issuer: str | None, issuer_name: str | None, tx_code_length: int | None) -> Exported:
+             credential_issuer: str | None, issuer_name: str | None, tx_code_length: int | None,
+             supplement_format: str = "html") -> Exported:
     """The carrier of one credential whose authenticity was checked (stamped when it failed)."""
     stem = _stem(art)
     stamp = checked.reason() or None
@@ -150,6 +153,16 @@ def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_
                             notes=content.notes)
         return Exported(certificate_html(content, lang=lang).encode("utf-8"), f"{stem}-certificate.html",
                         "text/html", notes=content.notes)
+    if target == "supplement":
+        from .supplement import supplement_content, supplement_html, supplement_pdf
+
+        if supplement_format not in ("html", "pdf"):
+            raise ExportError(f"a supplement is written as html or pdf, not {supplement_format!r}",
+                              field="out", value=supplement_format)
+        annex = supplement_content(art, lang=lang, unverified=stamp)
+        if supplement_format == "pdf":
+            return Exported(supplement_pdf(annex), f"{stem}-supplement.pdf", "application/pdf")
+        return Exported(supplement_html(annex).encode("utf-8"), f"{stem}-supplement.html", "text/html")
     return _offer(art, stem, credential_issuer, issuer_name, tx_code_length)
 
 

@@ -1,29 +1,112 @@
 """A small PNG summary page of a record: ELM's display page and the default badge art.
 
 Drawn with Pillow from the record alone, so the same record always gives the same bytes
-(on one Pillow version) and re-issuing stays idempotent.
+(on one Pillow version) and re-issuing stays idempotent. The page is embedded in the ELM
+credential and signed with it, so it states the same facts the certificate prints from the
+signed credential: the awarding statement of the awarding model, the alliance (its logo
+when embedded as a data: URI; an https logo is never fetched, the alliance's name stands
+for it), every partner with its role, hours-only workloads as "No ECTS credits awarded".
+
+The role labels and the embedded-logo reader live here because both this page (from the
+record) and the certificate (export/certificate.py, from the signed credential) use them.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import re
 import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..i18n import translator
+from ..i18n import N_, Translator, translator
 from ..models import vocab
 from ..models.records import MicroCredentialRecord
 
 _W, _H = 800, 566
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)
+_GREY = (90, 90, 90)
+
+#: the role each partner plays under each awarding model, as displays print it
+ROLE_LABELS: dict[str, str] = {
+    "awarding": N_("Awarding body"),
+    "lead": N_("Lead Partner, awarding body"),
+    "delivering": N_("Delivering Partner"),
+    "joint-awarding": N_("Awarding body (issued on behalf of all)"),
+    "joint-issuer": N_("Lead Partner, awarding body, issued on behalf of all"),
+    "participating": N_("Participating partner"),
+}
+#: an embedded logo larger than this is not drawn (a display is no place for a megabyte image)
+MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_PIXELS = 4_000_000
+_DATA_URI = re.compile(r"^data:(image/(?:png|jpeg|svg\+xml));base64,([A-Za-z0-9+/=\s]+)$")
 
 
+def role_key(model: str | None, *, lead: bool) -> str:
+    """The ROLE_LABELS key of the lead or of a partner under `model` (single, cooperative, joint-award,
+    joint-lead): cooperative partners deliver, joint-award partners award, joint-lead partners participate."""
+    if model == "joint-award":
+        return "joint-issuer" if lead else "joint-awarding"
+    if model in ("cooperative", "joint-lead"):
+        return "lead" if lead else ("delivering" if model == "cooperative" else "participating")
+    return "awarding" if lead else "delivering"   # a partner that does not award delivers
+
+
+def role_text(tr: Translator, model: str | None, *, lead: bool, own: dict[str, str] | None = None) -> str:
+    """The printed role: the model's label, then the partner's own words when the credential has them."""
+    label = tr(ROLE_LABELS[role_key(model, lead=lead)])
+    words = tr.text(own) if own else ""
+    return f"{label}: {words}" if words else label
+
+
+def embedded_image(uri: str | None) -> tuple[str, bytes] | None:
+    """(media type, bytes) of a logo given as a data: URI, else None: https logos are never fetched,
+    and an oversized or undecodable one is not drawn."""
+    if not uri or not uri.startswith("data:"):
+        return None
+    match = _DATA_URI.match(uri.strip())
+    if not match:
+        return None
+    try:
+        data = base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if not data or len(data) > MAX_LOGO_BYTES:
+        return None
+    mime = match.group(1)
+    magic_ok = (data.startswith(b"\x89PNG") if mime == "image/png" else data.startswith(b"\xff\xd8")
+                if mime == "image/jpeg" else b"<svg" in data[:2048])
+    return (mime, data) if magic_ok else None
+
+
+@lru_cache(maxsize=16)
+def _logo_image(uri: str, box: tuple[int, int]) -> Image.Image | None:
+    """The embedded raster logo scaled into `box` (cached: a batch draws the same logo on every page)."""
+    found = embedded_image(uri)
+    if found is None or found[0] == "image/svg+xml":   # Pillow draws no SVG: the name stands for it
+        return None
+    try:
+        with Image.open(io.BytesIO(found[1])) as img:
+            if img.width * img.height > MAX_LOGO_PIXELS:
+                return None
+            logo = img.convert("RGBA")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    logo.thumbnail(box)
+    return logo
+
+
+@lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     """Noto Sans (the `fontpkg-noto-sans` dependency, as export/fonts.py) so accents, Polish,
     Greek and Cyrillic letters print; Pillow's default font, which draws boxes for them, only
-    without it."""
+    without it. Cached: loading the font costs more than drawing the page."""
     try:
         import fontpkg_noto_sans  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -35,37 +118,101 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
+def workload_text(tr: Translator, ects: float | None, hours: int | None) -> str:
+    """ECTS when awarded; an hours-only workload says so, never "0 ECTS"."""
+    if ects is not None:
+        return tr("{ects} ECTS credits", ects=tr.number(ects))
+    if hours:
+        return tr("No ECTS credits awarded - {hours} hours", hours=hours)
+    return tr("No ECTS credits awarded")
+
+
+def awarding_statement(tr: Translator, model: str | None, lead: str, bodies: Sequence[str]) -> str:
+    """Who awards, as the awarding model says: joint-award names every awarding body and that the lead
+    issued on behalf of all; cooperative and joint-lead name the Lead Partner alone."""
+    if model == "joint-award":
+        return tr("Awarded jointly by {bodies}; issued by {issuer} on behalf of all",
+                  bodies=", ".join(bodies), issuer=lead)
+    if model in ("cooperative", "joint-lead"):
+        return tr("Awarded by {lead}, Lead Partner", lead=lead)
+    return tr("Awarded by {bodies}", bodies=", ".join(bodies))
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    size: int
+    colour: tuple[int, int, int] | str = "black"
+    gap: int = 0
+
+
+def _page_lines(record: MicroCredentialRecord, tr: Translator) -> list[_Line]:
+    aw = record.awarding
+    model = aw.model.value
+    lines = [_Line(t, 34, _BLUE) for t in textwrap.wrap(tr.text(record.title), 40)[:3]]
+    mode = vocab.PARTICIPATION.get(record.participation)
+    facts = "  |  ".join((workload_text(tr, record.workload.ects, record.workload.hours),
+                          tr("EQF level {level}", level=record.level.eqf),
+                          tr.concept(mode.uri, mode.label) if mode else str(record.participation)))
+    rows = [tr("Awarded to {learner}", learner=tr.text(record.learner.full_name)),
+            tr("on {date}", date=tr.date(record.issued.date().isoformat())), facts]
+    lines += [_Line(r, 22, gap=10 if i == 0 else 0) for i, r in enumerate(rows)]
+    statement = awarding_statement(tr, model, tr.text(aw.lead.legal_name),
+                                   [tr.text(o.legal_name) for o in aw.awarding_bodies])
+    lines += [_Line(t, 22) for t in textwrap.wrap(statement, 62)]
+    if aw.alliance:
+        lines.append(_Line(tr("within {alliance}", alliance=tr.text(aw.alliance.name)), 22))
+    if aw.partners:   # every partner, with its role (DIVERSE A6: "stating all other partners")
+        lines.append(_Line(tr("Partners"), 18, _BLUE, gap=6))
+        for org, lead in [(aw.lead, True), *((p, False) for p in aw.partners)]:
+            entry = (f"{tr.text(org.legal_name)} ({org.country}) - "
+                     f"{role_text(tr, model, lead=lead, own=org.role)}")
+            wrapped = textwrap.wrap(entry, 84)
+            lines += [_Line(t if i == 0 else "   " + t, 16) for i, t in enumerate(wrapped)]
+    if record.modules:
+        lines.append(_Line(tr("Modules"), 18, _BLUE, gap=6))
+        for m in record.modules:
+            parts = [tr.text(m.title)]
+            if m.ects is not None or m.hours:
+                parts.append(workload_text(tr, m.ects, m.hours) if m.ects is not None else
+                             tr("{hours} hours", hours=m.hours))
+            if m.grade:
+                parts.append(tr("grade {grade}", grade=tr.text(m.grade.value)))
+            lines += [_Line(t, 16) for t in textwrap.wrap(" - ".join(parts), 84)]
+    return lines
+
+
+def display_text(record: MicroCredentialRecord) -> list[str]:
+    """The lines the display page draws, in order (what a reader of the image sees, for checks)."""
+    return [ln.text for ln in _page_lines(record, translator(record.language))]
+
+
 def render_summary_png(record: MicroCredentialRecord) -> bytes:
-    """Title, learner, awarding bodies, ECTS and EQF on an A-format landscape page, in the
-    record's language (labels from the catalogues, texts from the record's language maps)."""
+    """Title, learner, the awarding statement, every partner with its role, workload and EQF on an
+    A-format landscape page (taller when the partners need it), in the record's language."""
     tr = translator(record.language)
-    img = Image.new("RGB", (_W, _H), "white")
+    lines = _page_lines(record, tr)
+    height = max(_H, 95 + sum(ln.size + ln.size // 3 + ln.gap for ln in lines) + 30)
+    img = Image.new("RGB", (_W, height), "white")
     d = ImageDraw.Draw(img)
     d.rectangle([0, 0, _W, 70], fill=_BLUE)
     d.text((24, 20), tr("European micro-credential"), font=_font(28), fill=_GOLD)
+    alliance = record.awarding.alliance
+    logo = _logo_image(str(alliance.logo), (220, 58)) if alliance and alliance.logo else None
+    if logo is not None:
+        x, y = _W - 16 - logo.width, (70 - logo.height) // 2
+        d.rectangle([x - 4, y - 4, x + logo.width + 4, y + logo.height + 4], fill="white")
+        img.paste(logo, (x, y), logo)
+    elif alliance:   # no embedded logo: the alliance's name stands for it
+        name = textwrap.shorten(tr.text(alliance.name), 34, placeholder="...")
+        d.text((_W - 16, 35), name, font=_font(16), fill="white", anchor="rm")
     y = 95
-    for line in textwrap.wrap(tr.text(record.title), 40)[:3]:
-        d.text((24, y), line, font=_font(34), fill=_BLUE)
-        y += 44
-    y += 10
-    learner = tr.text(record.learner.full_name)
-    mode = vocab.PARTICIPATION.get(record.participation)
-    rows = [
-        tr("Awarded to {learner}", learner=learner),
-        tr("on {date}", date=tr.date(record.issued.date().isoformat())),
-        "  |  ".join((tr("{ects} ECTS credits", ects=tr.number(record.workload.ects or 0)),
-                      tr("EQF level {level}", level=record.level.eqf),
-                      tr.concept(mode.uri, mode.label) if mode else str(record.participation))),
-    ]
-    bodies = ", ".join(tr.text(o.legal_name) for o in record.awarding.awarding_bodies)
-    rows += textwrap.wrap(tr("Awarded by {bodies}", bodies=bodies), 60)[:3]
-    if record.awarding.alliance:
-        rows.append(tr("within {alliance}", alliance=tr.text(record.awarding.alliance.name)))
-    for row in rows:
-        d.text((24, y), row, font=_font(22), fill="black")
-        y += 32
-    d.rectangle([0, _H - 12, _W, _H], fill=_GOLD)
+    for ln in lines:
+        y += ln.gap
+        d.text((24, y), ln.text, font=_font(ln.size), fill=ln.colour)
+        y += ln.size + ln.size // 3
+    d.rectangle([0, height - 12, _W, height], fill=_GOLD)
     buf = io.BytesIO()
-    # an 8-colour palette PNG: a quarter of the size, and 4x faster than optimize=True
-    img.quantize(colors=8).save(buf, format="PNG")
+    # an 8-colour palette PNG: a quarter of the size, and 4x faster than optimize=True (16 keep a logo's colours)
+    img.quantize(colors=8 if logo is None else 16).save(buf, format="PNG")
     return buf.getvalue()
