@@ -150,17 +150,10 @@ def _alliance_group(record: MicroCredentialRecord, cid: str) -> dict[str, Any] |
     })
 
 
-#: a partner's role by awarding model, where the record gives none (DIVERSE: "stating all other partners")
-_PARTNER_ROLE: dict[str, dict[str, str]] = {
-    "cooperative": {"en": "Delivering partner"},
-    "joint-lead": {"en": "Participating partner (joint delivery and assessment; the Lead Partner awards)"},
-    "joint-award": {"en": "Awarding body (joint award; the Lead Partner issues on behalf of all)"},
-}
-
-
 def _party_org(party: Party, record: MicroCredentialRecord, cid: str, *, eidas: bool = False) -> dict[str, Any]:
-    role = None if party.role == "lead" else _PARTNER_ROLE.get(record.awarding.model.value)
-    return organisation(party.org, party.id, cid, eidas=eidas, group=_alliance_group(record, cid), role=role)
+    # only the record's own words: the role each awarding model gives is stated by the model
+    # itself (awardingBody / directedBy) and worded by the display page and the certificate
+    return organisation(party.org, party.id, cid, eidas=eidas, group=_alliance_group(record, cid))
 
 
 def _one_or_list(nodes: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]] | None:
