@@ -398,3 +398,17 @@ def test_new_fields_at_their_defaults_leave_the_content_hash_alone():
     explicit["learning_outcomes"][1]["esco_labels"] = {}
     assert parse_record(explicit).content_hash() == parse_record(old).content_hash()
     assert parse_record(explicit).credential_id() == RELEASED_IDS["model1-single"]
+
+
+def test_the_batch_programme_carries_the_single_samples_eu_fields_and_a_row_its_certificate_number():
+    from edcissuer.batch import load_programme, record_data
+
+    programme = load_programme(ROOT / "samples" / "batch" / "programme.yaml")
+    row = {"given_name": "Ana", "family_name": "Ferreira", "grade": "17/20", "identifier": "UL-MC-2026-00417"}
+    record = parse_record(record_data(programme, row))
+    single = parse_record(SINGLE)
+    assert record.identifier == "UL-MC-2026-00417" and "identifier" not in programme
+    for field in ("delivery", "languages", "thematic_area", "level", "learning_outcomes"):
+        assert getattr(record, field) == getattr(single, field), field
+    assert record.awarding.lead.short_name == single.awarding.lead.short_name
+    assert record.awarding.lead.logo == single.awarding.lead.logo and record.assessment_mode == "onsite"
