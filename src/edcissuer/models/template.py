@@ -51,8 +51,8 @@ title:                              # b) title of the micro-credential
 description:                        # optional
   {t}: "<text: one-paragraph description>"
 
-# countries: [PT, DE]             # c) country(ies): optional, default = the awarding bodies' countries (codes or names);
-#                                  delivering partners are never issuers
+# countries: [PT, DE]             # c) country(ies): optional, default = the awarding bodies' countries
+#                                  (codes or names); delivering partners are never issuers
 # regions: [PT16]                  # c) region(s): optional, default = the awarding bodies' regions (NUTS or ISO 3166-2)
 
 awarding:                           # d) awarding body(ies)
@@ -81,7 +81,8 @@ awarding:                           # d) awarding body(ies)
   #   - legal_name: {{{t}: "<text: partner name>"}}
   #     country: DE
   #     role: {{{t}: "<text: what this partner does, e.g. delivers module 2>"}}   # optional (any organisation)
-  # alliance:                       # all models but single: the European University Alliance (a plain string is its name)
+  # alliance:                       # all models but single: the European University Alliance
+  #                                   (a plain string is its name)
   #   name: {{{t}: "<text: alliance name>"}}
   #   id: "<url: alliance id>"
   #   homepage: "<url: alliance homepage>"
@@ -171,7 +172,8 @@ further_information:                # optional
   {t}: "<text: anything else>"
 homepage: "<url: programme page>"                                  # optional
 image: "<url: badge image>"                                        # optional
-# learning_setting: non-formal      # optional: {_codes(vocab.LEARNING_SETTING)}; default: formal when part_of, else non-formal
+# learning_setting: non-formal      # optional: {_codes(vocab.LEARNING_SETTING)};
+#                                    default: formal when part_of, else non-formal
 
 # part_of:                          # optional: the qualification this is a component of (e.g. a module of an MSc)
 #   title: {{{t}: "<text: qualification title>"}}

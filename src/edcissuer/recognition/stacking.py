@@ -232,7 +232,8 @@ def _same_unit(new: _Unit, old: _Unit) -> str | None:
     return None
 
 
-def _already_counted(e: Elements, source: str, counted: list[_Unit], ects: float) -> tuple[float, list[str], str | None]:
+def _already_counted(e: Elements, source: str, counted: list[_Unit],
+                     ects: float) -> tuple[float, list[str], str | None]:
     """(ECTS still to count, what was counted elsewhere, the source that holds all of it or None)."""
     overlap, notes, holders = 0.0, [], set()
     units = _units(e, source)
