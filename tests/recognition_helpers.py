@@ -40,10 +40,15 @@ def write_issued(folder: Path, name: str, record: MicroCredentialRecord, fmt: st
     return path
 
 
+#: the samples of the three awarding models, whose issuers and decisions the sample trust list and
+#: policies were written for (the DIVERSE and modular samples' issuers are on no sample trust list)
+DECISION_SAMPLES = ("model1-single", "model2-cooperative", "model3-joint")
+
+
 def issue_demo_set(folder: Path, records: dict[str, MicroCredentialRecord], demo_keys: Any) -> dict[str, Path]:
-    """The demo's six credentials: every sample record as sealed ELM and as signed OB3."""
-    return {f"{name}.{fmt}": write_issued(folder, name, record, fmt, demo_keys)
-            for name, record in records.items() for fmt in ("elm", "ob3")}
+    """Six credentials: each awarding model's sample record as sealed ELM and as signed OB3."""
+    return {f"{name}.{fmt}": write_issued(folder, name, records[name], fmt, demo_keys)
+            for name in DECISION_SAMPLES for fmt in ("elm", "ob3")}
 
 
 def policy(rules: dict[str, dict[str, Any]], target: dict[str, Any] | None = None) -> Policy:

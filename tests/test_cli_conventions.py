@@ -218,8 +218,8 @@ def demo(tmp_path_factory):
 
 def test_demo_explains_its_counts(demo):
     _, text = demo
-    assert text.startswith("3 sample records × 2 formats = 6 credentials")
-    assert "6/6 credentials verified (3 sample records × 2 formats = 6 credentials)" in text
+    assert text.startswith("5 sample records × 2 formats = 10 credentials")
+    assert "10/10 credentials verified (5 sample records × 2 formats = 10 credentials)" in text
     assert "first run: 20 rows, 2 refused; 18 valid rows × 2 formats = 36 credentials: 36 issued" in text
 
 
@@ -240,5 +240,5 @@ def test_demo_writes_exports_where_it_says(demo):
 def test_demo_json_carries_the_same_report(tmp_path):
     proc = run("demo", "--out", tmp_path / "d", "--json")
     report = json.loads(proc.stdout)
-    assert proc.returncode == 0 and report["ok"] is True and report["verified"] == len(report["credentials"]) == 6
+    assert proc.returncode == 0 and report["ok"] is True and report["verified"] == len(report["credentials"]) == 10
     assert [s["title"].split(" ")[0] for s in report["sections"]] == ["Recognition", "Exports", "Batch,"]

@@ -55,7 +55,7 @@ def test_record_maps_and_reads_back_with_every_element(records, name, fmt):
     assert got["outcomes"] == [(lo.title, lo.esco) for lo in record.learning_outcomes]
     assert got["ects"] == record.workload.ects
     assert (got["eqf"], got["qf_ehea"]) == (record.level.eqf, record.level.qf_ehea)
-    assert got["assessment"] == record.assessment.type
+    assert got["assessment"] == record.assessment.eu_type
     assert got["participation"] == record.participation
     assert got["qa"][:2] == (record.quality_assurance.type, record.quality_assurance.external)
     assert got["prerequisites"] == record.prerequisites
@@ -94,7 +94,7 @@ def test_standard_ob3_states_controlled_values_as_alignments_to_eu_concepts(reco
     record = records[name]
     aligned = alignments(to_ob3(record))
     assert [a["targetUrl"] for a in aligned["ext:EQFLevel"]] == [vocab.EQF[record.level.eqf].uri]
-    assert [a["targetUrl"] for a in aligned["ext:AssessmentType"]] == [vocab.ASSESSMENT[record.assessment.type].uri]
+    assert [a["targetUrl"] for a in aligned["ext:AssessmentType"]] == [vocab.ASSESSMENT[record.assessment.eu_type].uri]
     assert [a["targetUrl"] for a in aligned["ext:ParticipationForm"]] == [vocab.PARTICIPATION[record.participation].uri]
     assert [a["targetCode"] for a in aligned["ext:QualityAssuranceType"]] == [record.quality_assurance.type]
     assert len(aligned["ext:LearningOutcome"]) == len(record.learning_outcomes)
@@ -114,7 +114,7 @@ def test_controlled_values_are_inline_concepts_with_scheme(records, name):
     elm = to_elm(records[name])
     spec = elm["credentialSubject"]["hasClaim"]["specifiedBy"]
     assert spec["eqfLevel"]["inScheme"]["id"] == vocab.EQF_SCHEME
-    assert spec["mode"]["inScheme"]["id"] == vocab.MODE_SCHEME
+    assert spec["mode"]["inScheme"]["id"] == vocab.PARTICIPATION[records[name].participation].scheme  # EU or own (hybrid)
     assert spec["creditPoint"]["framework"]["id"] == vocab.ECTS.uri
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import NOW
-from recognition_helpers import LENIENT, STRICT, TRUST, eleven, options, policy, write_issued
+from recognition_helpers import DECISION_SAMPLES, LENIENT, STRICT, TRUST, eleven, options, policy, write_issued
 
 from edcissuer.errors import InputError
 from edcissuer.mapping.elm import to_elm
@@ -31,8 +31,8 @@ ESCO_OTHER = "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory, records, demo_keys):
     folder = tmp_path_factory.mktemp("policy")
-    return {f"{name}.{fmt}": write_issued(folder, name, rec, fmt, demo_keys)
-            for name, rec in records.items() for fmt in ("elm", "ob3")}
+    return {f"{name}.{fmt}": write_issued(folder, name, records[name], fmt, demo_keys)
+            for name in DECISION_SAMPLES for fmt in ("elm", "ob3")}
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from recognition_helpers import STRICT, TRUST, options, policy, write_issued
 
+from edcissuer.models.elements import Body, Elements, ModuleInfo
 from edcissuer.recognition import assess, same_learner
-from edcissuer.recognition.stacking import LearnerIdentity
+from edcissuer.recognition.policy import RECOGNISED, Decision, Target
+from edcissuer.recognition.stacking import LearnerIdentity, build_stack
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +154,111 @@ def test_learner_id_decides_when_both_have_one():
     assert same_learner(with_mail, node) == (True, "same learner name and e-mail")
     assert same_learner(LearnerIdentity(None, frozenset({"x"}), frozenset({"x@y.z"})),
                         LearnerIdentity(None, frozenset({"y"}), frozenset({"x@y.z"})))[0] is False
+
+
+# --------------------------------------------------------------------------- modules count once
+# Elements as the mappings extract them from a signed modular credential (Elements.modules) and
+# from separate credentials for its modules; the stack must not count a module's ECTS twice.
+
+JONAS = LearnerIdentity("did:key:z6MkgD3pkDoc6g4gAUjoGPFKv7twXRJ8orRKVrfgHZBuAEZg", frozenset({"jonas keller"}),
+                        frozenset(), display="Jonas Keller")
+CIERZO = Body(id="did:web:credentials.upc-cierzo.example", name={"en": "Polytechnic University of the Cierzo"},
+              country="ES")
+SAIMAA = Body(id="did:web:univ-saimaa.example", name={"en": "Saimaa University of Technology"}, country="FI")
+M = "https://www.upc-cierzo.example/modules/dt-m"
+MODULE_TITLES = {1: "Foundations of digital twins", 2: "Sensor data and simulation", 3: "Sustainability case study"}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One verified, recognised credential as stacking reads it (the `Assessed` protocol)."""
+
+    source: str
+    elements: Elements
+    decision: Decision = Decision(RECOGNISED, ())
+    learner: LearnerIdentity | None = JONAS
+    valid: bool = True
+    failure: str = ""
+
+
+def modular(source: str = "modular.elm.jades.json", modules: tuple[int, ...] = (1, 2, 3), ects: float = 6,
+            **extra) -> Checked:
+    return Checked(source, Elements(
+        format="elm", credential_id=f"urn:uuid:{source}", title={"en": "Digital Twins for Sustainable Manufacturing"},
+        issuer=CIERZO, awarding_bodies=[CIERZO], delivering_partners=[SAIMAA], issued="2026-06-15T09:00:00Z",
+        ects=ects, eqf=7, modules=[ModuleInfo(id=f"{M}{n}", title={"en": MODULE_TITLES[n]}, ects=2) for n in modules],
+        **extra))
+
+
+def module_alone(n: int, source: str | None = None, *, spec: bool = True, issuer: Body = CIERZO,
+                 ects: float = 2) -> Checked:
+    return Checked(source or f"m{n}.ob3.jsonld", Elements(
+        format="ob3", credential_id=f"urn:uuid:m{n}-{source}", specification_id=f"{M}{n}" if spec else None,
+        title={"en": MODULE_TITLES[n]}, issuer=issuer, awarding_bodies=[issuer], issued=f"2026-0{n + 1}-28T09:00:00Z",
+        ects=ects, eqf=7))
+
+
+def stack(*credentials: Checked, target: float | None = None):
+    return build_stack(credentials, Target(ects=target) if target else None)
+
+
+def test_a_separate_credential_for_a_module_already_counted_adds_nothing_and_says_where_it_counted():
+    result = stack(modular(), module_alone(1))
+    first, second = result.entries
+    assert first.counted and first.ects == 6
+    assert not second.counted and second.duplicate_of == "modular.elm.jades.json"
+    assert second.reason == ("its ECTS are already counted: 'Foundations of digital twins' (2 ECTS) already "
+                             "counted as module 'Foundations of digital twins' (2 ECTS) of modular.elm.jades.json "
+                             f"(same module id {M}1)")
+    assert result.total_ects == 6
+
+
+def test_a_modular_credential_after_its_modules_counts_only_the_rest():
+    result = stack(module_alone(1), module_alone(2), modular(), target=6)
+    assert [e.ects for e in result.entries] == [2, 2, 2]
+    assert result.total_ects == 6 and result.reached is True
+    note = result.entries[2].reason
+    assert note.startswith("counted (recognised); 2 of 6 ECTS, modules counted once: ")
+    assert "module 'Foundations of digital twins' (2 ECTS) already counted as 'Foundations of digital twins'" in note
+    assert "of m2.ob3.jsonld (same module id " in note
+
+
+def test_two_modular_credentials_sharing_a_module_count_it_once():
+    capstone = modular("capstone.elm.jades.json", modules=(3,), ects=5)
+    capstone.elements.title = {"en": "Sustainable Manufacturing Capstone"}
+    result = stack(modular(), capstone)
+    assert [e.ects for e in result.entries] == [6, 3]
+    assert "module 'Sustainability case study' (2 ECTS) already counted as module 'Sustainability case study'" \
+        in result.entries[1].reason
+    assert result.total_ects == 9
+
+
+def test_without_a_module_id_the_same_title_ects_and_issuer_are_the_same_module():
+    result = stack(modular(), module_alone(2, spec=False))
+    assert not result.entries[1].counted
+    assert result.entries[1].reason.endswith("(same title, ECTS and issuing body)")
+    # a delivering partner of the modular credential issued the separate one: still its learning
+    result = stack(modular(), module_alone(2, spec=False, issuer=SAIMAA))
+    assert not result.entries[1].counted
+
+
+def test_a_module_is_not_matched_by_title_alone():
+    other_uni = Body(id="did:web:elsewhere.example", name={"en": "Elsewhere University"}, country="NL")
+    assert stack(modular(), module_alone(1, spec=False, issuer=other_uni)).total_ects == 8      # another issuer
+    assert stack(modular(), module_alone(1, spec=False, ects=3)).total_ects == 9                # other ECTS
+    different_id = module_alone(1)
+    different_id.elements.specification_id = "https://elsewhere.example/modules/dt-m1"          # ids refute
+    assert stack(modular(), different_id).total_ects == 8
+
+
+def test_whole_credentials_without_modules_are_left_to_the_duplicate_rule():
+    # two different credentials with the same title and ECTS (e.g. two editions) are not modules
+    a, b = module_alone(1, "a.ob3.jsonld", spec=False), module_alone(1, "b.ob3.jsonld", spec=False)
+    b.elements.issued = "2027-02-28T09:00:00Z"
+    assert stack(a, b).total_ects == 4
+
+
+def test_a_larger_separate_credential_keeps_what_the_module_did_not_count():
+    result = stack(modular(), module_alone(1, ects=3))
+    assert result.entries[1].counted and result.entries[1].ects == 1
+    assert "1 of 3 ECTS, modules counted once" in result.entries[1].reason

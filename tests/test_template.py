@@ -19,11 +19,12 @@ from edcissuer.models.template import PLACEHOLDER, record_template
 
 DOC = (ROOT / "docs" / "records.md").read_text(encoding="utf-8")
 PROGRAMME = ROOT / "samples" / "batch" / "programme.yaml"
-# a sample's values for each kind of placeholder; dates in the template's order: birth, issued, valid_until
+# a sample's values for each kind of placeholder; dates in the template's order: birth, issued, valid_until,
+# delivery start and end
 FILL = {"text": "Data Literacy", "url": "https://www.univ-lusitania.example/micro/data-literacy",
         "did": "did:web:credentials.univ-lusitania.example", "email": "ana.ferreira@example.org",
         "esco": "http://data.europa.eu/esco/skill/5fd5c985-eaaa-47aa-8314-62359c54505a"}
-DATES = ["1998-04-12", "2026-06-30", "2036-06-30"]
+DATES = ["1998-04-12", "2026-06-30", "2036-06-30", "2026-02-02", "2026-06-12"]
 
 
 def filled(template: str) -> dict:
@@ -57,6 +58,15 @@ def test_record_template_with_its_placeholders_filled_loads(lang):
     assert record.language == lang and record.title == {lang: "Data Literacy"}
     assert record.learning_outcomes[1].title == {"en": "Data Literacy"}     # the short form, in the starter
     assert record.grade is not None and record.stackability is not None and record.supervision is not None
+    # the EU sample's fields are live in the starter, so a filled template carries them
+    assert record.identifier == "Data Literacy" and record.thematic_area == "0613"
+    assert record.languages is not None and record.languages.instruction == [lang] == record.languages.assessment
+    assert record.delivery is not None and record.delivery.start is not None and record.delivery.end is not None
+    assert record.delivery.start < record.delivery.end and record.delivery.maximum_duration == "P6M"
+    assert record.awarding.lead.short_name == {lang: "Data Literacy"} and record.awarding.lead.logo is not None
+    assert record.level.nqf_uri is not None
+    # silent on learning setting: derived (non-formal without part_of), never a literal default in the starter
+    assert record.learning_setting is None and record.setting == "non-formal"
 
 
 def test_record_template_as_written_unfilled_is_refused_not_silently_issued():
@@ -112,6 +122,20 @@ def test_docs_records_lists_every_field_of_every_record_model():
         section = _section(name)
         for field in cls.model_fields:
             assert f"| `{field}` |" in section, f"docs/records.md: {name}.{field} is not in its table"
+
+
+def test_docs_records_explains_both_joint_models_and_the_refusal_of_plain_joint():
+    section = DOC.split("\n## Joint: two models\n", 1)[1].split("\n## ", 1)[0]
+    for words in ("`joint-award`", "`joint-lead`", "Una Europa", "MCE", "DIVERSE Model 3", "on behalf of",
+                  "Plain `joint` is refused"):
+        assert words in section, words
+    with pytest.raises(RecordValidationError) as refused:
+        data = yaml.safe_load((ROOT / "samples" / "records" / "model3-joint.yaml").read_text(encoding="utf-8"))
+        data["awarding"]["model"] = "joint"
+        parse_record(data)
+    # the documented refusal is the one the record gives, word for word (the doc wraps its lines)
+    shown = " ".join(section.split("```text\n", 1)[1].split("```", 1)[0].split())
+    assert shown in " ".join(str(refused.value).split())
 
 
 def test_docs_records_shows_the_full_template():

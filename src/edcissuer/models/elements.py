@@ -111,6 +111,8 @@ class Elements(_M):
 
     format: str
     credential_id: str | None = None
+    specification_id: str | None = Field(default=None, description="id of what was achieved (ELM specifiedBy, OB3 "
+                                         "achievement) when stable: a module's id in a modular credential")
     learner: Learner | None = None
     title: dict[str, str] | None = None
     countries: list[str] = Field(default_factory=list)

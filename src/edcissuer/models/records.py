@@ -305,7 +305,7 @@ class Alliance(_Model):
     name: LangText
     id: str | None = None
     homepage: AnyUrl | None = None
-    logo: AnyUrl | None = None
+    logo: Logo | None = Field(default=None, description="https URL or embedded data:image URI, as Organisation.logo")
 
 
 class AwardingModel(str, Enum):

@@ -15,6 +15,13 @@ Same learner (in order):
    OB3 identity hash (sha256(email + salt)). Two salted hashes with different salts cannot
    be compared, and a name alone never identifies a learner: both count as "not shown".
 The first credential that verifies defines the stack's learner.
+
+Modules count once: a modular credential's modules (Elements.modules) and a separate
+credential for one of them (or another modular credential sharing it) are the same
+learning. A later credential counts only the ECTS not already counted, and says which
+module was counted where. The same module is: the same module id (a stable URI: the
+module's `id`, the separate credential's `specification_id`), or, where an id is missing,
+the same title in a shared language, the same ECTS and an issuing body in common.
 """
 from __future__ import annotations
 
@@ -174,11 +181,84 @@ def duplicate_of(a: Elements, b: Elements) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Unit:
+    """Learning a credential counts: one of its modules, or the whole credential when it has none."""
+
+    id: str | None
+    titles: frozenset[tuple[str, str]]
+    ects: float | None
+    bodies: tuple[Body, ...]
+    source: str
+    is_module: bool
+    label: str
+
+    def describe(self) -> str:
+        return f"{'module ' if self.is_module else ''}{self.label!r}" + (f" ({self.ects:g} ECTS)" if self.ects else "")
+
+
+def _titles(title: dict[str, str] | None) -> frozenset[tuple[str, str]]:
+    return frozenset((lang, _norm_name(t)) for lang, t in (title or {}).items())
+
+
+def _label(title: dict[str, str] | None, fallback: str) -> str:
+    return (title or {}).get("en") or next(iter((title or {}).values()), fallback)
+
+
+def _bodies(e: Elements) -> tuple[Body, ...]:
+    """Who gave the learning: the issuer, the awarding bodies and the delivering partners."""
+    return tuple(b for b in (e.issuer, *e.awarding_bodies, *e.delivering_partners) if b is not None)
+
+
+def _units(e: Elements, source: str) -> list[_Unit]:
+    """A modular credential's modules, or the credential itself as one unit."""
+    bodies = _bodies(e)
+    if e.modules:
+        return [_Unit(m.id, _titles(m.title), m.ects, bodies, source, True, _label(m.title, m.id or "module"))
+                for m in e.modules]
+    return [_Unit(e.specification_id, _titles(e.title), e.ects, bodies, source, False,
+                  _label(e.title, e.credential_id or "credential"))]
+
+
+def _same_unit(new: _Unit, old: _Unit) -> str | None:
+    """Why two units are the same module (see the module docstring), else None."""
+    if not (new.is_module or old.is_module):
+        return None            # two whole credentials: duplicate_of decides
+    if new.id and old.id:
+        return f"same module id {new.id}" if new.id == old.id else None
+    if new.titles & old.titles and new.ects is not None and new.ects == old.ects and \
+            any(_same_body(a, b) for a in new.bodies for b in old.bodies):
+        return "same title, ECTS and issuing body"
+    return None
+
+
+def _already_counted(e: Elements, source: str, counted: list[_Unit],
+                     ects: float) -> tuple[float, list[str], str | None]:
+    """(ECTS still to count, what was counted elsewhere, the source that holds all of it or None)."""
+    overlap, notes, holders = 0.0, [], set()
+    units = _units(e, source)
+    for unit in units:
+        match = next(((old, why) for old in counted for why in [_same_unit(unit, old)] if why), None)
+        if match is None:
+            continue
+        old, why = match
+        # the smaller of the two workloads is the learning both count; a module without ECTS counts none
+        share = min(x for x in (unit.ects, old.ects) if x is not None) if unit.ects or old.ects else 0.0
+        share = min(share, ects - overlap)
+        overlap += share
+        holders.add(old.source)
+        notes.append(f"{unit.describe()} already counted as {old.describe()} of {PurePath(old.source).name} ({why})")
+    remaining = max(ects - overlap, 0.0)
+    holder = next(iter(holders)) if remaining <= 1e-9 and len(holders) == 1 else None
+    return remaining, notes, holder
+
+
 def build_stack(assessed: Sequence[Assessed], target: Target | None) -> StackResult:
     """Count one learner's recognised, distinct credentials towards `target`, explaining each skip."""
     entries: list[StackEntry] = []
     learner: LearnerIdentity | None = None
     counted: list[Assessed] = []
+    counted_units: list[_Unit] = []
     for a in assessed:
         ects = a.elements.ects if a.elements else None
 
@@ -210,9 +290,16 @@ def build_stack(assessed: Sequence[Assessed], target: Target | None) -> StackRes
         if not ects:
             skip("no ECTS workload stated")
             continue
+        remaining, overlaps, holder = _already_counted(a.elements, a.source, counted_units, ects)
+        if remaining <= 1e-9:
+            skip("its ECTS are already counted: " + "; ".join(overlaps), dup=holder)
+            continue
         counted.append(a)
+        counted_units.extend(_units(a.elements, a.source))
         note = f"counted ({a.decision.outcome})"
         if a.decision.conditions:
             note += ": " + "; ".join(a.decision.conditions)
-        entries.append(StackEntry(a.source, True, ects, note))
+        if overlaps:
+            note += f"; {remaining:g} of {ects:g} ECTS, modules counted once: " + "; ".join(overlaps)
+        entries.append(StackEntry(a.source, True, remaining, note))
     return StackResult(learner, target, tuple(entries))
