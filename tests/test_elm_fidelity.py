@@ -65,6 +65,7 @@ def joint(model: str) -> dict[str, Any]:
     d["awarding"]["model"] = model
     d["awarding"]["partners"][0]["role"] = {"en": "delivers module 2 and sits on the assessment panel"}
     d["awarding"]["partners"][0]["region"] = "Oberrhein"
+    d["awarding"]["partners"][1].pop("role", None)      # left to the awarding model's words
     return d
 
 
