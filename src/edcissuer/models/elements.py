@@ -149,8 +149,6 @@ class Elements(_M):
     instruction_languages: list[str] = Field(default_factory=list)
     assessment_languages: list[str] = Field(default_factory=list)
     profiles: list[str] = Field(default_factory=list, description="alliance profiles the credential states it meets")
-    specification_id: str | None = Field(default=None, description="id of the credential's specification: ELM "
-                                         "hasClaim.specifiedBy (Qualification), OB3 achievement")
     quality_assurance: QualityAssuranceInfo | None = None
     prerequisites: dict[str, str] | None = None
     supervision: SupervisionInfo | None = None
