@@ -106,7 +106,8 @@ EXPECTED_ROLES = {   # (partner index or "lead") -> role label, per model
 def _entries(rec: Any, model: str) -> list[tuple[str, str]]:
     aw = rec.awarding
     orgs = {"lead": aw.lead, **dict(enumerate(aw.partners))}
-    return [(orgs[k].legal_name["en"], role) for k, role in EXPECTED_ROLES[model].items()]
+    return [(orgs[k].legal_name["en"], role + (f": {orgs[k].role['en']}" if orgs[k].role else ""))
+            for k, role in EXPECTED_ROLES[model].items()]
 
 
 # --- the certificate, from the signed credential ---------------------------------------------
