@@ -343,7 +343,7 @@ def test_weighted_components_are_parts_of_the_assessment_with_their_weight_and_t
     assert [(a.type.label, a.weight) for a in elements.assessments] == \
         [("learning diary (1000 words)", 50.0), ("marked assignment", 50.0)]
     assert elements.assessments[0].type.uri == "https://vocab.example/assessment/learning-diary"
-    assert elements.assessments[1].title == {"en": "Essay (50%)"}
+    assert elements.assessments[1].title == {"en": "Essay"}      # the weight is read as its own field
     assert elements.assessment.code == "marked assignment"
 
 

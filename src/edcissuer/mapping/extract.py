@@ -324,11 +324,17 @@ def _elm_grade(note: Any) -> dict[str, str] | None:
 def _elm_assessment_info(node: dict[str, Any]) -> AssessmentInfo:
     """One assessment or component: a LearningAssessment (with its specification) or a specification."""
     a_spec = _obj(node.get("specifiedBy")) if node.get("type") != "LearningAssessmentSpecification" else node
+    weight = _percent(next(iter(_elm_note_list(a_spec, "assessment-weight")), None))
+    title = _lang(a_spec.get("title"))
+    if title and weight is not None:
+        # the title restates the weight for EU viewers ("Essay (50%)"); the weight is its own field
+        suffix = f" ({weight:g}%)"
+        title = {lang: t.removesuffix(suffix) for lang, t in title.items()}
     return AssessmentInfo(
         type=_elm_assessment_type(a_spec),
-        title=_lang(a_spec.get("title")),
+        title=title,
         description=_lang(a_spec.get("description")),
-        weight=_percent(next(iter(_elm_note_list(a_spec, "assessment-weight")), None)),
+        weight=weight,
         mode=_elm_mode(a_spec.get("mode")) if a_spec.get("mode") else None,
         grade=_elm_grade(node.get("grade")),
     )

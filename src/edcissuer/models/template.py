@@ -34,6 +34,7 @@ def record_template(lang: str = "en") -> str:
 language: {t}                       # language of the credential (BCP 47)
 # id: "<url: credential id; derived from the record when absent>"   # optional
 identifier: "<text: the certificate number your institution gives it>"   # optional
+# specification: "<url: the programme's specification URI, the same for the whole cohort>"   # optional
 # profiles: [diverse]               # optional: alliance profiles (samples/profiles/) the record is checked against
 
 learner:                            # a) identification of the learner
