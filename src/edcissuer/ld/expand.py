@@ -54,12 +54,17 @@ class _Lru:
         return len(self._data)
 
 
+#: expanded IRIs remembered per loader (a dict cleared when full; 0 turns the memo off)
+IRI_MEMO_SIZE = 50_000
+
+
 class _LoaderState:
     """Caches that belong to one loader (another loader may map a URL to a different document)."""
 
     def __init__(self, loader: DocumentLoader) -> None:
         self.resolved = _Lru(128)      # URL / inline context -> pyld ResolvedContext
         self.processed = _Lru(2048)    # (active ctx, local ctx, flags) -> processed active ctx
+        self.iris: dict[tuple[Any, ...], Any] = {}  # (active ctx, value, base, vocab) -> expanded IRI
 
         def tagged(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
             # 'static' lets pyld's resolver keep the resolved context across calls
@@ -110,6 +115,29 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
                                           propagate, validate_scoped, cycles)
         if key is not None and isinstance(result, frozendict):
             self._state.processed[key] = (local_ctx, result)
+        return result
+
+    def _expand_iri(self, active_ctx: Any, value: Any, base: Any = None, vocab: bool = False,
+                    local_ctx: Any = None, defined: Any = None) -> Any:
+        # Outside context processing (no local_ctx) IRI expansion is a pure function of the
+        # active context and its arguments; for a frozen context (see _process_context) the
+        # result is memoised: expansion asks the same few hundred terms thousands of times.
+        if (local_ctx or IRI_MEMO_SIZE <= 0 or not isinstance(active_ctx, frozendict)
+                or not isinstance(value, str)):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        uuid = active_ctx.get("_uuid")
+        if uuid is None:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (uuid, value, base, vocab)
+        iris = self._state.iris
+        try:
+            return iris[key]
+        except KeyError:
+            pass
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if len(iris) >= IRI_MEMO_SIZE:
+            iris.clear()  # bounded: a batch's per-credential ids would otherwise accumulate
+        iris[key] = result
         return result
 
     def options(self) -> dict[str, Any]:
