@@ -9,7 +9,10 @@ such documents and name every offending term.
 Also here: the per-process context cache. pyld re-processes every context on every call
 unless the loader tags documents as static, and it re-processes type-scoped contexts
 (OB 3.0 and ELM use many) for each node. `_StrictProcessor` memoises processed contexts
-per loader, which makes expansion of an OB 3.0 credential about 2-4x faster.
+per loader, which makes expansion of an OB 3.0 credential about 2-4x faster. Two more
+memos per loader: expanded IRIs (pure for a frozen context), and across a batch expanded
+subtrees up to their urn:uuid node ids (`_SubtreeMemo`; tests/test_expansion_memo.py
+proves both leave every canonical form and every refusal as it was).
 """
 from __future__ import annotations
 
