@@ -9,12 +9,18 @@ such documents and name every offending term.
 Also here: the per-process context cache. pyld re-processes every context on every call
 unless the loader tags documents as static, and it re-processes type-scoped contexts
 (OB 3.0 and ELM use many) for each node. `_StrictProcessor` memoises processed contexts
-per loader, which makes expansion of an OB 3.0 credential about 2-4x faster.
+per loader, which makes expansion of an OB 3.0 credential about 2-4x faster. Two more
+memos per loader: expanded IRIs (pure for a frozen context), and across a batch expanded
+subtrees up to their urn:uuid node ids (`_SubtreeMemo`; tests/test_expansion_memo.py
+proves both leave every canonical form and every refusal as it was).
 """
 from __future__ import annotations
 
+import json
 import math
 import re
+import secrets
+import threading
 import weakref
 from collections import OrderedDict
 from typing import Any
@@ -54,12 +60,153 @@ class _Lru:
         return len(self._data)
 
 
+#: expanded IRIs remembered per loader (a dict cleared when full; 0 turns the memo off)
+IRI_MEMO_SIZE = 50_000
+#: characters of element JSON the subtree memo keeps per loader (about 10x in bytes with
+#: the expanded values); 0 turns it off (benchmarks and equality tests compare both ways)
+SUBTREE_MEMO_CHARS = 2_000_000
+
+#: the identifiers a subtree memo abstracts: pyld's absolute-IRI test, for urn:uuid IRIs
+_UUID_IRI = re.compile(r"^urn:uuid:[^\s]*$")
+#: placeholders: urn:uuid IRIs no document or context can know in advance
+_PLACEHOLDER = f"urn:uuid:{secrets.token_hex(16)}-"
+_PLACEHOLDER_RE = re.compile(re.escape(_PLACEHOLDER) + r"[0-9]+")
+
+
+def _abstract(node: Any, table: dict[str, str]) -> Any:
+    """`node` with every urn:uuid string value (not member names, not inside @context)
+    replaced by a placeholder, numbered in order of first appearance; `table` maps each
+    placeholder back to its value."""
+    if isinstance(node, str):
+        if node.startswith("urn:uuid:") and _UUID_IRI.match(node):
+            seen = table.get(node)  # the table also maps value -> placeholder while building
+            if seen is None:
+                seen = table[node] = f"{_PLACEHOLDER}{len(table)}"
+            return seen
+        return node
+    if isinstance(node, dict):
+        return {k: (v if k == "@context" else _abstract(v, table)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_abstract(v, table) for v in node]
+    return node
+
+
+def _restore_in_place(node: Any, back: dict[str, str]) -> Any:
+    """`_restore` without the copy, for expanded output nothing else holds."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(v, str):
+                if v in back:
+                    node[k] = back[v]
+            elif isinstance(v, (dict, list)):
+                _restore_in_place(v, back)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            if isinstance(v, str):
+                if v in back:
+                    node[i] = back[v]
+            elif isinstance(v, (dict, list)):
+                _restore_in_place(v, back)
+    elif isinstance(node, str):
+        return back.get(node, node)
+    return node
+
+
+def _restore(node: Any, back: dict[str, str]) -> Any:
+    """A copy of expanded JSON-LD with the placeholders in `back` put back (values only)."""
+    if isinstance(node, str):
+        return back.get(node, node)
+    if isinstance(node, dict):
+        return {k: _restore(v, back) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_restore(v, back) for v in node]
+    return node
+
+
+class _SubtreeMemo:
+    """Expanded form of JSON objects already expanded under the same active context.
+
+    Why: in a batch the programme part of every credential (achievement / specification,
+    issuer, outcomes, awarding bodies) is the same JSON under the same context, except for
+    the per-credential urn:uuid node ids in it; expanding it is most of canonicalization.
+    The key is exact up to those ids: the frozen active context's identity, pyld's
+    expansion flags and the element's JSON text with each urn:uuid value replaced by a
+    numbered placeholder (equal ids share one). That is sound because pyld's expansion
+    treats every such IRI alike (an absolute IRI passed through unchanged) unless a
+    context defines the term `urn` or a term starting with `urn:uuid:`: the processor
+    checks every context it processes and turns the memo off for the loader when one does.
+    The placeholders are random per process, so no context or document can produce one.
+    An element is stored the second time it is seen (a learner's own part takes no room);
+    terms dropped while expanding it are replayed on a hit; values are copied in and out.
+    """
+
+    def __init__(self) -> None:
+        self._data: OrderedDict[tuple[Any, ...], tuple[Any, tuple[str, ...]]] = OrderedDict()
+        self._seen: set[int] = set()  # hashes of keys seen once (a clash only stores early)
+        self._chars = 0
+        self._lock = threading.Lock()
+        self.usable = True  # False once a context defines `urn` or a urn:uuid: term
+        self.checked: set[str] = set()  # _uuid of contexts found not to
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, tuple[str, ...]] | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return hit
+
+    def put(self, key: tuple[Any, ...], expanded: Any, dropped: tuple[str, ...], budget: int,
+            renumbered: dict[str, str] | None = None) -> None:
+        """Store `expanded` (copied; its placeholders renamed through `renumbered` when given)."""
+        size = len(key[-1])
+        if size > budget // 8:  # e.g. a whole document: it would crowd out the shared parts
+            return
+        with self._lock:
+            digest = hash(key)
+            if digest not in self._seen:
+                if len(self._seen) >= 65_536:
+                    self._seen.clear()
+                self._seen.add(digest)
+                return
+            if key in self._data:
+                return
+        entry = (_restore(expanded, renumbered or {}), dropped)  # our own copy: pyld may mutate it
+        with self._lock:
+            if key in self._data:
+                return
+            self._data[key] = entry
+            self._chars += size
+            while self._chars > budget and self._data:
+                old, _ = self._data.popitem(last=False)
+                self._chars -= len(old[-1])
+
+    def check_context(self, ctx: Any) -> None:
+        """Turn the memo off if frozen context `ctx` gives urn:uuid IRIs a meaning of their own."""
+        uuid = ctx.get("_uuid")
+        if uuid in self.checked:
+            return
+        if any(term == "urn" or term.startswith("urn:uuid:") for term in ctx.get("mappings", ())):
+            self.usable = False
+        elif uuid is not None:
+            self.checked.add(uuid)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 class _LoaderState:
     """Caches that belong to one loader (another loader may map a URL to a different document)."""
 
     def __init__(self, loader: DocumentLoader) -> None:
         self.resolved = _Lru(128)      # URL / inline context -> pyld ResolvedContext
         self.processed = _Lru(2048)    # (active ctx, local ctx, flags) -> processed active ctx
+        self.iris: dict[tuple[Any, ...], Any] = {}  # (active ctx, value, base, vocab) -> expanded IRI
+        self.subtrees = _SubtreeMemo()  # (active ctx, flags, abstracted element JSON) -> expanded
 
         def tagged(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
             # 'static' lets pyld's resolver keep the resolved context across calls
@@ -84,10 +231,12 @@ def _state_for(loader: DocumentLoader) -> _LoaderState:
 class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
     """pyld processor that records dropped terms and memoises processed contexts."""
 
-    def __init__(self, state: _LoaderState) -> None:
+    def __init__(self, state: _LoaderState, *, memo: bool = True) -> None:
         self.dropped: list[str] = []
         super().__init__(on_property_dropped=self._on_dropped)
         self._state = state
+        self.memo = memo  # False: expand every subtree (used to report errors exactly)
+        self._abstracted = False  # True while expanding an element _abstract made
 
     def _on_dropped(self, expanded_property: str | None) -> None:
         self.dropped.append(expanded_property if expanded_property else "(keyword-like key)")
@@ -108,8 +257,103 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
                 return hit[1]
         result = super()._process_context(active_ctx, local_ctx, options, override_protected,
                                           propagate, validate_scoped, cycles)
-        if key is not None and isinstance(result, frozendict):
-            self._state.processed[key] = (local_ctx, result)
+        if isinstance(result, frozendict):
+            if key is not None:
+                self._state.processed[key] = (local_ctx, result)
+            self._state.subtrees.check_context(result)
+        return result
+
+    def _expand(self, active_ctx: Any, active_property: Any, element: Any, options: dict[str, Any],
+                inside_list: bool = False, inside_index: bool = False, type_scoped_ctx: Any = None) -> Any:
+        # Memoise JSON objects below the document root (see _SubtreeMemo); only frozen
+        # contexts are identities that never change (as in _process_context above).
+        memo = self._state.subtrees
+        budget = SUBTREE_MEMO_CHARS
+        if not (self.memo and memo.usable and budget > 0 and active_property is not None
+                and isinstance(element, dict) and isinstance(active_ctx, frozendict)
+                and "_uuid" in active_ctx
+                and (type_scoped_ctx is None
+                     or (isinstance(type_scoped_ctx, frozendict) and "_uuid" in type_scoped_ctx))):
+            return super()._expand(active_ctx, active_property, element, options, inside_list,
+                                   inside_index, type_scoped_ctx)
+        flags = (active_property, inside_list, inside_index,
+                 type_scoped_ctx["_uuid"] if type_scoped_ctx is not None else None,
+                 options.get("base"), bool(options.get("isFrame")), options.get("processingMode"))
+        if self._abstracted:
+            # inside an element already abstracted: renumber its placeholders by text
+            try:
+                raw = json.dumps(element, ensure_ascii=False, allow_nan=False, check_circular=False)
+            except (TypeError, ValueError):
+                return super()._expand(active_ctx, active_property, element, options, inside_list,
+                                       inside_index, type_scoped_ctx)
+            local: dict[str, str] = {}  # outer placeholder -> this element's placeholder
+
+            def renumber(match: re.Match[str]) -> str:
+                got = local.get(match[0])
+                if got is None:
+                    got = local[match[0]] = f"{_PLACEHOLDER}{len(local)}"
+                return got
+
+            key = (active_ctx["_uuid"], *flags, _PLACEHOLDER_RE.sub(renumber, raw))
+            hit = memo.get(key)
+            if hit is not None:
+                self.dropped.extend(hit[1])
+                return _restore(hit[0], {mine: outer for outer, mine in local.items()})
+            before = len(self.dropped)
+            result = super()._expand(active_ctx, active_property, element, options, inside_list,
+                                     inside_index, type_scoped_ctx)
+            if memo.usable:
+                memo.put(key, result, tuple(self.dropped[before:]), budget, local)
+            return result
+        table: dict[str, str] = {}  # value -> placeholder
+        abstracted = _abstract(element, table)
+        try:
+            text = json.dumps(abstracted, ensure_ascii=False, allow_nan=False, check_circular=False)
+        except (TypeError, ValueError):  # not JSON: let pyld say what it makes of it
+            return super()._expand(active_ctx, active_property, element, options, inside_list,
+                                   inside_index, type_scoped_ctx)
+        back = {placeholder: value for value, placeholder in table.items()}
+        key = (active_ctx["_uuid"], *flags, text)
+        hit = memo.get(key)
+        if hit is not None:
+            self.dropped.extend(hit[1])
+            return _restore(hit[0], back)  # a copy: the caller may change what it gets
+        before = len(self.dropped)
+        self._abstracted = True
+        try:
+            result = super()._expand(active_ctx, active_property, abstracted, options, inside_list,
+                                     inside_index, type_scoped_ctx)
+        finally:
+            self._abstracted = False
+        if not memo.usable:  # a context met while expanding gives urn:uuid a meaning: start over
+            del self.dropped[before:]
+            return super()._expand(active_ctx, active_property, element, options, inside_list,
+                                   inside_index, type_scoped_ctx)
+        memo.put(key, result, tuple(self.dropped[before:]), budget)
+        # pyld built `result` for this call alone (children's results are fresh copies too)
+        return _restore_in_place(result, back) if back else result
+
+    def _expand_iri(self, active_ctx: Any, value: Any, base: Any = None, vocab: bool = False,
+                    local_ctx: Any = None, defined: Any = None) -> Any:
+        # Outside context processing (no local_ctx) IRI expansion is a pure function of the
+        # active context and its arguments; for a frozen context (see _process_context) the
+        # result is memoised: expansion asks the same few hundred terms thousands of times.
+        if (local_ctx or IRI_MEMO_SIZE <= 0 or not isinstance(active_ctx, frozendict)
+                or not isinstance(value, str)):
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        uuid = active_ctx.get("_uuid")
+        if uuid is None:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (uuid, value, base, vocab)
+        iris = self._state.iris
+        try:
+            return iris[key]
+        except KeyError:
+            pass
+        result = super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        if len(iris) >= IRI_MEMO_SIZE:
+            iris.clear()  # bounded: a batch's per-credential ids would otherwise accumulate
+        iris[key] = result
         return result
 
     def options(self) -> dict[str, Any]:
@@ -124,9 +368,9 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         }
 
 
-def new_processor(loader: DocumentLoader) -> _StrictProcessor:
+def new_processor(loader: DocumentLoader, *, memo: bool = True) -> _StrictProcessor:
     """A strict processor bound to `loader`'s caches (used by canonize as well)."""
-    return _StrictProcessor(_state_for(loader))
+    return _StrictProcessor(_state_for(loader), memo=memo)
 
 
 def context_error_from(exc: JsonLdError) -> ContextError:
@@ -164,7 +408,15 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
     check_json_limits(doc)
     proc = processor or new_processor(loader)
     try:
-        expanded: list[dict[str, Any]] = proc.expand(doc, proc.options())
+        try:
+            expanded: list[dict[str, Any]] = proc.expand(doc, proc.options())
+        except (JsonLdError, ValueError, TypeError, KeyError):
+            if not proc.memo:
+                raise
+            # say exactly what pyld says without the memo (its messages may quote values)
+            proc.memo = False
+            del proc.dropped[:]
+            expanded = proc.expand(doc, proc.options())
     except JsonLdError as exc:
         raise context_error_from(exc) from exc
     except (ValueError, TypeError, KeyError) as exc:  # pyld's own checks, e.g. '"@context": "x"' (relative IRI)
