@@ -128,6 +128,21 @@ def removal_variants(credential: dict[str, Any]) -> list[Variant]:
     return out
 
 
+def untyped_variants(credential: dict[str, Any]) -> list[Variant]:
+    """Each kind of node (first of each type) with its `type` removed from every copy of it: the member
+    pointing at it then names a node of no class."""
+    seen: set[str] = set()
+    out = []
+    for path, node in nodes(credential):
+        kind = str(node.get("type"))
+        if not path or "type" not in node or kind in seen:
+            continue
+        seen.add(kind)
+        out.append((f"{'.'.join(map(str, path))} without its type ({kind})",
+                    edit_everywhere(credential, path, lambda n: n.pop("type", None))))
+    return out
+
+
 WRONG_SCHEME = "http://data.europa.eu/snb/not-this-scheme/25831c2"
 
 
@@ -190,3 +205,10 @@ def test_the_old_two_entry_status_is_refused_naming_credential_status(issued):
     result = check_conformance(with_status(credential, status_entries(BASE, "ab12", 7), context=True), "elm")
     assert not result.passed
     assert "credentialStatus: EDC-generic-full allows at most one value, found 2" in result.reason
+
+
+def test_each_node_without_its_class_gets_the_official_verdict(issued):
+    credential = issued[(SAMPLES[1 % len(SAMPLES)].stem, "eddsa-rdfc-2022", True)]
+    variants = untyped_variants(credential)
+    assert len(variants) > 25
+    assert disagreements(variants) == []

@@ -14,9 +14,11 @@ pyshacl needs the RDF graph (~50 ms) and ~75 ms to validate even our smaller sha
 three times a whole `verify`; these rules take ~2 ms on the JSON, read as the graph reads it
 (objects with one `id` are one node; a language map is one value per language). Their verdict
 equals pyshacl's on the official shapes for every ELM credential the tests build and for
-hostile variants of them (tests/test_shacl_conformance.py). Not covered: `sh:class`,
-`sh:datatype` (other than credentialStatus) and `sh:uniqueLang` rules, which our mapping
-meets by construction and the issuing tests check with pyshacl.
+hostile variants of them (tests/test_shacl_conformance.py). Covered: `sh:minCount`, `sh:maxCount`,
+`sh:class` (and `sh:or` of classes), `sh:nodeKind sh:IRI` and `sh:hasValue` of the vocabulary
+rules. Not covered: `sh:datatype` (other than credentialStatus's) and `sh:uniqueLang`, which our
+mapping meets by construction (strict expansion types every literal by the context) and the
+issuing tests check with pyshacl.
 """
 from __future__ import annotations
 
@@ -234,6 +236,309 @@ _AT_MOST_ONE: dict[str, tuple[str, ...]] = {
 }
 
 
+#: The classes the values of each class's members must have (EDC-generic-no-cv `sh:class`, `sh:or` of classes):
+#: class -> {"A|B": terms whose every value is a node typed A or B}. A value is typed by the `type` of its node
+#: (every copy of its id merged); a literal, or an IRI the document does not describe, has no type.
+_CLASS_RULES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Accreditation": {
+        "Concept": ("dcType", "decision", "limitCredentialType", "limitEQFLevel", "limitField", "limitJurisdiction"),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("additionalNote",),
+        "Organisation": ("accreditingAgent", "organisation"),
+        "Qualification": ("limitQualification",),
+        "WebResource": ("homepage", "landingPage", "report", "supplementaryDocument"),
+    },
+    "Address": {
+        "Concept": ("countryCode",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("fullAddress",),
+    },
+    "Agent": {
+        "ContactPoint": ("contactPoint",),
+        "Group": ("groupMemberOf",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Location": ("location",),
+        "Note": ("additionalNote",),
+    },
+    "Amount": {
+        "Concept": ("unit",),
+    },
+    "AwardingOpportunity": {
+        "Agent|Person|Organisation": ("awardingBody",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("learningAchievementSpecification",),
+        "Location": ("location",),
+        "PeriodOfTime": ("temporal",),
+    },
+    "AwardingProcess": {
+        "Agent|Person|Organisation": ("awardingBody",),
+        "Concept": ("educationalSystemNote",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAssessment": ("used",),
+        "Location": ("location",),
+        "Note": ("additionalNote",),
+    },
+    "Claim": {
+        "AwardingProcess": ("awardedBy",),
+        "Concept": ("dcType",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("additionalNote",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "Concept": {
+        "ConceptScheme": ("inScheme",),
+    },
+    "ContactPoint": {
+        "Address": ("address",),
+        "Mailbox": ("emailAddress",),
+        "Note": ("additionalNote",),
+        "Phone": ("phone",),
+        "WebResource": ("contactForm",),
+    },
+    "CreditPoint": {
+        "Concept": ("framework",),
+    },
+    "DisplayDetail": {
+        "MediaObject": ("image",),
+    },
+    "DisplayParameter": {
+        "Concept": ("language", "primaryLanguage"),
+        "IndividualDisplay": ("individualDisplay",),
+    },
+    "EuropeanDigitalCredential": {
+        "Agent|Person|Organisation": ("credentialSubject", "holder", "issuer"),
+        "Concept": ("credentialProfiles",),
+        "DisplayParameter": ("displayParameter",),
+        "Evidence": ("evidence",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "MediaObject": ("attachment",),
+        "ShaclValidator2017": ("credentialSchema",),
+    },
+    "Evidence": {
+        "Accreditation": ("accreditation",),
+        "Agent|Person|Organisation": ("evidenceTarget",),
+        "Concept": ("dcType",),
+        "MediaObject": ("embeddedEvidence",),
+    },
+    "GradingScheme": {
+        "Identifier|LegalIdentifier": ("identifier",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "Grant": {
+        "Concept": ("dcType",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "Group": {
+        "Agent|Person|Organisation": ("member",),
+        "Concept": ("dcType",),
+        "ContactPoint": ("contactPoint",),
+        "Location": ("location",),
+        "Note": ("additionalNote",),
+    },
+    "Identifier": {
+        "Concept": ("dcType",),
+    },
+    "IndividualDisplay": {
+        "Concept": ("language",),
+        "DisplayDetail": ("displayDetail",),
+    },
+    "LearningAchievement": {
+        "AwardingProcess": ("awardedBy",),
+        "Concept": ("dcType",),
+        "CreditPoint": ("creditReceived",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievement": ("hasPart", "isPartOf"),
+        "LearningAchievementSpecification|Qualification": ("specifiedBy",),
+        "LearningActivity": ("influencedBy",),
+        "LearningAssessment": ("provenBy",),
+        "LearningEntitlement": ("entitlesTo",),
+        "LearningOpportunity": ("learningOpportunity",),
+        "Note": ("additionalNote",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "LearningAchievementSpecification": {
+        "AwardingOpportunity": ("awardingOpportunity",),
+        "Concept": ("dcType", "educationLevel", "educationSubject", "language", "learningSetting", "mode",
+                    "targetGroup", "thematicArea"),
+        "CreditPoint": ("creditPoint",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("generalisationOf", "hasPart", "isPartOf",
+                                                           "specialisationOf"),
+        "LearningActivitySpecification": ("influencedBy",),
+        "LearningAssessmentSpecification": ("provenBy",),
+        "LearningEntitlementSpecification": ("entitlesTo",),
+        "LearningOutcome": ("learningOutcome",),
+        "Note": ("additionalNote", "entryRequirement", "learningOutcomeSummary"),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "LearningActivity": {
+        "Agent|Person|Organisation": ("directedBy",),
+        "AwardingProcess": ("awardedBy",),
+        "Concept": ("dcType",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievement": ("influences",),
+        "LearningActivity": ("hasPart", "isPartOf"),
+        "LearningActivitySpecification": ("specifiedBy",),
+        "LearningOpportunity": ("learningOpportunity",),
+        "Location": ("location",),
+        "Note": ("additionalNote",),
+        "PeriodOfTime": ("temporal",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "LearningActivitySpecification": {
+        "Concept": ("dcType", "language", "mode"),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("influences",),
+        "LearningActivitySpecification": ("generalisationOf", "hasPart", "isPartOf", "specialisationOf"),
+        "Note": ("additionalNote",),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "LearningAssessment": {
+        "Agent|Person|Organisation": ("assessedBy",),
+        "AwardingProcess": ("awardedBy",),
+        "Concept": ("dcType", "gradeStatus", "idVerification"),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievement": ("proves",),
+        "LearningAssessment": ("hasPart", "isPartOf"),
+        "LearningAssessmentSpecification": ("specifiedBy",),
+        "Location": ("location",),
+        "Note": ("additionalNote", "grade"),
+        "ShortenedGrading": ("shortenedGrading",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "LearningAssessmentSpecification": {
+        "Concept": ("dcType", "language", "mode"),
+        "GradingScheme": ("gradingScheme",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("proves",),
+        "LearningAssessmentSpecification": ("generalisationOf", "hasPart", "isPartOf", "specialisationOf"),
+        "Note": ("additionalNote",),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "LearningEntitlement": {
+        "AwardingProcess": ("awardedBy",),
+        "Concept": ("dcType",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievement": ("entitledBy",),
+        "LearningEntitlement": ("hasPart", "isPartOf"),
+        "LearningEntitlementSpecification": ("specifiedBy",),
+        "Note": ("additionalNote",),
+        "WebResource": ("supplementaryDocument",),
+    },
+    "LearningEntitlementSpecification": {
+        "Concept": ("dcType", "entitlementStatus", "limitJurisdiction", "limitNationalOccupation", "limitOccupation"),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("entitledBy",),
+        "LearningEntitlementSpecification": ("generalisationOf", "hasPart", "isPartOf", "specialisationOf"),
+        "Note": ("additionalNote",),
+        "Organisation": ("limitOrganisation",),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "LearningOpportunity": {
+        "Concept": ("dcType", "learningSchedule", "mode"),
+        "Grant": ("grant",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningAchievementSpecification|Qualification": ("learningAchievementSpecification",),
+        "LearningActivitySpecification": ("learningActivitySpecification",),
+        "LearningOpportunity": ("hasPart", "isPartOf"),
+        "Location": ("location",),
+        "MediaObject": ("bannerImage",),
+        "Note": ("additionalNote", "admissionProcedure", "scheduleInformation"),
+        "Organisation": ("providedBy",),
+        "PeriodOfTime": ("temporal",),
+        "PriceDetail": ("priceDetail",),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "LearningOutcome": {
+        "Concept": ("dcType", "relatedESCOSkill", "relatedSkill", "reusabilityLevel"),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("additionalNote",),
+    },
+    "LegalIdentifier": {
+        "Concept": ("dcType", "spatial"),
+    },
+    "Location": {
+        "Address": ("address",),
+        "Concept": ("spatialCode",),
+        "Identifier|LegalIdentifier": ("identifier",),
+    },
+    "MediaObject": {
+        "Concept": ("attachmentType", "contentEncoding", "contentType"),
+    },
+    "Note": {
+        "Concept": ("noteFormat", "subject"),
+    },
+    "Organisation": {
+        "Accreditation": ("accreditation",),
+        "Concept": ("dcType",),
+        "ContactPoint": ("contactPoint",),
+        "Group": ("groupMemberOf",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LegalIdentifier": ("eIDASIdentifier", "registration", "taxIdentifier", "vatIdentifier"),
+        "Location": ("location",),
+        "MediaObject": ("logo",),
+        "Note": ("additionalNote",),
+        "Organisation": ("hasSubOrganization", "subOrganizationOf"),
+        "WebResource": ("homepage",),
+    },
+    "Person": {
+        "Concept": ("citizenshipCountry", "gender"),
+        "ContactPoint": ("contactPoint",),
+        "EuropeanDigitalCredential": ("hasCredential",),
+        "Group": ("groupMemberOf",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Location": ("location", "placeOfBirth"),
+        "Organisation": ("memberOf",),
+    },
+    "PriceDetail": {
+        "Amount": ("amount",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("additionalNote",),
+    },
+    "Qualification": {
+        "Accreditation": ("accreditation",),
+        "AwardingOpportunity": ("awardingOpportunity",),
+        "Concept": ("dcType", "educationLevel", "educationSubject", "eqfLevel", "language", "learningSetting", "mode",
+                    "nqfLevel", "qualificationCode", "targetGroup", "thematicArea"),
+        "CreditPoint": ("creditPoint",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "LearningActivitySpecification": ("influencedBy",),
+        "LearningAssessmentSpecification": ("provenBy",),
+        "LearningEntitlementSpecification": ("entitlesTo",),
+        "LearningOutcome": ("learningOutcome",),
+        "Note": ("additionalNote", "entryRequirement", "learningOutcomeSummary"),
+        "Qualification": ("generalisationOf", "hasPart", "isPartOf", "specialisationOf"),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "ResultDistribution": {
+        "ResultCategory": ("resultCategory",),
+    },
+    "Specification": {
+        "Concept": ("dcType",),
+        "Identifier|LegalIdentifier": ("identifier",),
+        "Note": ("additionalNote",),
+        "WebResource": ("homepage", "supplementaryDocument"),
+    },
+    "VerificationCheck": {
+        "Concept": ("dcType", "verificationStatus"),
+        "EuropeanDigitalCredential": ("elmSubject",),
+    },
+    "WebResource": {
+        "Concept": ("language",),
+    },
+}
+
+
+#: members whose every value must be a claim node (EDC-generic-no-cv ClaimNodeShape): a node of one of the
+#: Claim subclasses, or an untyped claim stating a title, an AwardingProcess and a Concept type
+_CLAIM_MEMBERS: dict[str, tuple[str, ...]] = {"Person": ("hasClaim",), "AwardingProcess": ("awards",)}
+_CLAIM_SUBCLASSES = frozenset(_CLAIM_TYPES) - {"Claim"}
+_CLAIM_TYPE_NODE: tuple[tuple[str, str, int], ...] = (
+    ("title", "", 1), ("awardedBy", "AwardingProcess", 1), ("dcType", "Concept", 1),
+    ("identifier", "Identifier|LegalIdentifier", 0), ("additionalNote", "Note", 0),
+    ("supplementaryDocument", "WebResource", 0))
+
+
 def _values(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [] if value is None else [value]
 
@@ -277,7 +582,7 @@ class _Graph:
                     if _is_blank(one):
                         held.append(one)
                         continue
-                    mark = _iri(one) or json.dumps(one, sort_keys=True)
+                    mark = one if isinstance(one, str) else _iri(one) or json.dumps(one, sort_keys=True)
                     if mark not in seen:
                         seen.add(mark)
                         held.append(one)
@@ -329,11 +634,19 @@ def _graph_problems(graph: _Graph) -> list[str]:
                 found = _count(node.get(term, []))
                 if found > 1:
                     problems.append(f"{path}.{term}: {cls} allows at most 1 value, found {found}")
-            if cls == "Concept":   # every concept's schemes are ConceptSchemes (the shapes' class rule)
-                for item in node.get("inScheme", []):
-                    scheme_node = graph.node(item)
-                    if _iri(item) is None or scheme_node is None or "ConceptScheme" not in scheme_node.get("type", []):
-                        problems.append(f"{path}.inScheme: {_iri(item) or item!r} must be an IRI typed ConceptScheme")
+            for term in _CLAIM_MEMBERS.get(cls, ()):
+                for value in node.get(term, []):
+                    if not _is_claim_node(graph, value):
+                        problems.append(f"{path}.{term}: {_iri(value) or 'a blank node'} must be a claim (a "
+                                        f"LearningAchievement, LearningActivity, LearningAssessment or "
+                                        f"LearningEntitlement, or a typed Claim with title and awardedBy)")
+            for allowed, terms in _CLASS_RULES.get(cls, {}).items():
+                classes = allowed.split("|")
+                for term in terms:
+                    for value in node.get(term, []):
+                        if not _typed(graph, value, set(classes)):
+                            shown = _iri(value) or ("a blank node" if isinstance(value, dict) else repr(value))
+                            problems.append(f"{path}.{term}: {shown} must be a {' or '.join(classes)}")
             for term, scheme, low, high in _VOCABULARY_RULES.get(cls, ()):
                 values = node.get(term, [])
                 where = f"{path}.{term}"
@@ -348,6 +661,24 @@ def _graph_problems(graph: _Graph) -> list[str]:
     return problems
 
 
+def _typed(graph: _Graph, value: Any, classes: set[str]) -> bool:
+    target = graph.node(value)
+    return target is not None and bool(classes & set(target.get("type", [])))
+
+
+def _is_claim_node(graph: _Graph, value: Any) -> bool:
+    target = graph.node(value)
+    if target is None:
+        return False
+    if _CLAIM_SUBCLASSES & set(target.get("type", [])):
+        return True
+    for term, classes, low in _CLAIM_TYPE_NODE:
+        values = target.get(term, [])
+        if _count(values) < low or (classes and not all(_typed(graph, v, set(classes.split("|"))) for v in values)):
+            return False
+    return True
+
+
 def _concept_problem(graph: _Graph, value: Any, scheme: str) -> str | None:
     """Why `value` is not a concept (IRI) of `scheme`, or None."""
     iri, concept = _iri(value), graph.node(value)
@@ -356,11 +687,7 @@ def _concept_problem(graph: _Graph, value: Any, scheme: str) -> str | None:
     schemes = concept.get("inScheme", [])
     if scheme not in [_iri(s) for s in schemes]:
         return f"{iri} is not in the scheme {scheme}"
-    for item in schemes:
-        scheme_node = graph.node(item)
-        if _iri(item) is None or scheme_node is None or "ConceptScheme" not in scheme_node.get("type", []):
-            return f"{iri}: inScheme {_iri(item) or item!r} must be an IRI typed ConceptScheme"
-    return None
+    return None   # every inScheme value typed ConceptScheme: the Concept class rule (_CLASS_RULES)
 
 
 def _status_problems(cred: dict[str, Any]) -> list[str]:
