@@ -92,7 +92,11 @@ def test_issued_credentials_verify_with_their_status_entries(run):
     checker = make_status_checker(status_dir=out / "status")
     for path in sorted(out.glob("*.jsonld"))[:4]:
         cred = json.loads(path.read_text())
-        assert [e["statusPurpose"] for e in cred["credentialStatus"]] == ["revocation", "suspension"]
+        if "EuropeanDigitalCredential" in cred["type"]:   # EDC-generic-full: one xsd:anyURI, the revocation entry
+            assert cred["credentialStatus"]["type"] == "xsd:anyURI"
+            assert cred["credentialStatus"]["@value"].split("#")[0].endswith("-revocation")
+        else:
+            assert [e["statusPurpose"] for e in cred["credentialStatus"]] == ["revocation", "suspension"]
         result = verify(path, VerifyOptions(now=NOW, status_checker=checker))
         assert result.verified, result.to_text()
         assert any(c.name == "status" and c.passed for c in result.checks)
@@ -357,4 +361,8 @@ def test_kill_9_mid_batch_then_resume_issues_everything_exactly_once(tmp_path):
     for e in entries[:: max(1, len(entries) // 10)]:
         cred = json.loads((out / e.output_path).read_text())
         assert cred["id"] == e.credential_id
-        assert {s["statusListIndex"] for s in cred["credentialStatus"]} == {str(e.status_index)}
+        status = cred["credentialStatus"]
+        if e.format == "elm":      # one URI reference, <list URL>#<index> (docs/status-lists.md)
+            assert status["@value"].rsplit("#", 1)[1] == str(e.status_index)
+        else:
+            assert {s["statusListIndex"] for s in status} == {str(e.status_index)}

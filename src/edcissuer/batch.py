@@ -671,7 +671,7 @@ class _Run:
                                      format=entry.format), entry.credential_id)
                 self.tick("refused")
                 return None
-            status = tuple(entries_for(info, int(entry.status_index or 0)))
+            status = tuple(entries_for(info, int(entry.status_index or 0), entry.format))
         target = self.out_dir / output_name(entry.credential_id, entry.format, for_proof(entry.proof).suffix)
         return SignJob(record, entry.format, entry.proof, entry.credential_id, status, entry.reserved_at, target,
                        issuer_did, row, rewrite, note)
@@ -1009,7 +1009,7 @@ def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, l
         if policy is not None and info.issuer != policy.issuer:
             raise LedgerError(f"{entry.credential_id} is in a status list of issuer {info.issuer}; issue it with "
                               "that issuer's key", field="signer", value=info.issuer)
-        status = entries_for(info, int(entry.status_index or 0))
+        status = entries_for(info, int(entry.status_index or 0), entry.format)
     issued = sign_record(record, fmt=entry.format, proof=entry.proof, signer=signer,
                          credential_id=entry.credential_id, status=status, now=entry.reserved_at,
                          issuer_did=issuer_did, ob3_form=ob3_form)

@@ -24,7 +24,7 @@ from .models.records import MicroCredentialRecord
 from .profiles import Profile, as_profile, check_stated, conform
 from .securing.registry import default_proof as registry_default_proof
 from .securing.registry import for_proof, proof_names
-from .status.bitstring import with_status_context
+from .status.bitstring import is_status_reference, with_status_context
 from .time import require_aware
 
 Format = Literal["elm", "ob3"]
@@ -98,7 +98,11 @@ def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: s
     proof = proof or default_proof(fmt, signer)
     mechanism = for_proof(proof)
     doc = dict(credential)
-    if status is not None:
+    if isinstance(status, list) and len(status) == 1 and is_status_reference(status[0]):
+        status = status[0]   # ELM: the one URI reference EDC-generic-full allows, as a single value
+    if is_status_reference(status):
+        doc = {**doc, "credentialStatus": status}   # a literal: no entry terms to define
+    elif status is not None:
         doc = {**with_status_context(doc), "credentialStatus": status}
     secured = mechanism.secure(doc, signer, proof=proof, now=when, loader=loader,
                                verification_method=verification_method)

@@ -47,6 +47,8 @@ ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
 PURPOSES: tuple[str, ...] = ("revocation", "suspension")
+#: the one list an ELM credential points at (see `status_reference`; docs/status-lists.md)
+ELM_PURPOSE = "revocation"
 
 
 
@@ -96,6 +98,29 @@ def status_entries(base_url: str, list_id: str, index: int,
     return out
 
 
+def status_reference(base_url: str, list_id: str, index: int, purpose: str = ELM_PURPOSE) -> dict[str, Any]:
+    """An ELM credential's one credentialStatus: the URI of its entry in the `purpose` list, typed xsd:anyURI.
+
+    Why not an entry object: EDC-generic-full gives `cred:credentialStatus` at most one value,
+    of datatype xsd:anyURI, so Europass refuses a BitstringStatusListEntry node (and two of
+    them). The URI is the entry's id in the list (`<list URL>#<index>`); the verifier reads
+    the purpose from the list credential, which states exactly one.
+    """
+    return {"@value": f"{list_url(base_url, list_id, purpose)}#{index}", "type": "xsd:anyURI"}
+
+
+def is_status_reference(value: Any) -> bool:
+    """Whether a credentialStatus value is a URI reference (a JSON-LD value object), not an entry."""
+    return isinstance(value, dict) and "@value" in value
+
+
+def credential_status(fmt: str, base_url: str, list_id: str, index: int) -> list[dict[str, Any]]:
+    """What a credential of `fmt` carries for `index`: ELM one reference, OB3 (VC 2.0) one entry per purpose."""
+    if fmt == "elm":
+        return [status_reference(base_url, list_id, index)]
+    return status_entries(base_url, list_id, index)
+
+
 def with_status_context(credential: dict[str, Any]) -> dict[str, Any]:
     """The credential with the status context added where its contexts lack the entry terms.
 
@@ -131,7 +156,7 @@ def status_list_credential(*, url: str, issuer: str, purpose: str, encoded_list:
 
 KIND = ListKind(spec="Bitstring Status List v1.0", entry_type=ENTRY_TYPE, credential_type=LIST_CREDENTIAL_TYPE,
                 subject_type=LIST_TYPE, index_member="statusListIndex", url_member="statusListCredential",
-                purposes=PURPOSES, decode=decode_list, checks_status_size=True)
+                purposes=PURPOSES, decode=decode_list, checks_status_size=True, takes_reference=True)
 #: every status kind the verifier checks, today's first
 KINDS: tuple[ListKind, ...] = (KIND, statuslist2021.KIND, revocation2020.KIND)
 

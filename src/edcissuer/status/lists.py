@@ -123,6 +123,13 @@ class ListKind:
     valid_from: tuple[str, ...] = ("validFrom",)     # the first present member starts the validity
     valid_until: tuple[str, ...] = ("validUntil",)
     checks_status_size: bool = False
+    #: reads a status *reference*: the entry's URI `<list URL>#<index>` as an xsd:anyURI literal, the one
+    #: form the EDC-generic-full shapes allow an ELM credential (purpose: the list's own)
+    takes_reference: bool = False
+
+
+#: how a JSON-LD value object names the datatype xsd:anyURI (`type` is the VC contexts' alias of `@type`)
+ANY_URI = frozenset({"xsd:anyURI", "http://www.w3.org/2001/XMLSchema#anyURI"})
 
 
 #: the validity members of a VC 1.1 list credential (what the 2020/2021 kinds publish), VC 2.0's as fallback
@@ -161,10 +168,32 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value] if value is not None else []
 
 
+def read_reference(entry: dict[str, Any], kinds: Sequence[ListKind]) -> _Entry:
+    """A status reference (`{"@value": "<list URL>#<index>", "type": "xsd:anyURI"}`): its kind, index, list URL.
+
+    The purpose is left empty: the list credential states it (see `check_entry`).
+    """
+    datatype = entry.get("type", entry.get("@type"))
+    if set(entry) - {"@value", "type", "@type"} or datatype not in ANY_URI:
+        raise _Unchecked(f"credentialStatus value {entry.get('@value')!r} is not a status reference: a value "
+                         f"object here must be typed xsd:anyURI and carry nothing else (type {datatype!r})")
+    kind = next((k for k in kinds if k.takes_reference), None)
+    if kind is None:
+        raise _Unchecked("credentialStatus is a URI reference, which these status kinds cannot read")
+    value = entry.get("@value")
+    url, _, fragment = value.partition("#") if isinstance(value, str) else ("", "", "")
+    if not url.startswith(("https://", "http://")) or not _DECIMAL.fullmatch(fragment):
+        raise _Unchecked(f"credentialStatus URI {value!r} is not <status list URL>#<index> with an http(s) URL "
+                         f"and a decimal index (MALFORMED_VALUE_ERROR)")
+    return _Entry(kind, "", int(fragment), url)
+
+
 def read_entry(entry: Any, kinds: Sequence[ListKind]) -> _Entry:
     """The kind, purpose, index and list URL of one credentialStatus entry; _Unchecked when unusable."""
     if not isinstance(entry, dict):
         raise _Unchecked("credentialStatus entry is not a JSON object")
+    if "@value" in entry:
+        return read_reference(entry, kinds)
     types = _as_list(entry.get("type"))
     matching = [k for k in kinds if k.entry_type in types]
     if len(matching) != 1:
@@ -337,7 +366,15 @@ def make_checker(kinds: Sequence[ListKind], *, status_dir: Path | None = None, a
         if end_text is not None and (end is None or end < now - clock_skew):
             raise _Unchecked(f"status list {url} expired on {end_text} ({end_name}): the issuer must re-publish "
                              f"it (a stale list could hide a revocation)")
-        if kind.purpose_member is not None:
+        purpose = read.purpose
+        if not purpose:   # a status reference: the list says what its bits mean, and must say one thing
+            listed = _as_list(doc["credentialSubject"].get("statusPurpose"))
+            if len(listed) != 1 or listed[0] not in kind.purposes:
+                raise _Unchecked(f"status list {url} states the purposes {listed}; a credentialStatus URI "
+                                 f"reference needs a list of exactly one purpose ({' or '.join(kind.purposes)}) "
+                                 f"(STATUS_VERIFICATION_ERROR)")
+            purpose = str(listed[0])
+        elif kind.purpose_member is not None:
             listed = _as_list(doc["credentialSubject"].get(kind.purpose_member))
             if read.purpose not in listed:
                 raise _Unchecked(f"status list {url} is a {listed} list, not a {read.purpose} list "
@@ -345,7 +382,7 @@ def make_checker(kinds: Sequence[ListKind], *, status_dir: Path | None = None, a
         if read.index >= len(item.bits) * 8:
             raise _Unchecked(f"{kind.index_member} {read.index} is outside the list of {len(item.bits) * 8} "
                              f"entries (RANGE_ERROR)")
-        return {"type": kind.entry_type, "statusPurpose": read.purpose, "statusListIndex": read.index,
+        return {"type": kind.entry_type, "statusPurpose": purpose, "statusListIndex": read.index,
                 "statusListCredential": url, "source": item.source, "status": bit_at(item.bits, read.index),
                 "listValidUntil": end_text}
 

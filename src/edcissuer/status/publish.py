@@ -25,9 +25,9 @@ from ..suites.base import suite_for_key
 from .bitstring import (
     INDEX_FILE,
     PURPOSES,
+    credential_status,
     encode_list,
     list_url,
-    status_entries,
     status_list_credential,
 )
 
@@ -95,9 +95,10 @@ def file_name(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1] + ".json"
 
 
-def entries_for(info: StatusListInfo, index: int) -> list[dict[str, Any]]:
-    """credentialStatus of the credential holding `index` in the list `info` describes."""
-    return status_entries(info.base_url, info.list_id, index)
+def entries_for(info: StatusListInfo, index: int, fmt: str = "ob3") -> list[dict[str, Any]]:
+    """credentialStatus of the `fmt` credential holding `index` in the list `info` describes
+    (ELM: one URI reference to the revocation list; OB3: a revocation and a suspension entry)."""
+    return credential_status(fmt, info.base_url, info.list_id, index)
 
 
 def sign_status_list(settings: StatusListSettings, info: StatusListInfo, *, purpose: str, indices: list[int],
