@@ -661,16 +661,21 @@ def _graph_problems(graph: _Graph) -> list[str]:
     return problems
 
 
+def _node_types(node: dict[str, list[Any]]) -> set[str]:
+    """The node's types; a hostile `type` holding objects names no class."""
+    return {t for t in node.get("type", []) if isinstance(t, str)}
+
+
 def _typed(graph: _Graph, value: Any, classes: set[str]) -> bool:
     target = graph.node(value)
-    return target is not None and bool(classes & set(target.get("type", [])))
+    return target is not None and bool(classes & _node_types(target))
 
 
 def _is_claim_node(graph: _Graph, value: Any) -> bool:
     target = graph.node(value)
     if target is None:
         return False
-    if _CLAIM_SUBCLASSES & set(target.get("type", [])):
+    if _CLAIM_SUBCLASSES & _node_types(target):
         return True
     for term, classes, low in _CLAIM_TYPE_NODE:
         values = target.get(term, [])
