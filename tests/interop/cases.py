@@ -102,7 +102,10 @@ def our_matrix() -> list[tuple[str, str]]:
 
 
 def limitation(peer: str, case: str) -> Limitation | None:
-    return LIMITATIONS.get((peer, case.split("-", 1)[1]))
+    """The peer's known limit for a case id `<record key>-<proof>` (record keys may hold dashes)."""
+    record = max((r for r in [*RECORDS, "single"] if case.startswith(r + "-")), key=len, default=None)
+    proof = case[len(record) + 1:] if record else case.split("-", 1)[1]
+    return LIMITATIONS.get((peer, proof))
 
 
 @dataclass(frozen=True)
