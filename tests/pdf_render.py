@@ -5,7 +5,9 @@ PDF and pypdfium2 is not a runtime dependency.
 """
 from __future__ import annotations
 
+import html
 import io
+import re
 
 import pytest
 
@@ -21,5 +23,19 @@ def render_pdf_png(pdf: bytes, *, page: int = 0, scale: float = 2.0) -> bytes:
         buf = io.BytesIO()
         doc[page].render(scale=scale).to_pil().save(buf, format="PNG", optimize=True)
         return buf.getvalue()
+    finally:
+        doc.close()
+
+
+def html_text(page: str) -> str:
+    """The visible text of an HTML page (styles and tags gone, entities and spaces normalised)."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)))
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every page's text of a PDF, spaces normalised."""
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        return re.sub(r"\s+", " ", " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
     finally:
         doc.close()

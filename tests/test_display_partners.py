@@ -18,6 +18,7 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
+from pdf_render import html_text as text_of_html, pdf_text as text_of_pdf
 from conftest import NOW, ROOT
 from edcissuer.export.artefact import load_artefact
 from edcissuer.export.certificate import certificate_content, certificate_html, certificate_pdf
@@ -60,17 +61,6 @@ def record(name: str, *, model: str | None = None, logo: str | None = None, role
     return parse_record(data)
 
 
-def text_of_html(page: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)))
-
-
-def text_of_pdf(pdf: bytes) -> str:
-    pdfium = pytest.importorskip("pypdfium2")
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        return re.sub(r"\s+", " ", " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
-    finally:
-        doc.close()
 
 
 def red_pixels(png: bytes, box: tuple[int, int, int, int] | None = None) -> int:

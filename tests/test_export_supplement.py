@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from pdf_render import html_text as visible, pdf_text
 from conftest import NOW, need_reference
 from edcissuer.cli import main
 from edcissuer.errors import ExportError
@@ -28,17 +29,6 @@ from edcissuer.models.elements import AssessmentInfo, CodedValue, ModuleInfo
 LETTERS = "abcdefghijk"
 
 
-def visible(page: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)))
-
-
-def pdf_text(pdf: bytes) -> str:
-    pdfium = pytest.importorskip("pypdfium2")
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        return re.sub(r"\s+", " ", " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc))))
-    finally:
-        doc.close()
 
 
 @pytest.fixture(scope="module")
