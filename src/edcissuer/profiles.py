@@ -37,7 +37,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, RecordValidationError
 from .files import read_text_input
@@ -153,19 +153,22 @@ class _Strict(BaseModel):
 Scalar = str | int | float | bool
 
 
+def _record_path(v: str) -> str:
+    """A field path the record model has (refused naming the path otherwise)."""
+    problem = check_path(v)
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+RecordPath = Annotated[str, AfterValidator(_record_path)]
+
+
 class When(_Strict):
     """The rule applies only where `field` is one of `one_of` (e.g. joint models only)."""
 
-    field: str
+    field: RecordPath
     one_of: list[Scalar] = Field(min_length=1)
-
-    @field_validator("field")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        problem = check_path(v)
-        if problem:
-            raise ValueError(problem)
-        return v
 
 
 CHECK_KEYS = ("required", "min", "max", "integer", "max_length", "min_count", "max_count", "one_of")
@@ -176,7 +179,7 @@ class ProfileRule(_Strict):
 
     name: str
     message: str = Field(min_length=1)
-    field: str
+    field: RecordPath
     required: bool = False
     min: float | None = None
     max: float | None = None
@@ -192,14 +195,6 @@ class ProfileRule(_Strict):
     def _name(cls, v: str) -> str:
         if not _NAME_RE.match(v):
             raise ValueError(f"{v!r} is not a rule name (lower-case letters, digits and '-', e.g. diverse-ects-range)")
-        return v
-
-    @field_validator("field")
-    @classmethod
-    def _path(cls, v: str) -> str:
-        problem = check_path(v)
-        if problem:
-            raise ValueError(problem)
         return v
 
     @field_validator("min", "max")
