@@ -261,8 +261,9 @@ def test_cli_batch_then_revoke_then_verify_reports_revoked(tmp_path, capsys):
         return result.verified, status.reason
 
     assert status_of(target) == (True, "not revoked or suspended (revocation, suspension checked)")
-    code, text, _ = cli(capsys, "suspend", cid, "--reason", "under review", *common, "--now", "2026-11-25T08:00:00Z")
+    code, text, err = cli(capsys, "suspend", cid, "--reason", "under review", *common, "--now", "2026-11-25T08:00:00Z")
     assert code == 0 and "(ob3): suspended - under review" in text
+    assert "the ELM copy cannot show a suspension" in err     # said, not left for the registrar to find out
     verified, reason = status_of(target)
     assert not verified and reason.startswith("SUSPENDED")
     assert cli(capsys, "reinstate", cid, *common, "--now", "2026-11-25T08:30:00Z")[0] == 0

@@ -116,6 +116,11 @@ def cmd_change(args: argparse.Namespace) -> int:
     else:
         for e in changed:
             print(f"{e.credential_id} ({e.format}): {e.state}" + (f" - {e.reason}" if e.reason else ""))
+    if args.action == "suspend" and any(e.format == "elm" for e in changed):
+        # the EDC shapes allow one status reference, so an ELM file points at the revocation list only
+        print("note: the ELM copy cannot show a suspension (an EDC credential carries one status reference, "
+              "to the revocation list): verifiers of the ELM file still see it as valid; the OB3 copy shows "
+              "it suspended (docs/status-lists.md)", file=sys.stderr)
     print(f"re-signed {len(written)} status list credential(s) in {settings.directory}", file=sys.stderr)
     return 0
 
