@@ -427,6 +427,27 @@ def _cell(lines: list[str]) -> str:
     return "<br>".join(html.escape(line) for line in lines)
 
 
+def page_start(tr: Translator, title: str, css: str, unverified: str | None) -> tuple[str, str]:
+    """The head of a self-contained learner page (strict CSP, no external loads) and its NOT VERIFIED
+    banner ('' for a verified credential): the certificate and the supplement share both."""
+    e = html.escape
+    title_stamp = f"{STAMP} - " if unverified is not None else ""
+    warning = tr("This credential's signature did not verify: {reason}. Do not rely on this page.",
+                 reason=unverified or "")
+    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>{e(warning)}</div>\n'
+             if unverified is not None else "")
+    head = f"""<!DOCTYPE html>
+<html lang="{e(tr.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>{title_stamp}{title}</title>
+<style>{css}</style>
+</head>"""
+    return head, stamp
+
+
 def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | None = None,
                      logo: bytes | str | Path | None = None) -> str:
     """One self-contained HTML page (no external requests: QR and logo are data: URIs)."""
@@ -449,22 +470,9 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
     notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
     verify_line = e(tr("Verify: {target}", target="\x00")).replace("\x00", link)
     qr = base64.b64encode(c.qr_png).decode("ascii")
-    html_lang = e(tr.language)
-    warning = tr("This credential's signature did not verify: {reason}. Do not rely on this page.",
-                 reason=c.unverified or "")
-    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>{e(warning)}</div>\n'
-             if c.unverified is not None else "")
-    title_stamp = f"{STAMP} - " if c.unverified is not None else ""
+    head, stamp = page_start(tr, f"{e(c.title)} - {e(c.learner)}", _CSS, c.unverified)
     footer_stamp = f"<div><strong>{STAMP}</strong>: {e(c.unverified)}</div>" if c.unverified is not None else ""
-    return f"""<!DOCTYPE html>
-<html lang="{html_lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{title_stamp}{e(c.title)} - {e(c.learner)}</title>
-<style>{_CSS}</style>
-</head>
+    return f"""{head}
 <body>
 <div class="page">
 {stamp}<header><div><div class="kind">{e(tr("EUROPEAN MICRO-CREDENTIAL"))}</div>{alliance}</div>{logo_html}</header>

@@ -33,6 +33,7 @@ from .certificate import (
     _partners,
     _workload_lines,
     byline,
+    page_start,
     pdf_document,
     record_language,
 )
@@ -306,20 +307,8 @@ def supplement_html(source: Any, *, lang: str | None = None) -> str:
     sections = "\n".join(
         f'<section><h2>{s.number}. {e(s.title)}</h2><table>{"".join(_item_html(i, tr) for i in s.items)}'
         f"</table></section>" for s in c.sections)
-    warning = tr("This credential's signature did not verify: {reason}. Do not rely on this page.",
-                 reason=c.unverified or "")
-    stamp = (f'<div class="unverified" role="alert"><strong>{STAMP}</strong>{e(warning)}</div>\n'
-             if c.unverified is not None else "")
-    title_stamp = f"{STAMP} - " if c.unverified is not None else ""
-    return f"""<!DOCTYPE html>
-<html lang="{e(tr.language)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>{title_stamp}{e(tr("Supplement"))}: {e(c.title)} - {e(c.learner)}</title>
-<style>{_CSS}</style>
-</head>
+    head, stamp = page_start(tr, f'{e(tr("Supplement"))}: {e(c.title)} - {e(c.learner)}', _CSS, c.unverified)
+    return f"""{head}
 <body>
 <div class="page">
 {stamp}<header><div class="kind">{e(tr("MICRO-CREDENTIAL SUPPLEMENT"))}</div><h1>{e(c.title)}</h1></header>
