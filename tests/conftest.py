@@ -87,3 +87,17 @@ def records():
     from edcissuer.models.records import load_record
 
     return {p.stem: load_record(p) for p in SAMPLES}
+
+
+@pytest.fixture(scope="session")
+def service_demo(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One real `edcissuer serve` (DEMO-ONLY deployment with sample credentials) for the session.
+
+    Yields (server, deployment): server.url, server.request/json; deployment.token, .folder, .samples.
+    """
+    from service_server import demo_folder, free_port, running
+
+    port = free_port()
+    deployment = demo_folder(tmp_path_factory.mktemp("service-demo"), port)
+    with running(deployment.config, port) as server:
+        yield server, deployment

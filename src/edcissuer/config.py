@@ -145,6 +145,30 @@ class ExportSection(_Section):
     logo: str | None = None                 # path
 
 
+class ServiceClient(_Section):
+    """One caller of the service's protected endpoints: a name for the audit log, the SHA-256
+    (hex) of its bearer token (the token itself is never stored), and what it may do."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[Literal["issue", "revoke", "offer"]] = Field(min_length=1)
+
+
+class ServiceSection(_Section):
+    """`edcissuer serve`: where the deployment is reached, who may call it, what it decides with."""
+
+    public_url: str | None = None           # https://credentials.example.edu (default: http://HOST:PORT)
+    clients: list[ServiceClient] = Field(default_factory=list)
+    policies: dict[str, str] = Field(default_factory=dict)   # policy name -> path (the evaluator picks one)
+    audit_log: str | None = None            # path: append-only JSON lines (default: audit.jsonl by the ledger)
+    out_dir: str | None = None              # path: issued files, 0600 (default: issued/ by the profile)
+    max_body_kib: int = Field(default=2048, ge=1, le=65536)
+    request_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    cors_origins: list[str] = Field(default_factory=list)    # closed by default
+    language: str | None = None             # pages' default language (else the Accept-Language header)
+    demo: bool = False                      # DEMO-ONLY deployment: pages and did.json say so
+
+
 class IssuerProfile(_Section):
     """The whole file. Unknown sections and keys are refused by name."""
 
@@ -155,12 +179,14 @@ class IssuerProfile(_Section):
     defaults: DefaultsSection = Field(default_factory=DefaultsSection)
     verify: VerifySection = Field(default_factory=VerifySection)
     export: ExportSection = Field(default_factory=ExportSection)
+    service: ServiceSection = Field(default_factory=ServiceSection)
 
 
 # Keys whose values are paths, resolved against the file's folder.
 PATH_KEYS = frozenset({"issuer.key", "issuer.seal", "issuer.seal_key", "status.dir", "status.key", "ledger.path",
                        "verify.trust", "verify.policy", "verify.trust_anchors", "verify.did_web_dir",
-                       "verify.controller_dir", "verify.fetch_cache", "export.logo"})
+                       "verify.controller_dir", "verify.fetch_cache", "export.logo", "service.audit_log",
+                       "service.out_dir"})
 
 
 def is_pkcs12(path: str) -> bool:
@@ -178,7 +204,7 @@ class Config:
     def values(self) -> dict[str, Any]:
         """Every key that is set, as `section.key` -> value, with paths made absolute."""
         out: dict[str, Any] = {}
-        for section in ("issuer", "status", "ledger", "defaults", "verify", "export"):
+        for section in ("issuer", "status", "ledger", "defaults", "verify", "export", "service"):
             model = getattr(self.profile, section)
             for name, value in model.model_dump().items():
                 key = f"{section}.{name}"

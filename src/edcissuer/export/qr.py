@@ -33,8 +33,9 @@ def verification_url(pattern: str, credential_id: str | None) -> str:
 
     `{uuid}` becomes the bare UUID of a `urn:uuid:` id, for shorter links.
     """
-    if not re.match(r"^https://[^\s/]+", pattern):
-        raise ExportError("the verification link must be an https:// URL", field="verify-url", value=pattern)
+    if not re.match(r"^(https://[^\s/]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?/)", pattern):
+        raise ExportError("the verification link must be an https:// URL (http only for a loopback demo)",
+                          field="verify-url", value=pattern)
     if "{id}" not in pattern and "{uuid}" not in pattern:
         raise ExportError("the verification link pattern needs a {id} or {uuid} placeholder, e.g. "
                           "https://verify.example.edu/c/{id}", field="verify-url", value=pattern)

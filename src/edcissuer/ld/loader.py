@@ -47,6 +47,11 @@ def known_urls() -> frozenset[str]:
     return frozenset(_index())
 
 
+def bundled_files() -> frozenset[str]:
+    """File names of the bundled contexts (what a service publishes under /contexts/)."""
+    return frozenset(_index().values())
+
+
 def _normalise(url: str) -> str:
     # `http://` and trailing-slash variants of the same context are one document.
     return url.rstrip("/") if url.rstrip("/") in _index() else url

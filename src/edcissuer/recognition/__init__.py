@@ -11,7 +11,7 @@ Public API (issue 5)::
 """
 from __future__ import annotations
 
-from .assess import SUFFIXES, assess, assess_file, collect_paths
+from .assess import SUFFIXES, assess, assess_documents, assess_file, assess_source, collect_paths
 from .findings import PartyTrust, QAStanding, TrustFindings
 from .policy import (
     DECISIONS,
@@ -53,6 +53,6 @@ __all__ = [
     "EXIT_NOT_RECOGNISED", "EXIT_USAGE", "NOT_RECOGNISED", "NOT_VERIFIED", "RECOGNISED", "SCHEMA", "SUFFIXES",
     "VERIFIED", "WITH_CONDITIONS", "Anchor", "CredentialAssessment", "Decision", "Institution", "LearnerIdentity", "PartyTrust",
     "Policy", "QAStanding", "Reason", "RecognitionReport", "StackResult", "TrustFindings", "TrustList",
-    "TrustProbe", "assess", "assess_file", "build_stack", "collect_paths", "evaluate", "load_policy",
+    "TrustProbe", "assess", "assess_documents", "assess_file", "assess_source", "build_stack", "collect_paths", "evaluate", "load_policy",
     "load_trust_list", "parse_policy", "parse_trust_list", "same_learner",
 ]

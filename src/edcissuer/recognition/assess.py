@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from ..checks import CheckId
 from ..errors import EdcIssuerError
@@ -47,10 +48,20 @@ def _input_failure(source: str, reason: str, policy: Policy | None) -> Credentia
 def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
                 options: VerifyOptions) -> list[CredentialAssessment]:
     """Every credential in one file, verified, trust-checked and decided."""
+    return assess_source(str(path), path, policy=policy, trust=trust, options=options)
+
+
+def assess_source(name: str, source: Path | bytes | str | dict[str, Any], *, policy: Policy | None,
+                  trust: TrustList | None, options: VerifyOptions) -> list[CredentialAssessment]:
+    """Every credential in one source (a file, or bytes/text/JSON a service received), decided.
+
+    `name` is how the report names it (a file path, an upload's file name).
+    """
+    path = name
     probe = TrustProbe(trust)
     opts = replace(options, extra_checks=(*options.extra_checks, *probe.checks))
     try:
-        results = verify_all(path, opts)
+        results = verify_all(source, opts)
     except RecursionError:
         return [_input_failure(str(path), "input is nested too deeply to be a credential", policy)]
     except EdcIssuerError as exc:
@@ -63,11 +74,11 @@ def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
     seen = iter(probe.seen)
     out = []
     for i, result in enumerate(results):
-        source = str(path) if len(results) == 1 else f"{path}#{i + 1}"
+        where = str(path) if len(results) == 1 else f"{path}#{i + 1}"
         s = next(seen) if any(c.name == "trust.issuer" for c in result.checks) else None
         # shown only when the signature holds (the verifier then reports elements too)
         shown = s if s is not None and result.elements is not None else None
-        entry = CredentialAssessment(source, invalid(result.checks, with_policy=policy is not None),
+        entry = CredentialAssessment(where, invalid(result.checks, with_policy=policy is not None),
                                      result.checks, result.format, result.proof_type,
                                      shown.elements if shown else None, s.findings if s else None,
                                      learner_identity(shown.credential, shown.elements) if shown else None)
@@ -77,6 +88,19 @@ def assess_file(path: Path, *, policy: Policy | None, trust: TrustList | None,
                 verification_only(s.findings if trust else None)
         out.append(entry)
     return out
+
+
+def assess_documents(documents: Sequence[tuple[str, bytes | str | dict[str, Any]]], *,
+                     policy: Policy | None = None, trust: TrustList | None = None, options: VerifyOptions,
+                     stack: bool = False) -> RecognitionReport:
+    """`assess` over documents already in memory: (name, content) pairs, e.g. a service's uploads."""
+    now = options.at()
+    options = replace(options, now=now,
+                      trust_anchors=(*options.trust_anchors, *(trust.anchors if trust else ())))
+    credentials = [a for name, data in documents
+                   for a in assess_source(name, data, policy=policy, trust=trust, options=options)]
+    stacked = build_stack(credentials, policy.target if policy else None) if stack else None
+    return RecognitionReport(verified_at=now, credentials=credentials, policy=policy, trust=trust, stack=stacked)
 
 
 def assess(paths: Sequence[str | Path] | str | Path, *, policy: Policy | str | Path | None = None,

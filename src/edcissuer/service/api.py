@@ -1,0 +1,237 @@
+"""The JSON API: W3C VC-API endpoints where VC-API defines them, plus recognition and publishing.
+
+Why these shapes: a registrar's system that already speaks VC-API (`/credentials/issue`,
+`/credentials/verify`, `/presentations/verify`, `/credentials/status`) needs no new client.
+One departure, stated in docs/service.md: issuing takes a micro-credential *record* (the
+eleven elements), not an unsigned VC, because the service maps it to ELM or OB3 itself.
+Each route is a few lines over `Service`; none of them signs, verifies or decides itself.
+"""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..checks import CheckId
+from ..results import VerificationResult
+from .auth import requires
+from .core import ACTIONS, Service
+from .problems import Problem
+from .settings import Client
+
+router = APIRouter()
+
+JSON_VALUE = dict[str, Any] | str
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IssueOptions(_Body):
+    format: Literal["elm", "ob3"] = Field(description="elm (European Digital Credential) or ob3 (Open Badges 3.0)")
+    proof: str | None = Field(default=None, max_length=64,
+                              description="proof format (default: JAdES for ELM with a seal, else the key's "
+                                          "Data Integrity suite)")
+    ob3Form: Literal["standard", "extended"] | None = None
+    profile: str | None = Field(default=None, max_length=64, description="alliance profile name (docs/profiles.md)")
+    status: bool = Field(default=True, description="give the credential a status list entry (revocable)")
+
+
+class IssueRequest(_Body):
+    record: dict[str, Any] = Field(description="the micro-credential record (docs/records.md), as JSON")
+    options: IssueOptions
+
+
+class IssueResponse(BaseModel):
+    verifiableCredential: JSON_VALUE
+    credentialId: str
+    format: str
+    proof: str
+    new: bool = Field(description="false: the ledger already held this record; the same credential again")
+    statusListIndex: int | None = None
+    statusListCredential: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class VerifyOptionsBody(_Body):
+    challenge: str | None = Field(default=None, max_length=512)
+    domain: str | None = Field(default=None, max_length=512)
+
+
+class VerifyCredentialRequest(_Body):
+    verifiableCredential: JSON_VALUE = Field(description="a secured credential: JSON (Data Integrity, JAdES "
+                                                         "JSON serialization) or a compact JWT/JWS string")
+    options: VerifyOptionsBody | None = None
+
+
+class VerifyPresentationRequest(_Body):
+    verifiablePresentation: JSON_VALUE
+    options: VerifyOptionsBody | None = None
+
+
+class CheckOut(BaseModel):
+    name: str
+    passed: bool
+    reason: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class VerifyResponse(BaseModel):
+    verified: bool
+    checks: list[str] = Field(description="ids of the checks that passed (VC-API)")
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list, description="ids of the checks that failed (VC-API)")
+    results: list[dict[str, Any]] = Field(description="every credential's result: checks with reasons, elements")
+
+
+class StatusEntry(_Body):
+    type: str | None = Field(default=None, max_length=64)
+    status: Literal["revoked", "suspended", "valid", "reinstated"]
+
+
+class StatusRequest(_Body):
+    credentialId: str = Field(min_length=1, max_length=512)
+    credentialStatus: list[StatusEntry] | None = Field(default=None, min_length=1, max_length=1,
+                                                       description="VC-API: the status to set")
+    action: Literal["revoke", "suspend", "reinstate"] | None = Field(default=None, description="or this")
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why (kept in the ledger only, never published)")
+    format: Literal["elm", "ob3"] | None = None
+
+
+class StatusResponse(BaseModel):
+    credentialId: str
+    action: str
+    changed: list[dict[str, Any]]
+
+
+class AssessRequest(_Body):
+    credentials: list[JSON_VALUE] = Field(min_length=1, max_length=50)
+    policy: str | None = Field(default=None, max_length=64, description="one of the deployment's policies")
+    stack: bool = False
+    options: VerifyOptionsBody | None = None
+
+
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(service_of)]
+IssueClient = Annotated[Client, Depends(requires("issue"))]
+RevokeClient = Annotated[Client, Depends(requires("revoke"))]
+
+
+def _verify_response(results: list[VerificationResult]) -> VerifyResponse:
+    checks = [c for r in results for c in r.checks]
+    return VerifyResponse(
+        verified=bool(results) and all(r.verified for r in results),
+        checks=sorted({c.name for c in checks if c.passed}),
+        errors=sorted({c.name for c in checks if not c.passed}),
+        results=[r.to_dict() for r in results])
+
+
+def _unreadable(results: list[VerificationResult]) -> None:
+    """A body that is not a credential at all is a 422 problem, not a 200 with verified=false."""
+    if len(results) == 1 and len(results[0].checks) == 1 and results[0].checks[0].name == CheckId.INPUT:
+        check = results[0].checks[0]
+        raise Problem(422, "not-a-credential", "Not a credential", check.reason, checks=[check.name])
+
+
+@router.post("/credentials/issue", status_code=201, response_model=IssueResponse, tags=["issuing"],
+             summary="Issue a credential from a micro-credential record (through the ledger and status lists)")
+def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClient) -> IssueResponse:
+    o = body.options
+    issued = service.issue(body.record, fmt=o.format, proof=o.proof, ob3_form=o.ob3Form, profile=o.profile,
+                           status=o.status, client=client)
+    done = issued.recorded
+    artefact = done.issued.artefact
+    lists = []
+    if done.entry.status_list:
+        from .core import list_urls
+
+        lists = list_urls(service.settings, done.entry.status_list)
+    return IssueResponse(verifiableCredential=artefact, credentialId=done.entry.credential_id,
+                         format=done.entry.format, proof=done.entry.proof, new=done.created,
+                         statusListIndex=done.entry.status_index, statusListCredential=lists,
+                         warnings=list(issued.warnings))
+
+
+@router.post("/credentials/verify", response_model=VerifyResponse, tags=["verifying"],
+             summary="Verify a credential: proof, dates, status, conformance, the eleven elements")
+def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> VerifyResponse:
+    o = body.options or VerifyOptionsBody()
+    results = service.verify(body.verifiableCredential, challenge=o.challenge, domain=o.domain)
+    _unreadable(results)
+    return _verify_response(results)
+
+
+@router.post("/presentations/verify", response_model=VerifyResponse, tags=["verifying"],
+             summary="Verify a presentation (challenge and domain) and every credential in it")
+def verify_presentation(body: VerifyPresentationRequest, service: ServiceDep) -> VerifyResponse:
+    o = body.options or VerifyOptionsBody()
+    results = service.verify(body.verifiablePresentation, challenge=o.challenge, domain=o.domain)
+    _unreadable(results)
+    return _verify_response(results)
+
+
+@router.post("/credentials/status", response_model=StatusResponse, tags=["issuing"],
+             summary="Revoke, suspend or reinstate a credential (its status lists are re-signed)")
+def update_status(body: StatusRequest, service: ServiceDep, client: RevokeClient) -> StatusResponse:
+    if (body.action is None) == (body.credentialStatus is None):
+        raise Problem(422, "request-invalid", "The request body was refused",
+                      "give credentialStatus (VC-API) or action, one of them", field="action")
+    action = body.action or {"revoked": "revoke", "suspended": "suspend", "valid": "reinstate",
+                             "reinstated": "reinstate"}[body.credentialStatus[0].status]  # type: ignore[index]
+    changed = service.change_status(body.credentialId, action, reason=body.reason, fmt=body.format, client=client)
+    return StatusResponse(credentialId=body.credentialId, action=action,
+                          changed=[{"format": e.format, "state": e.state, "statusListIndex": e.status_index}
+                                   for e in changed])
+
+
+@router.post("/recognition/assess", tags=["recognition"],
+             summary="Verify credentials and decide on their recognition under one of the deployment's policies",
+             response_description="the recognition report (docs/recognition-report.md), as the CLI's --json")
+def recognition_assess(body: AssessRequest, service: ServiceDep) -> dict[str, Any]:
+    o = body.options or VerifyOptionsBody()
+    documents = [(f"credential {i + 1}", c) for i, c in enumerate(body.credentials)]
+    report = service.assess(documents, policy=body.policy, stack=body.stack, challenge=o.challenge, domain=o.domain)
+    out: dict[str, Any] = report.to_dict()
+    return out
+
+
+# --- what verifiers fetch --------------------------------------------------------------------
+
+def _json(document: Any, media_type: str = "application/json", max_age: int = 300) -> Response:
+    return Response(json.dumps(document, ensure_ascii=False), media_type=media_type,
+                    headers={"Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/status/{name}", tags=["publishing"], summary="A signed status list credential (from the ledger)")
+def status_list(name: str, service: ServiceDep) -> Response:
+    return _json(service.status_list(name), max_age=60)
+
+
+@router.get("/.well-known/did.json", tags=["publishing"], summary="The issuer's did:web document")
+def did_document(service: ServiceDep) -> Response:
+    return _json(service.did_document(), "application/did+json")
+
+
+@router.get("/contexts/{name}", tags=["publishing"], summary="A JSON-LD context the credentials use")
+def context(name: str, service: ServiceDep) -> Response:
+    return Response(service.context_file(name), media_type="application/ld+json",
+                    headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/health", tags=["operations"], summary="Liveness and ledger reachability")
+def health(service: ServiceDep) -> dict[str, Any]:
+    with service.ledger() as ledger:
+        version = ledger.schema_version
+    return {"status": "ok", "ledger": {"dialect": ledger.dialect, "schema": version},
+            "demo": service.settings.demo}
+
+
+__all__ = ["ACTIONS", "router"]
