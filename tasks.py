@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""One entry point for a fresh machine: `python3 tasks.py demo` or `python3 tasks.py test`.
+"""One entry point for a fresh machine: `python3 tasks.py demo`, `python3 tasks.py test` or `python3 tasks.py serve`.
 
 Why a script and not a Makefile: it needs nothing but Python 3.11+, creates its own
 virtual environment (.venv), installs the project with pip from the package registry,
@@ -41,13 +41,15 @@ def ensure_env() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"demo", "test"}:
-        print("usage: python3 tasks.py demo|test [extra args]", file=sys.stderr)
+    if not argv or argv[0] not in {"demo", "test", "serve"}:
+        print("usage: python3 tasks.py demo|test|serve [extra args]", file=sys.stderr)
         return 2
     ensure_env()
     job, rest = argv[0], argv[1:]
     if job == "demo":
         cmd = [str(BIN / "edcissuer"), "demo", *rest]
+    elif job == "serve":  # the DEMO-ONLY deployment on SQLite (docs/service.md); extra args go to `serve`
+        cmd = [str(BIN / "edcissuer"), "serve", "--demo", "out/service", *rest]
     else:
         cmd = [str(_python()), "-m", "pytest", *rest]
     return subprocess.run(cmd, cwd=ROOT).returncode

@@ -72,10 +72,11 @@ class ServiceSettings:
     ob3_form: str = "standard"
 
     def __post_init__(self) -> None:
-        if not _PUBLIC_URL.match(self.public_url):
+        url = self.public_url[:-1] if self.public_url.endswith("/") else self.public_url
+        if not _PUBLIC_URL.match(url):
             raise ConfigError("the public URL is an origin without path, e.g. https://credentials.example.edu",
                               field="service.public_url", value=self.public_url)
-        object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+        object.__setattr__(self, "public_url", url)
 
     @property
     def status_url(self) -> str:
