@@ -302,3 +302,43 @@ def test_the_checker_takes_the_verifiers_clock_skew(settings, issuer):
     assert "not yet valid" in checker(credential(issuer.did_key), NOW).reason
     assert make_status_checker(status_dir=settings.directory)(
         credential(issuer.did_key), NOW, clock_skew=timedelta(minutes=15)).passed
+
+
+# --- lists verified once for a long-running verifier (status.lists.VerifiedLists) -------------------
+
+def test_a_list_verified_before_is_not_verified_again_while_its_bytes_are_the_same(settings, issuer, monkeypatch):
+    from edcissuer.status import lists
+
+    publish(settings, revoked=[1])
+    verified = lists.VerifiedLists()
+    calls = []
+    real = lists.verify_proof_set
+    monkeypatch.setattr(lists, "verify_proof_set", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        result = make_status_checker(status_dir=settings.directory, verified=verified)(credential(issuer.did_key), NOW)
+        assert result.passed, result.reason
+    assert len(calls) == 2          # the revocation and the suspension list, once each
+
+
+def test_a_changed_or_tampered_list_is_verified_again_not_served_from_memory(settings, issuer):
+    from edcissuer.status.lists import VerifiedLists
+
+    verified = VerifiedLists()
+    publish(settings)
+    assert check(settings, credential(issuer.did_key), verified=verified).passed
+    publish(settings, revoked=[42])                  # re-signed with the bit set: new bytes, verified again
+    revoked = check(settings, credential(issuer.did_key), verified=verified)
+    assert not revoked.passed and "REVOKED" in revoked.reason
+    publish(settings, revoked=[42], mutate=_tamper)  # a clean list swapped in after signing
+    tampered = check(settings, credential(issuer.did_key), verified=verified)
+    assert not tampered.passed and "STATUS_VERIFICATION_ERROR" in tampered.reason
+
+
+def test_a_list_verified_before_still_expires_on_its_own_dates(settings, issuer):
+    from edcissuer.status.lists import VerifiedLists
+
+    verified = VerifiedLists()
+    publish(settings)
+    assert check(settings, credential(issuer.did_key), verified=verified).passed
+    late = check(settings, credential(issuer.did_key), verified=verified, now=NOW + timedelta(days=31))
+    assert not late.passed and "expired on" in late.reason

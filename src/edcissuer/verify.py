@@ -41,6 +41,7 @@ from .results import CheckResult, VerificationResult
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
 from .status.bitstring import StatusChecker, make_status_checker
+from .status.lists import VerifiedLists
 from .time import CLOCK_SKEW, parse_xsd_datetime, require_aware
 
 __all__ = ["MAX_ARTEFACT_BYTES", "Parsed", "VerifyOptions", "check_issuer_binding", "issuer_id",
@@ -83,6 +84,7 @@ class VerifyOptions:
     fetcher: Fetcher | None = None                  # the one door to the network (None: offline)
     controller_dir: Path | None = None              # local mirror of controller documents (https methods)
     status_dir: Path | None = None                  # local status lists, for the status checker built here
+    verified_lists: VerifiedLists | None = None     # lists verified in earlier runs (a long-running verifier)
     allow_key_in_fragment: bool = True
 
     def __post_init__(self) -> None:
@@ -93,7 +95,8 @@ class VerifyOptions:
             # a status list needs a key its issuer's document confirms: no key-in-fragment for lists
             lists = self.method_resolver(allow_key_in_fragment=False)
             object.__setattr__(self, "status_checker", make_status_checker(
-                status_dir=self.status_dir, fetcher=self.fetcher, loader=self.loader, resolver=lists))
+                status_dir=self.status_dir, fetcher=self.fetcher, loader=self.loader, resolver=lists,
+                verified=self.verified_lists))
 
     def at(self) -> datetime:
         """`now` in UTC: the one instant every check of this verification uses."""

@@ -57,7 +57,7 @@ def _trust_list(root: Path, did: str) -> str:
 def write_demo_deployment(folder: Path, *, public_url: str, root: Path | None = None,
                           samples: bool = True) -> DemoDeployment:
     """Write (or reuse) the demo deployment in `folder` for `public_url`; issue the sample credentials once."""
-    root = root or project_root()
+    root = (root or project_root()).resolve()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     did = "did:web:" + quote(urlsplit(public_url).netloc, safe="")
     token_path = folder / TOKEN_FILE

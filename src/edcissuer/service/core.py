@@ -32,14 +32,15 @@ from ..crypto.did import did_web_document, did_web_url
 from ..crypto.keys import KeyPair
 from ..errors import InputError, LedgerError
 from ..fetch import Cached, Fetcher
-from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch
-from ..ld.loader import bundled_files, contexts_dir
+from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch, with_issuer_id
+from ..ld.loader import bundled_files, contexts_dir, make_loader
 from ..ledger import Ledger, LedgerEntry
 from ..models.records import parse_record
 from ..profiles import Profile, load_profile
 from ..recognition import RecognitionReport, assess_documents
 from ..securing.registry import for_proof
 from ..status.bitstring import PURPOSES, list_url
+from ..status.lists import VerifiedLists
 from ..status.publish import StatusListSettings, sign_status_list
 from ..results import VerificationResult
 from ..verify import VerifyOptions, verify_all
@@ -140,6 +141,10 @@ class Service:
         self._own = OwnDocuments(self, self._remote_cache)
         self._lists: dict[tuple[str, str], _SignedList] = {}
         self._lists_lock = threading.Lock()
+        self._verified_lists = VerifiedLists()
+        # one loader for the worker's life: the expansion caches (ld/expand.py) belong to a loader,
+        # so a loader per request would process every context of every credential anew
+        self._loader = make_loader(fetcher=Fetcher(settings.allow_hosts, cache=self._own))
         self.audit = AuditLog(settings.audit_log)
         settings.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self.ledger() as ledger:
@@ -181,7 +186,8 @@ class Service:
     def verify_options(self, *, challenge: str | None = None, domain: str | None = None,
                        now: datetime | None = None) -> VerifyOptions:
         return VerifyOptions(now=now or self.now(), trust_anchors=self.settings.trust_anchors,
-                             fetcher=self.fetcher(), challenge=challenge, domain=domain)
+                             fetcher=self.fetcher(), loader=self._loader, challenge=challenge, domain=domain,
+                             verified_lists=self._verified_lists)
 
     @property
     def status_settings(self) -> StatusListSettings | None:
@@ -222,6 +228,18 @@ class Service:
         record = parse_record(record_data)
         chosen_profile = self.profile(profile)
         signer = self.signer_for(fmt, proof)
+        notes = []
+        did = self.settings.issuer_did
+        if isinstance(signer, KeyPair):
+            mismatch = issuer_id_mismatch(record, signer, did)
+            if mismatch:
+                notes.append(f"awarding.lead.id: {mismatch}")
+        elif did and record.awarding.lead.id != did:
+            # a seal names the legal entity; the deployment's DID is the issuer its status lists name
+            if record.awarding.lead.id:
+                notes.append(f"awarding.lead.id: the record names the Lead Partner {record.awarding.lead.id}; "
+                             f"this deployment issues as {did}, which its status lists name")
+            record = with_issuer_id(record, did)
         chosen = proof or default_proof(fmt, signer)
         mechanism = for_proof(chosen)
         planned = planned_credential_id(record, signer, chosen, self.settings.issuer_did)
@@ -236,11 +254,6 @@ class Service:
                                   ob3_form=ob3_form or self.settings.ob3_form, profile=chosen_profile)
         self.audit.append("issue", client.name, done.entry.credential_id, format=fmt, proof=done.entry.proof,
                           new=done.created)
-        notes = []
-        if isinstance(signer, KeyPair):
-            mismatch = issuer_id_mismatch(record, signer, self.settings.issuer_did)
-            if mismatch:
-                notes.append(f"awarding.lead.id: {mismatch}")
         return Issued(done, tuple(notes))
 
     def change_status(self, credential_id: str, action: str, *, client: Client, reason: str | None = None,

@@ -29,7 +29,7 @@ from ..fetch import Fetcher
 from ..ld.loader import DocumentLoader, default_loader
 from ..time import iso_z
 from . import revocation2020, statuslist2021
-from .lists import GZIP, ListKind, inflate, make_checker
+from .lists import GZIP, ListKind, VerifiedLists, inflate, make_checker
 from .lists import INDEX_FILE as INDEX_FILE
 from .lists import MAX_DECODED_BYTES as MAX_DECODED_BYTES
 from .lists import MAX_ENTRIES_PER_CREDENTIAL as MAX_ENTRIES_PER_CREDENTIAL
@@ -166,7 +166,7 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
                         reasons: Callable[[str], str | None] | None = None,
                         require_same_issuer: bool = True,
                         fetch: Callable[[str], bytes] | None = None,
-                        fetcher: Fetcher | None = None) -> StatusChecker:
+                        fetcher: Fetcher | None = None, verified: VerifiedLists | None = None) -> StatusChecker:
     """A status checker for `VerifyOptions.status_checker`: (credential, now) -> CheckResult "status".
 
     Each entry is checked by the rules of its kind: BitstringStatusListEntry, StatusList2021Entry
@@ -180,11 +180,13 @@ def make_status_checker(*, status_dir: Path | None = None, allow_urls: tuple[str
     its validity period and, unless `require_same_issuer=False`, come from the
     credential's own issuer. `reasons` (credential id -> text) lets an issuer with
     ledger access add the recorded reason; published lists carry no reasons.
-    Resolved lists are cached for the checker's lifetime (one verification run).
+    Resolved lists are cached for the checker's lifetime (one verification run); `verified`
+    keeps lists whose proof verified across runs (lists.VerifiedLists, for a service).
     The checker takes `clock_skew` (default CLOCK_SKEW) for the lists' validity period.
     """
     return make_checker(KINDS, status_dir=status_dir, allow_urls=allow_urls, loader=loader, resolver=resolver,
-                        reasons=reasons, require_same_issuer=require_same_issuer, fetch=fetch, fetcher=fetcher)
+                        reasons=reasons, require_same_issuer=require_same_issuer, fetch=fetch, fetcher=fetcher,
+                        verified=verified)
 
 
 def read_status_list(path: Path) -> dict[str, Any]:

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -153,6 +156,36 @@ class _Unchecked(Exception):
         self.reason = reason
 
 
+class VerifiedLists:
+    """Status list credentials whose proof and issuer binding already verified, by content digest.
+
+    Why: a long-running verifier (the service) sees the same few lists in every request, and
+    verifying a list's proof costs as much as verifying the credential. An entry is keyed by
+    the SHA-256 of the exact bytes, the URL and the list kind, so a changed list is verified
+    again; entries live `ttl` at most, so a rotated issuer key is noticed within it. Only
+    successes are kept. The list's validity period is still checked on every use.
+    """
+
+    def __init__(self, ttl: timedelta = timedelta(seconds=60), size: int = 256) -> None:
+        self._ttl, self._size = ttl.total_seconds(), size
+        self._items: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> dict[str, Any] | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or time.monotonic() - hit[0] > self._ttl:
+                self._items.pop(key, None)
+                return None
+            return hit[1]
+
+    def put(self, key: tuple[str, str, str], doc: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (time.monotonic(), doc)
+
+
 @dataclass
 class _List:
     """A resolved list credential: verified once per checker, validity re-checked per call."""
@@ -270,9 +303,10 @@ def make_checker(kinds: Sequence[ListKind], *, status_dir: Path | None = None, a
                  reasons: Callable[[str], str | None] | None = None,
                  require_same_issuer: bool = True,
                  fetch: Callable[[str], bytes] | None = None,
-                 fetcher: Fetcher | None = None) -> StatusChecker:
+                 fetcher: Fetcher | None = None, verified: VerifiedLists | None = None) -> StatusChecker:
     """A status checker for the entries of `kinds` (see bitstring.make_status_checker, which passes
-    every kind edcissuer knows); each entry is checked by the rules of its own kind."""
+    every kind edcissuer knows); each entry is checked by the rules of its own kind.
+    `verified` keeps lists whose proof verified across checkers (a long-running verifier)."""
     cache: dict[tuple[str, str], _List] = {}
     if fetcher is not None and allow_urls:
         raise InputError("pass either allow_urls or fetcher, not both", field="allow_urls")
@@ -323,6 +357,16 @@ def make_checker(kinds: Sequence[ListKind], *, status_dir: Path | None = None, a
             raise _Unchecked(f"cannot fetch status list {url}: {exc.message} (STATUS_RETRIEVAL_ERROR)") from exc
 
     def _verify_list(kind: ListKind, raw: bytes, url: str, now: datetime) -> dict[str, Any]:
+        key = (hashlib.sha256(raw).hexdigest(), url, kind.entry_type)
+        known = verified.get(key) if verified is not None else None
+        if known is not None:
+            return known
+        doc = _verify_list_proof(kind, raw, url, now)
+        if verified is not None:
+            verified.put(key, doc)
+        return doc
+
+    def _verify_list_proof(kind: ListKind, raw: bytes, url: str, now: datetime) -> dict[str, Any]:
         try:
             doc = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
