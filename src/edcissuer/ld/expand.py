@@ -447,36 +447,60 @@ def check_json_limits(doc: Any) -> None:
     such as "\\ud800" cannot be UTF-8 encoded for hashing), NaN/Infinity, and integers no
     double can hold (pyld converts numbers with float()).
     """
-    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    # each entry: (value, parent entry, key or index, depth); paths are spelt only for a refusal
+    root: tuple[Any, Any, Any, int] = (doc, None, None, 0)
+    stack = [root]
     count = 0
     while stack:
-        node, path, depth = stack.pop()
+        entry = stack.pop()
+        node, _, _, depth = entry
         count += 1
         if count > MAX_VALUES:
             raise ContextError(f"document has more than {MAX_VALUES} JSON values: too large to process",
                                field="document")
         if depth > MAX_DEPTH:
-            raise ContextError(f"nested deeper than {MAX_DEPTH} levels", field=path or "document")
-        if isinstance(node, dict):
+            raise ContextError(f"nested deeper than {MAX_DEPTH} levels", field=_path(entry) or "document")
+        if type(node) is dict:
             for key, value in node.items():
-                if not isinstance(key, str):
-                    raise ContextError(f"member name {key!r} is not a string", field=path or "document")
-                _check_text(key, f"{path}/{_printable(key)}")
-                stack.append((value, f"{path}/{_printable(key)}", depth + 1))
-        elif isinstance(node, list):
-            stack.extend((value, f"{path}/{i}", depth + 1) for i, value in enumerate(node))
-        elif isinstance(node, str):
-            _check_text(node, path)
+                if type(key) is not str:
+                    if not isinstance(key, str):
+                        raise ContextError(f"member name {key!r} is not a string",
+                                           field=_path(entry) or "document")
+                if not key.isascii():
+                    _check_text(key, _path((None, entry, key, 0)))
+                stack.append((value, entry, key, depth + 1))
+        elif type(node) is list:
+            stack.extend([(value, entry, i, depth + 1) for i, value in enumerate(node)])
+        elif type(node) is str:
+            if not node.isascii():
+                _check_text(node, _path(entry))
+        elif node is None or type(node) is bool:
+            pass
+        elif isinstance(node, dict) or isinstance(node, list) or isinstance(node, str):
+            # subclasses (rare): walk them the same way through a plain copy
+            stack.append((dict(node) if isinstance(node, dict) else list(node) if isinstance(node, list)
+                          else str(node), entry[1], entry[2], depth))
+            count -= 1
         elif isinstance(node, float) and not math.isfinite(node):
-            raise ContextError(f"{node!r} is not a JSON number", field=path)
+            raise ContextError(f"{node!r} is not a JSON number", field=_path(entry))
         elif isinstance(node, int) and not isinstance(node, bool):
             try:
                 float(node)
             except OverflowError:
                 raise ContextError(f"a {node.bit_length()}-bit integer is too large for a JSON-LD number",
-                                   field=path) from None
-        elif node is not None and not isinstance(node, (bool, float)):
-            raise ContextError(f"a {type(node).__name__} is not a JSON value", field=path)
+                                   field=_path(entry)) from None
+        elif not isinstance(node, (bool, float)):
+            raise ContextError(f"a {type(node).__name__} is not a JSON value", field=_path(entry))
+
+
+def _path(entry: tuple[Any, Any, Any, int]) -> str:
+    """The JSON pointer-like path of a walked entry (`/credentialSubject/achievement/0`)."""
+    parts: list[str] = []
+    while entry is not None and entry[1] is not None:
+        key = entry[2]
+        parts.append(_printable(key) if isinstance(key, str) else str(key))
+        entry = entry[1]
+    return "".join(f"/{part}" for part in reversed(parts))
 
 
 def _check_text(text: str, path: str) -> None:
