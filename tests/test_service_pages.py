@@ -267,3 +267,16 @@ def test_pages_speak_the_readers_language(demo):
     text = text_of(body)
     assert "Statut : valide" in text or "Statut: valide" in text
     assert "Authentique ? oui" in text and "b) Intitulé" in text and "Reconnue ? reconnue" in text
+
+
+def test_stacking_shows_each_credential_and_the_total_towards_the_target(demo):
+    server, deployment = demo
+    files = [(p.name, p.read_bytes()) for p in (sample(deployment, ".ob3.jsonld"),
+                                                 sample(deployment, ".elm.jades.json", "model2-cooperative"))]
+    text = text_of(post_form(server, "/verify", files, policy="university-strict", stack="1", format="html")[2])
+    stack = json.loads(post_form(server, "/verify", files, policy="university-strict", stack="1",
+                                 format="json")[2])["stack"]
+    assert "Stacking Target: 30 ECTS" in text
+    for entry in stack["entries"]:
+        assert entry["source"] in text and entry["reason"] in text
+    assert stack["reached"] is False and f"Total: {stack['totalEcts']:g} ECTS counted: target not reached" in text
