@@ -280,3 +280,35 @@ def test_stacking_shows_each_credential_and_the_total_towards_the_target(demo):
     for entry in stack["entries"]:
         assert entry["source"] in text and entry["reason"] in text
     assert stack["reached"] is False and f"Total: {stack['totalEcts']:g} ECTS counted: target not reached" in text
+
+
+def test_a_baked_badge_is_verified_and_a_qr_link_elsewhere_is_shown_not_fetched(demo):
+    server, deployment = demo
+    from edcissuer.export.baking import bake_png
+
+    credential = json.loads(sample(deployment, ".ob3.jsonld").read_text(encoding="utf-8"))
+    qr = ROOT / "docs" / "examples" / "qr-model3-joint.png"   # a certificate QR of another deployment
+    files = [("badge.png", bake_png(credential)), (qr.name, qr.read_bytes())]
+    text = text_of(post_form(server, "/verify", files, format="html")[2])
+    assert "Credential from badge.png: Data Literacy for Public Policy" in text and "Authentic? yes" in text
+    assert re.search(r"qr-model3-joint.png \(QR code\) links elsewhere; the link is shown, not opened: "
+                     r"https://verify\.example\.edu/c/urn%3Auuid%3A[0-9a-f-]+", text), text
+
+
+def test_a_malformed_form_is_answered_with_a_page_not_an_error(demo):
+    server, _ = demo
+    status, headers, body = server.request("POST", "/verify", raw=b"--x\r\ngarbage",
+                                           headers={"Content-Type": "multipart/form-data; boundary=zz"})
+    assert status == 422 and headers["content-type"].startswith("text/html")
+    assert "The form could not be read" in text_of(body)
+
+
+def test_a_qr_code_holding_a_jwt_is_verified_and_other_text_is_named():
+    from edcissuer.service.uploads import Document, Link, Unreadable, _payload
+
+    assert _payload("q", "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2ln", "http://h") == \
+        Document("q", "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2ln")
+    assert _payload("q", "http://h/c/urn%3Auuid%3A1", "http://h") == Link("q", "http://h/c/urn%3Auuid%3A1",
+                                                                         "urn:uuid:1")
+    assert _payload("q", "http://h/c/a/b", "http://h").credential_id is None
+    assert isinstance(_payload("q", "hello world", "http://h"), Unreadable)

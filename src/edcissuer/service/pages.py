@@ -25,6 +25,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from ..checks import CheckId
 from ..errors import EdcIssuerError
@@ -72,6 +74,7 @@ TEXT: dict[str, str] = {
     "overall": N_("Overall: {outcome}"),
     "nothing": N_("Nothing to verify: choose a file or paste a credential."),
     "too_many": N_("Too many files: at most {count} per request."),
+    "bad_form": N_("The form could not be read; send it again from this page."),
     "refused": N_("Refused: {reason}"),
     "unreadable": N_("Not read: {name}"),
     "credential": N_("Credential from {name}"),
@@ -322,7 +325,10 @@ class Submission:
 
 async def _read_form(request: Request, public_url: str) -> Submission:
     """The form's files and fields; each file becomes documents, links or a named refusal."""
-    form = await request.form(max_files=MAX_FILES * 5, max_fields=50)
+    try:
+        form = await request.form(max_files=MAX_FILES * 5, max_fields=50)
+    except (HTTPException, MultiPartException):   # malformed multipart, or far too many parts
+        return Submission([], None, False, "", False, refusal="bad_form")
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     text = form.get("text")
     text = text if isinstance(text, str) else ""
