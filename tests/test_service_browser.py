@@ -160,3 +160,22 @@ def test_the_keyboard_alone_reaches_and_submits_the_form(service_demo, page, sho
     assert _answer(page, "Authentic?") == "yes"
     assert page.locator("#policy").input_value() == "university-strict"
     shots(page, "service-verify-keyboard.png")
+
+
+def test_files_dropped_on_the_form_are_taken_and_listed(service_demo, page):
+    server, deployment = service_demo
+    path = _sample(deployment, "model1-single.ob3.jsonld")
+    page.goto(server.url + "/verify")
+    assert page.locator("[data-drop-hint]").is_visible()          # the script runs under the CSP
+    page.evaluate("""([name, text]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], name, {type: "application/ld+json"}));
+        const zone = document.querySelector("[data-drop]");
+        zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }""", [path.name, path.read_text(encoding="utf-8")])
+    assert page.evaluate("document.getElementById('files').files.length") == 1
+    assert page.locator("[data-chosen-list] li").inner_text().startswith(path.name)
+    page.click("#submit")
+    page.wait_for_selector(".credential")
+    assert _answer(page, "Authentic?") == "yes"

@@ -22,7 +22,6 @@ pytest.importorskip("jinja2")
 
 from conftest import ROOT  # noqa: E402
 
-UPLOAD_FIELDS = ("policy", "stack", "format", "text")
 
 
 def multipart(files: list[tuple[str, bytes]], **fields: str) -> tuple[bytes, dict[str, str]]:
@@ -312,3 +311,12 @@ def test_a_qr_code_holding_a_jwt_is_verified_and_other_text_is_named():
                                                                          "urn:uuid:1")
     assert _payload("q", "http://h/c/a/b", "http://h").credential_id is None
     assert isinstance(_payload("q", "hello world", "http://h"), Unreadable)
+
+
+def test_templates_and_static_files_live_in_the_package():
+    from edcissuer.service import pages
+
+    folder = Path(pages.__file__).parent
+    assert all((folder / "static" / name).is_file() for name in pages.STATIC_FILES)
+    for template in ("base.html", "verify.html", "public.html", "not_found.html", "results.html", "form.html"):
+        assert (folder / "templates" / template).is_file()
