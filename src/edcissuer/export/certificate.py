@@ -226,7 +226,9 @@ def module_line(m: ModuleInfo, tr: Translator) -> str:
     return " | ".join(parts)
 
 
-def _rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+def element_rows(el: Elements, tr: Translator) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """The eleven elements (a-k) and the optional ones present, as (heading, lines) in `tr`'s language:
+    the one table the certificate, the supplement and the service's pages show."""
     learner = el.learner
     learner_lines = [tr.text(learner.name)] if learner and learner.name else []
     if learner and learner.id:
@@ -345,7 +347,7 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
     el = art.elements
     tr = translator(lang, record_language(art.credential))
     qr_png, kind, text = credential_qr(art, verify_url=verify_url, fmt="png")
-    rows, optional = _rows(el, tr)
+    rows, optional = element_rows(el, tr)
     issuer = _body(el.issuer, tr) if el.issuer else ""
     learner = tr.text(el.learner.name) if el.learner else ""
     verify_text = text if kind == "link" else tr("Scan the QR code: it holds the signed credential (VC-JWT) itself.")

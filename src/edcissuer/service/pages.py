@@ -30,7 +30,7 @@ from starlette.formparsers import MultiPartException
 
 from ..checks import CheckId
 from ..errors import EdcIssuerError
-from ..export.certificate import _rows as element_rows
+from ..export.certificate import element_rows
 from ..i18n import N_, Translator, available_languages, is_language_tag, translator
 from ..models.elements import ELEMENT_KEYS, Elements
 from ..recognition import RecognitionReport
