@@ -32,7 +32,7 @@ from ..crypto.did import did_web_document, did_web_url
 from ..crypto.keys import KeyPair
 from ..errors import InputError, LedgerError
 from ..fetch import Cached, Fetcher
-from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch
+from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch, with_issuer_id
 from ..ld.loader import bundled_files, contexts_dir
 from ..ledger import Ledger, LedgerEntry
 from ..models.records import parse_record
@@ -197,7 +197,7 @@ class Service:
         """An alliance profile by name only (never a path a caller chose)."""
         if name is None:
             return None
-        if not _PROFILE_NAME.match(name):
+        if not _PROFILE_NAME.match(name) or name.lower().endswith(".toml") or name.startswith("."):
             raise InputError("profile: give the name of an alliance profile (e.g. una-europa)", field="profile",
                              value=name)
         return load_profile(name, [self.settings.audit_log.parent / "profiles"])
@@ -222,6 +222,11 @@ class Service:
         record = parse_record(record_data)
         chosen_profile = self.profile(profile)
         signer = self.signer_for(fmt, proof)
+        sealed_as = self.settings.issuer_did
+        if not isinstance(signer, KeyPair) and sealed_as and record.awarding.lead.id != sealed_as:
+            # a seal keeps the record's issuer id; the deployment's status lists name its own DID, and a
+            # verifier requires the list's issuer to be the credential's: the sealed copy names it too
+            record = with_issuer_id(record, sealed_as)
         chosen = proof or default_proof(fmt, signer)
         mechanism = for_proof(chosen)
         planned = planned_credential_id(record, signer, chosen, self.settings.issuer_did)
