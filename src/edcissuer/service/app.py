@@ -57,9 +57,14 @@ class Guards:
             await self.app(scope, receive, send)
             return
         started = False
+        overflow = False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if overflow and not started:
+                # the app answered a body it could not read in full (FastAPI turns any error while reading
+                # into a 400): the answer is the 413, sent by the except clause below
+                raise _BodyTooLarge()
             if message["type"] == "http.response.start":
                 started = True
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
@@ -67,6 +72,8 @@ class Guards:
             await send(message)
 
         async def refuse(problem: Problem) -> None:
+            nonlocal overflow
+            overflow = False
             if not started:
                 await problem_response(problem, scope.get("path"))(scope, receive, send_with_headers)
 
@@ -77,11 +84,12 @@ class Guards:
         received = 0
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, overflow
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    overflow = True
                     raise _BodyTooLarge()
             return message
 
