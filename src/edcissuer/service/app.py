@@ -123,6 +123,7 @@ def create_app(settings: ServiceSettings, *, service: Service | None = None) -> 
                   description="Issue, verify and recognise European micro-credentials (VC-API endpoints, "
                               "recognition decisions, published status lists). See docs/service.md.")
     app.state.service = service or Service(settings)
+    app.openapi = lambda: _openapi(app)   # type: ignore[method-assign]
     problems.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
@@ -130,6 +131,19 @@ def create_app(settings: ServiceSettings, *, service: Service | None = None) -> 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"], allow_credentials=False)
     return Guards(app, max_body=settings.max_body, timeout=settings.request_timeout)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's description plus the bearer scheme the protected operations name (auth.py checks it)."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "a token of a client in service.clients; scopes issue, revoke, offer"}}
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def app_from_environment() -> Any:
