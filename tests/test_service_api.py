@@ -348,3 +348,22 @@ def test_openapi_lists_every_route(demo: Any) -> None:
                 ("/.well-known/did.json", "get"), ("/contexts/{name}", "get"), ("/health", "get")}
     listed = {(p, m) for p, ops in spec["paths"].items() for m in ops}
     assert expected <= listed, expected - listed
+
+
+def test_a_bare_credential_is_not_accepted_as_a_presentation(demo: Any) -> None:
+    """Else a verifier asking for a presentation over its challenge would accept one without replay protection."""
+    server, deployment = demo
+    vc = json.loads(sample(deployment, "ob3.jsonld").read_text(encoding="utf-8"))
+    for given in (vc, "eyJhbGciOiJFZERTQSJ9.e30.c2ln"):
+        status, headers, body = server.request("POST", "/presentations/verify", {
+            "verifiablePresentation": given, "options": {"challenge": "c-1", "domain": "registrar.example"}})
+        doc = problem(422, headers, body)
+        assert doc["field"] == "verifiablePresentation" and doc["checks"] == ["presentation.structure"]
+
+
+def test_a_presentation_sent_as_a_credential_is_sent_to_the_presentation_endpoint(demo: Any) -> None:
+    server, deployment = demo
+    vp = _presentation(deployment, "c-1", "registrar.example")
+    status, headers, body = server.request("POST", "/credentials/verify", {"verifiableCredential": vp})
+    doc = problem(422, headers, body)
+    assert doc["field"] == "verifiableCredential" and "/presentations/verify" in doc["detail"]

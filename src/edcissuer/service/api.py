@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..checks import CheckId
+from ..presentations import is_presentation
 from ..results import VerificationResult
 from .auth import requires
 from .core import ACTIONS, Service
@@ -205,6 +206,11 @@ def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClien
              summary="Verify a credential: proof, dates, status, conformance, the eleven elements")
 def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> VerifyResponse:
     o = body.options or VerifyOptionsBody()
+    if is_presentation(body.verifiableCredential):
+        raise Problem(422, "request-invalid", "The request body was refused",
+                      "verifiableCredential: this is a presentation; verify it at /presentations/verify (with the "
+                      "challenge and domain you sent)", field="verifiableCredential",
+                      checks=[CheckId.PRESENTATION_STRUCTURE])
     results = service.verify(body.verifiableCredential, challenge=o.challenge, domain=o.domain)
     _unreadable(results)
     return _verify_response(results)
@@ -215,6 +221,12 @@ def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> Ver
              summary="Verify a presentation (challenge and domain) and every credential in it")
 def verify_presentation(body: VerifyPresentationRequest, service: ServiceDep) -> VerifyResponse:
     o = body.options or VerifyOptionsBody()
+    if not is_presentation(body.verifiablePresentation):
+        # a bare credential here would be "verified" with the challenge ignored: no replay protection
+        raise Problem(422, "not-a-presentation", "Not a presentation",
+                      "verifiablePresentation: not a JSON object typed VerifiablePresentation (a credential is "
+                      "verified at /credentials/verify)", field="verifiablePresentation",
+                      checks=[CheckId.PRESENTATION_STRUCTURE])
     results = service.verify(body.verifiablePresentation, challenge=o.challenge, domain=o.domain)
     _unreadable(results)
     return _verify_response(results)
