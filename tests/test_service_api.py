@@ -367,3 +367,36 @@ def test_a_presentation_sent_as_a_credential_is_sent_to_the_presentation_endpoin
     status, headers, body = server.request("POST", "/credentials/verify", {"verifiableCredential": vp})
     doc = problem(422, headers, body)
     assert doc["field"] == "verifiableCredential" and "/presentations/verify" in doc["detail"]
+
+
+def test_status_of_a_format_the_credential_was_not_issued_in_is_404_naming_format(demo: Any) -> None:
+    server, deployment = demo
+    issued = issue(server, deployment.token, record())[1]
+    status, headers, body = server.request("POST", "/credentials/status", {
+        "credentialId": issued["credentialId"], "action": "suspend", "reason": "x", "format": "elm"},
+        token=deployment.token)
+    assert problem(404, headers, body)["field"] == "format"
+
+
+def test_revocation_is_final_and_a_second_change_is_a_conflict(demo: Any) -> None:
+    server, deployment = demo
+    cid = issue(server, deployment.token, record())[1]["credentialId"]
+    change = {"credentialId": cid, "action": "revoke", "reason": "x"}
+    assert server.json("POST", "/credentials/status", change, token=deployment.token)[0] == 200
+    for action in ("revoke", "reinstate", "suspend"):
+        status, headers, body = server.request("POST", "/credentials/status", {**change, "action": action},
+                                               token=deployment.token)
+        assert "final" in problem(409, headers, body)["detail"]
+
+
+def test_one_record_in_both_formats_is_one_credential_id_and_one_status_change(demo: Any) -> None:
+    server, deployment = demo
+    data = record()
+    ob3 = issue(server, deployment.token, data)[1]
+    elm = issue(server, deployment.token, data, format="elm")[1]
+    assert ob3["credentialId"] == elm["credentialId"] and elm["new"] is True
+    status, body = server.json("POST", "/credentials/status", {
+        "credentialId": ob3["credentialId"], "action": "revoke", "reason": "x"}, token=deployment.token)
+    assert status == 200 and sorted(c["format"] for c in body["changed"]) == ["elm", "ob3"]
+    for vc in (ob3["verifiableCredential"], elm["verifiableCredential"]):
+        assert "status" in server.json("POST", "/credentials/verify", {"verifiableCredential": vc})[1]["errors"]

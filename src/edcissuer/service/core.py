@@ -256,8 +256,11 @@ class Service:
         if action != "reinstate" and not (reason or "").strip():
             raise InputError("give a reason (kept in the ledger only, never published)", field="reason")
         with self.ledger() as ledger:
-            if not ledger.find(credential_id):
+            entries = ledger.find(credential_id)
+            if not entries:
                 raise NotFound("no credential with this id in the ledger", field="credentialId", value=credential_id)
+            if fmt is not None and fmt not in {e.format for e in entries}:
+                raise NotFound(f"this credential was not issued as {fmt} here", field="format", value=fmt)
             changed = ledger.change_state(credential_id, action, reason=reason, at=self.now(), fmt=fmt)
         self.audit.append(action, client.name, credential_id, formats=[e.format for e in changed])
         return changed
