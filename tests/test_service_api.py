@@ -222,7 +222,8 @@ def test_revoking_fails_the_credential_on_status_and_sets_the_published_bit(demo
         token=deployment.token)
     assert status == 200, body
     assert body["action"] == "revoke" and body["changed"][0]["state"] == "revoked"
-    status, checked = server.json("POST", "/credentials/verify", {"verifiableCredential": issued["verifiableCredential"]})
+    vc = issued["verifiableCredential"]
+    status, checked = server.json("POST", "/credentials/verify", {"verifiableCredential": vc})
     assert checked["verified"] is False and "status" in checked["errors"]
     revocation = next(u for u in issued["statusListCredential"] if u.endswith("-revocation"))
     lst = server.json("GET", revocation[len(server.url):])[1]

@@ -425,7 +425,8 @@ def test_every_response_carries_the_security_headers(service_demo: Any, method: 
 def test_cors_is_closed_by_default(service_demo: Any) -> None:
     server, _ = service_demo
     origin = {"Origin": SIS}
-    for method, path, body in (("GET", "/health", None), ("POST", "/credentials/verify", {"verifiableCredential": "x"})):
+    for method, path, body in (("GET", "/health", None),
+                               ("POST", "/credentials/verify", {"verifiableCredential": "x"})):
         _, headers, _ = server.request(method, path, body, headers=origin)
         assert "access-control-allow-origin" not in headers, (path, headers)
     _, headers, _ = server.request("OPTIONS", "/credentials/issue", headers={
@@ -458,3 +459,21 @@ def test_cors_admits_the_configured_origin_only(guarded: tuple[Server, Any]) -> 
     assert "access-control-allow-origin" not in headers
     for name in SECURITY_HEADERS:
         assert name in headers
+
+
+def test_public_documents_stay_readable_from_any_origin_when_cors_names_one(guarded: tuple[Server, Any]) -> None:
+    server, _ = guarded
+    status, headers, _ = server.request("GET", "/.well-known/did.json", headers={"Origin": "https://anyone.example"})
+    assert status == 200 and headers.get("access-control-allow-origin") == "*"
+
+
+@pytest.mark.parametrize("head", [
+    b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nX: \x01\r\n\r\n",
+    b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+])
+def test_malformed_http_is_refused_by_uvicorn_without_a_traceback(guarded: tuple[Server, Any], head: bytes) -> None:
+    """uvicorn answers these before the app runs (a plain 400: no problem document, no headers of ours)."""
+    server, _ = guarded
+    answer = raw_exchange(server, head)
+    assert answer.startswith(b"HTTP/1.1 400") and b"Traceback" not in answer

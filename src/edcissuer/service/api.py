@@ -202,7 +202,8 @@ def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClien
                          warnings=list(issued.warnings))
 
 
-@router.post("/credentials/verify", response_model=VerifyResponse, tags=["verifying"], responses=problems(*BODY_PROBLEMS),
+@router.post("/credentials/verify", response_model=VerifyResponse, tags=["verifying"],
+             responses=problems(*BODY_PROBLEMS),
              summary="Verify a credential: proof, dates, status, conformance, the eleven elements")
 def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> VerifyResponse:
     o = body.options or VerifyOptionsBody()
