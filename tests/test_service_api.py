@@ -85,6 +85,9 @@ def test_issue_elm_with_the_demo_seal_is_jades_and_verifies(demo: Any) -> None:
     status, body = issue(server, deployment.token, record(), format="elm")
     assert status == 201, body
     assert body["proof"] == "jades"
+    # the record's own lead id is replaced by the deployment's DID (its status lists name that issuer), and said
+    assert body["verifiableCredential"]["payload"].count("did:web:127.0.0.1") and \
+        any(w.startswith("awarding.lead.id") for w in body["warnings"])
     status, checked = server.json("POST", "/credentials/verify", {"verifiableCredential": body["verifiableCredential"]})
     assert status == 200 and checked["verified"] is True, checked["errors"]
     assert {"proof", "status", "trust.chain"} <= set(checked["checks"])

@@ -223,9 +223,13 @@ class Service:
         chosen_profile = self.profile(profile)
         signer = self.signer_for(fmt, proof)
         sealed_as = self.settings.issuer_did
+        notes: list[str] = []
         if not isinstance(signer, KeyPair) and sealed_as and record.awarding.lead.id != sealed_as:
             # a seal keeps the record's issuer id; the deployment's status lists name its own DID, and a
             # verifier requires the list's issuer to be the credential's: the sealed copy names it too
+            if record.awarding.lead.id:
+                notes.append(f"awarding.lead.id: the record names {record.awarding.lead.id}; this deployment "
+                             f"issues as {sealed_as}, which the credential names as its issuer")
             record = with_issuer_id(record, sealed_as)
         chosen = proof or default_proof(fmt, signer)
         mechanism = for_proof(chosen)
@@ -241,7 +245,6 @@ class Service:
                                   ob3_form=ob3_form or self.settings.ob3_form, profile=chosen_profile)
         self.audit.append("issue", client.name, done.entry.credential_id, format=fmt, proof=done.entry.proof,
                           new=done.created)
-        notes = []
         if isinstance(signer, KeyPair):
             mismatch = issuer_id_mismatch(record, signer, self.settings.issuer_did)
             if mismatch:
