@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..checks import CheckId
+from ..presentations import is_presentation
 from ..results import VerificationResult
 from .auth import requires
 from .core import ACTIONS, Service
@@ -115,6 +116,46 @@ class AssessRequest(_Body):
     options: VerifyOptionsBody | None = None
 
 
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details: what every refusal of this service is (application/problem+json)."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(description="urn:edcissuer:problem:<slug>")
+    title: str
+    status: int
+    detail: str = Field(description="one sentence naming the field or check (values are never echoed)")
+    instance: str | None = None
+    field: str | None = Field(default=None, description="the body member, record field or parameter refused")
+    errors: list[dict[str, str]] | None = Field(default=None, description="every refused field: field, detail")
+    checks: list[str] | None = Field(default=None, description="the verification checks that refused the input")
+    scope: str | None = Field(default=None, description="the scope a token lacks (403)")
+
+
+_PROBLEM_SCHEMA = ProblemDetails.model_json_schema()
+_WHY = {401: "no bearer token, or one this service does not know (WWW-Authenticate: Bearer)",
+        403: "the token lacks the scope this operation needs (named in `scope`)",
+        404: "nothing has this name or id", 409: "the ledger refuses the change (e.g. a credential id in use)",
+        413: "the body is over service.max_body_kib", 422: "the body, a record field or an option was refused",
+        503: "the request took longer than service.request_timeout_s, or the ledger is unavailable"}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The documented refusals of an operation (so clients and schemathesis know their shape)."""
+    return {code: {"description": _WHY[code], "content": {"application/problem+json": {"schema": _PROBLEM_SCHEMA}}}
+            for code in codes}
+
+
+def _document(media_type: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"description": "the document", "content": {media_type: {"schema": {"type": "object"}}}}}
+
+
+def _bearer(scope: str) -> dict[str, Any]:
+    return {"security": [{"bearer": [scope]}]}
+
+
+BODY_PROBLEMS = (413, 422, 503)
+
+
 def service_of(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
@@ -142,6 +183,7 @@ def _unreadable(results: list[VerificationResult]) -> None:
 
 
 @router.post("/credentials/issue", status_code=201, response_model=IssueResponse, tags=["issuing"],
+             responses=problems(401, 403, 409, *BODY_PROBLEMS), openapi_extra=_bearer("issue"),
              summary="Issue a credential from a micro-credential record (through the ledger and status lists)")
 def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClient) -> IssueResponse:
     o = body.options
@@ -161,24 +203,38 @@ def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClien
 
 
 @router.post("/credentials/verify", response_model=VerifyResponse, tags=["verifying"],
+             responses=problems(*BODY_PROBLEMS),
              summary="Verify a credential: proof, dates, status, conformance, the eleven elements")
 def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> VerifyResponse:
     o = body.options or VerifyOptionsBody()
+    if is_presentation(body.verifiableCredential):
+        raise Problem(422, "request-invalid", "The request body was refused",
+                      "verifiableCredential: this is a presentation; verify it at /presentations/verify (with the "
+                      "challenge and domain you sent)", field="verifiableCredential",
+                      checks=[CheckId.PRESENTATION_STRUCTURE])
     results = service.verify(body.verifiableCredential, challenge=o.challenge, domain=o.domain)
     _unreadable(results)
     return _verify_response(results)
 
 
 @router.post("/presentations/verify", response_model=VerifyResponse, tags=["verifying"],
+             responses=problems(*BODY_PROBLEMS),
              summary="Verify a presentation (challenge and domain) and every credential in it")
 def verify_presentation(body: VerifyPresentationRequest, service: ServiceDep) -> VerifyResponse:
     o = body.options or VerifyOptionsBody()
+    if not is_presentation(body.verifiablePresentation):
+        # a bare credential here would be "verified" with the challenge ignored: no replay protection
+        raise Problem(422, "not-a-presentation", "Not a presentation",
+                      "verifiablePresentation: not a JSON object typed VerifiablePresentation (a credential is "
+                      "verified at /credentials/verify)", field="verifiablePresentation",
+                      checks=[CheckId.PRESENTATION_STRUCTURE])
     results = service.verify(body.verifiablePresentation, challenge=o.challenge, domain=o.domain)
     _unreadable(results)
     return _verify_response(results)
 
 
 @router.post("/credentials/status", response_model=StatusResponse, tags=["issuing"],
+             responses=problems(401, 403, 404, 409, *BODY_PROBLEMS), openapi_extra=_bearer("revoke"),
              summary="Revoke, suspend or reinstate a credential (its status lists are re-signed)")
 def update_status(body: StatusRequest, service: ServiceDep, client: RevokeClient) -> StatusResponse:
     if (body.action is None) == (body.credentialStatus is None):
@@ -192,7 +248,7 @@ def update_status(body: StatusRequest, service: ServiceDep, client: RevokeClient
                                    for e in changed])
 
 
-@router.post("/recognition/assess", tags=["recognition"],
+@router.post("/recognition/assess", tags=["recognition"], responses=problems(*BODY_PROBLEMS),
              summary="Verify credentials and decide on their recognition under one of the deployment's policies",
              response_description="the recognition report (docs/recognition-report.md), as the CLI's --json")
 def recognition_assess(body: AssessRequest, service: ServiceDep) -> dict[str, Any]:
@@ -210,23 +266,26 @@ def _json(document: Any, media_type: str = "application/json", max_age: int = 30
                     headers={"Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"})
 
 
-@router.get("/status/{name}", tags=["publishing"], summary="A signed status list credential (from the ledger)")
+@router.get("/status/{name}", tags=["publishing"], summary="A signed status list credential (from the ledger)",
+            responses={**_document("application/json"), **problems(404, 503)})
 def status_list(name: str, service: ServiceDep) -> Response:
     return _json(service.status_list(name), max_age=60)
 
 
-@router.get("/.well-known/did.json", tags=["publishing"], summary="The issuer's did:web document")
+@router.get("/.well-known/did.json", tags=["publishing"], summary="The issuer's did:web document",
+            responses={**_document("application/did+json"), **problems(404, 503)})
 def did_document(service: ServiceDep) -> Response:
     return _json(service.did_document(), "application/did+json")
 
 
-@router.get("/contexts/{name}", tags=["publishing"], summary="A JSON-LD context the credentials use")
+@router.get("/contexts/{name}", tags=["publishing"], summary="A JSON-LD context the credentials use",
+            responses={**_document("application/ld+json"), **problems(404, 503)})
 def context(name: str, service: ServiceDep) -> Response:
     return Response(service.context_file(name), media_type="application/ld+json",
                     headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"})
 
 
-@router.get("/health", tags=["operations"], summary="Liveness and ledger reachability")
+@router.get("/health", tags=["operations"], summary="Liveness and ledger reachability", responses=problems(503))
 def health(service: ServiceDep) -> dict[str, Any]:
     with service.ledger() as ledger:
         version = ledger.schema_version

@@ -57,9 +57,14 @@ class Guards:
             await self.app(scope, receive, send)
             return
         started = False
+        overflow = False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if overflow and not started:
+                # the app answered a body it could not read in full (FastAPI turns any error while reading
+                # into a 400): the answer is the 413, sent by the except clause below
+                raise _BodyTooLarge()
             if message["type"] == "http.response.start":
                 started = True
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
@@ -67,6 +72,8 @@ class Guards:
             await send(message)
 
         async def refuse(problem: Problem) -> None:
+            nonlocal overflow
+            overflow = False
             if not started:
                 await problem_response(problem, scope.get("path"))(scope, receive, send_with_headers)
 
@@ -77,11 +84,12 @@ class Guards:
         received = 0
 
         async def counted() -> Message:
-            nonlocal received
+            nonlocal received, overflow
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
+                    overflow = True
                     raise _BodyTooLarge()
             return message
 
@@ -115,6 +123,7 @@ def create_app(settings: ServiceSettings, *, service: Service | None = None) -> 
                   description="Issue, verify and recognise European micro-credentials (VC-API endpoints, "
                               "recognition decisions, published status lists). See docs/service.md.")
     app.state.service = service or Service(settings)
+    app.openapi = lambda: _openapi(app)   # type: ignore[method-assign]
     problems.install(app)
     app.include_router(api_router)
     app.include_router(pages_router)
@@ -122,6 +131,19 @@ def create_app(settings: ServiceSettings, *, service: Service | None = None) -> 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"], allow_credentials=False)
     return Guards(app, max_body=settings.max_body, timeout=settings.request_timeout)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's description plus the bearer scheme the protected operations name (auth.py checks it)."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "a token of a client in service.clients; scopes issue, revoke, offer"}}
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def app_from_environment() -> Any:

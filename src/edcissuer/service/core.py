@@ -203,7 +203,7 @@ class Service:
         """An alliance profile by name only (never a path a caller chose)."""
         if name is None:
             return None
-        if not _PROFILE_NAME.match(name):
+        if not _PROFILE_NAME.match(name) or name.lower().endswith(".toml") or name.startswith("."):
             raise InputError("profile: give the name of an alliance profile (e.g. una-europa)", field="profile",
                              value=name)
         return load_profile(name, [self.settings.audit_log.parent / "profiles"])
@@ -228,7 +228,7 @@ class Service:
         record = parse_record(record_data)
         chosen_profile = self.profile(profile)
         signer = self.signer_for(fmt, proof)
-        notes = []
+        notes: list[str] = []
         did = self.settings.issuer_did
         if isinstance(signer, KeyPair):
             mismatch = issuer_id_mismatch(record, signer, did)
@@ -264,8 +264,11 @@ class Service:
         if action != "reinstate" and not (reason or "").strip():
             raise InputError("give a reason (kept in the ledger only, never published)", field="reason")
         with self.ledger() as ledger:
-            if not ledger.find(credential_id):
+            entries = ledger.find(credential_id)
+            if not entries:
                 raise NotFound("no credential with this id in the ledger", field="credentialId", value=credential_id)
+            if fmt is not None and fmt not in {e.format for e in entries}:
+                raise NotFound(f"this credential was not issued as {fmt} here", field="format", value=fmt)
             changed = ledger.change_state(credential_id, action, reason=reason, at=self.now(), fmt=fmt)
         self.audit.append(action, client.name, credential_id, formats=[e.format for e in changed])
         return changed

@@ -62,6 +62,23 @@ def from_library(exc: EdcIssuerError) -> Problem:
     return Problem(422, "input-refused", "The input was refused", exc.message, field=exc.field)
 
 
+def _is_union_tag(part: Any) -> bool:
+    """pydantic names the member of a union it tried (`dict[str,any]`, `str`): not a field of the body."""
+    return isinstance(part, str) and ("[" in part or part in _TYPE_TAGS)
+
+
+_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "none", "bytes"})
+
+
+def validation_error(error: Any) -> dict[str, str]:
+    """One pydantic error as {field, detail}: the field path in the body, never the value given."""
+    loc = [p for p in error.get("loc", ()) if p != "body" and not _is_union_tag(p)]
+    if error.get("type") == "json_invalid":
+        where = (error.get("ctx") or {}).get("error", "")
+        return {"field": "body", "detail": f"malformed JSON{f': {where}' if where else ''}"}
+    return {"field": ".".join(str(p) for p in loc) or "body", "detail": str(error.get("msg", "invalid"))}
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers: library errors, request validation, HTTP errors, anything else."""
 
@@ -75,8 +92,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body",
-                   "detail": str(e.get("msg", "invalid"))} for e in exc.errors()]
+        errors = [validation_error(e) for e in exc.errors()]
         first = errors[0] if errors else {"field": "body", "detail": "invalid"}
         return problem_response(Problem(422, "request-invalid", "The request body was refused",
                                         f"{first['field']}: {first['detail']}", field=first["field"],
@@ -84,6 +100,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:   # FastAPI: the body is not JSON it can parse (e.g. nested too deeply)
+            return problem_response(UNPARSEABLE, request.url.path)
         slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(exc.status_code, "http-error")
         return problem_response(Problem(exc.status_code, slug, str(exc.detail), str(exc.detail),
                                         headers=dict(exc.headers or {})), request.url.path)
@@ -97,3 +115,8 @@ def install(app: FastAPI) -> None:
 #: what an unexpected failure becomes (app.Guards logs the exception's class name only)
 INTERNAL = Problem(500, "internal", "Internal error", "the service could not complete this request; nothing was "
                    "issued or changed unless the audit log says so")
+
+#: a body FastAPI could not parse at all (it answers 400; a malformed body is a 422 like any refused body)
+UNPARSEABLE = Problem(422, "request-invalid", "The request body was refused",
+                      "body: not JSON this service can read (malformed, or nested too deeply)", field="body",
+                      errors=[{"field": "body", "detail": "not JSON this service can read"}])
