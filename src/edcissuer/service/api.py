@@ -206,29 +206,32 @@ def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClien
              responses=problems(*BODY_PROBLEMS),
              summary="Verify a credential: proof, dates, status, conformance, the eleven elements")
 def verify_credential(body: VerifyCredentialRequest, service: ServiceDep) -> VerifyResponse:
-    o = body.options or VerifyOptionsBody()
-    if is_presentation(body.verifiableCredential):
-        raise Problem(422, "request-invalid", "The request body was refused",
-                      "verifiableCredential: this is a presentation; verify it at /presentations/verify (with the "
-                      "challenge and domain you sent)", field="verifiableCredential",
-                      checks=[CheckId.PRESENTATION_STRUCTURE])
-    results = service.verify(body.verifiableCredential, challenge=o.challenge, domain=o.domain)
-    _unreadable(results)
-    return _verify_response(results)
+    return _verify(service, body.verifiableCredential, body.options, presentation=False)
 
 
 @router.post("/presentations/verify", response_model=VerifyResponse, tags=["verifying"],
              responses=problems(*BODY_PROBLEMS),
              summary="Verify a presentation (challenge and domain) and every credential in it")
 def verify_presentation(body: VerifyPresentationRequest, service: ServiceDep) -> VerifyResponse:
-    o = body.options or VerifyOptionsBody()
-    if not is_presentation(body.verifiablePresentation):
+    return _verify(service, body.verifiablePresentation, body.options, presentation=True)
+
+
+def _verify(service: Service, document: JSON_VALUE, options: VerifyOptionsBody | None, *,
+            presentation: bool) -> VerifyResponse:
+    """Both verify routes: a presentation only at /presentations/verify, where its challenge counts."""
+    o = options or VerifyOptionsBody()
+    if is_presentation(document) and not presentation:
+        raise Problem(422, "request-invalid", "The request body was refused",
+                      "verifiableCredential: this is a presentation; verify it at /presentations/verify (with the "
+                      "challenge and domain you sent)", field="verifiableCredential",
+                      checks=[CheckId.PRESENTATION_STRUCTURE])
+    if presentation and not is_presentation(document):
         # a bare credential here would be "verified" with the challenge ignored: no replay protection
         raise Problem(422, "not-a-presentation", "Not a presentation",
                       "verifiablePresentation: not a JSON object typed VerifiablePresentation (a credential is "
                       "verified at /credentials/verify)", field="verifiablePresentation",
                       checks=[CheckId.PRESENTATION_STRUCTURE])
-    results = service.verify(body.verifiablePresentation, challenge=o.challenge, domain=o.domain)
+    results = service.verify(document, challenge=o.challenge, domain=o.domain)
     _unreadable(results)
     return _verify_response(results)
 
