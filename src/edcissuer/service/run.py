@@ -23,10 +23,10 @@ def serve(config: Path, *, host: str = "127.0.0.1", port: int = 8080, workers: i
     """Check the profile, then run uvicorn until interrupted (blocks)."""
     import uvicorn
 
-    url = public_url or f"http://{host}:{port}"
-    from_config(load_config(config), public_url=url, host=host, port=port)   # refuse a bad profile now
+    # refuse a bad profile now; the URL is --public-url, else service.public_url, else http://HOST:PORT
+    settings = from_config(load_config(config), public_url=public_url, host=host, port=port)
     os.environ["EDCISSUER_CONFIG"] = str(config.resolve())
-    os.environ[ENV_PUBLIC_URL] = url
+    os.environ[ENV_PUBLIC_URL] = settings.public_url
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level,
                 proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips, server_header=False,
