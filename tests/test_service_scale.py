@@ -253,7 +253,7 @@ def test_the_container_command_is_one_the_cli_accepts():
     assert cmd[0] == "edcissuer"
     args = build_parser().parse_args(cmd[1:])
     assert args.handler is cmd_serve
-    assert (args.config, args.host, args.port, args.workers) == (Path("/config/edcissuer.toml"), "0.0.0.0", 8080, 2)
+    assert (Path(args.config), args.host, args.port, args.workers) == (Path("/config/edcissuer.toml"), "0.0.0.0", 8080, 2)
     assert args.proxy_headers and args.forwarded_allow_ips
     assert any(word == "EXPOSE" and rest.split()[0] == str(args.port) for word, rest in instructions)
     assert any(word == "USER" and rest not in {"root", "0"} for word, rest in instructions), "runs as root"
