@@ -190,7 +190,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_load(port: int, what: str, path: str, bodies: list[bytes], count: int, clients: int,
-             ok: Callable[[int, bytes], bool], pids: list[int], token: str | None = None) -> Phase:
+             ok: Callable[[int, bytes], bool], pids: list[int], token: str | None = None,
+             method: str = "POST") -> Phase:
     """`count` requests from `clients` threads on keep-alive connections; latency of each one."""
     headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
     if token:
@@ -213,7 +214,7 @@ def run_load(port: int, what: str, path: str, bodies: list[bytes], count: int, c
                 break
             started = time.perf_counter()
             try:
-                conn.request("POST", path, bodies[i % len(bodies)], headers)
+                conn.request(method, path, bodies[i % len(bodies)] if bodies else None, headers)
                 response = conn.getresponse()
                 data = response.read()
                 good = ok(response.status, data)
