@@ -307,3 +307,160 @@ def test_the_proxy_body_limit_matches_the_service_default():
     assert limits == {str(ServiceSection().max_body_kib)}, limits
     assert re.search(r"proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for;", text)
     assert re.search(r"proxy_set_header\s+X-Forwarded-Proto\s+\$scheme;", text)
+
+
+# --- deploy/nginx.conf, live (where nginx is installed) ----------------------------------------------
+
+def _pki(folder: Path) -> dict[str, Path]:
+    """A throw-away CA, a server certificate for 127.0.0.1 and a registrar client certificate."""
+    from datetime import datetime, timedelta, timezone
+    from ipaddress import ip_address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(timezone.utc)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Registry"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def write(stem: str, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+        (folder / f"{stem}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (folder / f"{stem}.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                                serialization.PrivateFormat.PKCS8,
+                                                                serialization.NoEncryption()))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Test CA")).issuer_name(name("Test CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - timedelta(hours=1))
+          .not_valid_after(now + timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256()))
+    write("ca", ca, ca_key)
+    for stem, cn, usage, san in (("server", "credentials.example.edu", ExtendedKeyUsageOID.SERVER_AUTH,
+                                  [x509.DNSName("credentials.example.edu"), x509.IPAddress(ip_address("127.0.0.1"))]),
+                                 ("client", "registrar-system", ExtendedKeyUsageOID.CLIENT_AUTH, [])):
+        key = ec.generate_private_key(ec.SECP256R1())
+        builder = (x509.CertificateBuilder().subject_name(name(cn)).issuer_name(ca.subject)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.ExtendedKeyUsage([usage]), critical=False))
+        if san:
+            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+        write(stem, builder.sign(ca_key, hashes.SHA256()), key)
+    return {p.stem + p.suffix: p for p in folder.iterdir()}
+
+
+def _nginx_for(folder: Path, upstream: str, https_port: int, http_port: int) -> Path:
+    """deploy/nginx.conf with test paths, ports and upstream: everything else as shipped."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    swaps = {"/run/nginx-edcissuer.pid": folder / "nginx.pid",
+             "/var/log/nginx/edcissuer.access.log": folder / "access.log",
+             "/var/log/nginx/edcissuer.error.log": folder / "error.log",
+             "/var/cache/nginx/edcissuer-status": folder / "cache",
+             "/etc/nginx/tls/credentials.example.edu.fullchain.pem": folder / "server.pem",
+             "/etc/nginx/tls/credentials.example.edu.key.pem": folder / "server.key",
+             "/etc/nginx/tls/registrar-clients-ca.pem": folder / "ca.pem"}
+    for old, new in swaps.items():
+        assert old in text, old
+        text = text.replace(old, str(new))
+    text, upstreams = re.subn(r"server 10\.0\.0\.1\d:8080", f"server {upstream}", text)
+    assert upstreams == 2
+    text = re.sub(r"^\s*listen \[::\].*$", "", text, flags=re.M)
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    for directive in ("client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path",
+                      "scgi_temp_path"):
+        text = text.replace("http {", f"http {{\n    {directive} {folder / directive};", 1)
+    conf = folder / "nginx.conf"
+    conf.write_text("daemon off;\nmaster_process off;\n" + text, encoding="utf-8")
+    return conf
+
+
+def test_nginx_config_terminates_tls_requires_client_certificates_for_issuing_and_caches_status(service_demo,
+                                                                                                  tmp_path):
+    import http.client
+    import shutil
+    import ssl
+    import time
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("the live reverse-proxy test needs nginx (apt-get install nginx-light)")
+    server, deployment = service_demo
+    pki = _pki(tmp_path)
+    https_port, http_port = free_port(), free_port()
+    conf = _nginx_for(tmp_path, urlsplit(server.url).netloc, https_port, http_port)
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+
+    def call(method: str, path: str, body: Any = None, *, client_cert: bool = False, token: str | None = None,
+             raw: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
+        context = ssl.create_default_context(cafile=str(pki["ca.pem"]))
+        if client_cert:
+            context.load_cert_chain(str(pki["client.pem"]), str(pki["client.key"]))
+        conn = http.client.HTTPSConnection("127.0.0.1", https_port, context=context, timeout=30)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        try:
+            conn.request(method, path, data, headers)
+            response = conn.getresponse()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        finally:
+            conn.close()
+
+    try:
+        for _ in range(100):
+            try:
+                if call("GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        status, headers, body = call("GET", "/health")
+        assert status == 200 and json.loads(body)["status"] == "ok"
+        assert headers["strict-transport-security"].startswith("max-age=")
+        assert "content-security-policy" in headers                      # the service's own headers pass
+
+        plain = http.client.HTTPConnection("127.0.0.1", http_port, timeout=10)
+        plain.request("GET", "/verify")
+        redirect = plain.getresponse()
+        assert redirect.status == 301 and redirect.getheader("Location", "").startswith("https://")
+        plain.close()
+
+        # issuing and status changes: no client certificate, no service call (a problem from the proxy)
+        revoke = {"credentialId": "urn:uuid:00000000-0000-4000-8000-000000000000", "action": "revoke",
+                  "reason": "proxy test"}
+        status, headers, body = call("POST", "/credentials/status", revoke, token=deployment.token)
+        assert status == 403 and headers["content-type"] == "application/problem+json"
+        assert json.loads(body)["type"] == "urn:edcissuer:problem:client-certificate-required"
+        # a client certificate is not a token: the service still asks for the bearer token
+        assert call("POST", "/credentials/status", revoke, client_cert=True)[0] == 401
+        status, _, body = call("POST", "/credentials/status", revoke, client_cert=True, token=deployment.token)
+        assert status == 404 and json.loads(body)["field"] == "credentialId"   # reached the service, authorised
+
+        # the proxy refuses what the service would refuse (service.max_body_kib), before the service reads it
+        too_big = b'{"verifiableCredential": "' + b"a" * (2048 * 1024) + b'"}'
+        assert call("POST", "/credentials/verify", raw=too_big)[0] == 413
+
+        # published status lists are cached for 60 s
+        sample = next(p for p in deployment.samples if p.name.endswith(".ob3.jsonld"))
+        entries = json.loads(sample.read_text(encoding="utf-8"))["credentialStatus"]
+        entries = entries if isinstance(entries, list) else [entries]
+        path = urlsplit(entries[0]["statusListCredential"]).path
+        first = call("GET", path)
+        second = call("GET", path)
+        assert first[0] == second[0] == 200 and first[2] == second[2]
+        assert (first[1]["x-cache-status"], second[1]["x-cache-status"]) == ("MISS", "HIT")
+    finally:
+        proxy.terminate()
+        try:
+            proxy.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proxy.kill()
+            proxy.wait()
