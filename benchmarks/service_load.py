@@ -151,6 +151,7 @@ class Phase:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     worker_cpu_s: list[float] = field(default_factory=list)
+    client_cpu_s: float = 0.0                  # the load generator's own CPU (it shares the machine)
     in_process_1: float | None = None
     in_process_n: float | None = None
     lib_cpu_ms: float | None = None            # CPU per operation in-process (robust to other load)
@@ -235,16 +236,18 @@ def run_load(port: int, what: str, path: str, bodies: list[bytes], count: int, c
     for t in threads:
         t.start()
     cpu_before = [cpu_seconds(p) for p in pids]
+    client_before = time.process_time()
     barrier.wait()
     start = time.perf_counter()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - start
     cpu = [cpu_seconds(p) - b for p, b in zip(pids, cpu_before)]
+    client_cpu = time.process_time() - client_before
     ordered = sorted(latencies)
     q = statistics.quantiles(ordered, n=100, method="inclusive")
     return Phase(what, count, clients, seconds, count / seconds, q[49] * 1000, q[98] * 1000, ordered[-1] * 1000,
-                 len(errors), errors[:5], [round(c, 2) for c in cpu])
+                 len(errors), errors[:5], [round(c, 2) for c in cpu], round(client_cpu, 2))
 
 
 def verified(status: int, data: bytes) -> bool:
@@ -382,8 +385,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{p.lib_cpu_ms or 0:>10.1f} {p.http_cpu_ms:>11.1f} {(f'{p.cpu_ratio:.0%}' if p.cpu_ratio else '-'):>8}")
         for sample in p.error_samples:
             print(f"    error: {sample}")
-    print(f"\nworker CPU s per phase: " + "; ".join(f"{p.what.split(' (')[0]}: {', '.join(map(str, p.worker_cpu_s))}"
-                                               for p in phases))
+    print("\nCPU s per phase, workers | load generator: " + "; ".join(
+        f"{p.what.split(' (')[0]}: {', '.join(map(str, p.worker_cpu_s))} | {p.client_cpu_s}" for p in phases))
     print(f"closed loop: mean latency = clients / throughput (Little), e.g. {args.clients} / "
           + ", ".join(f"{p.rps:.0f} = {1000 * args.clients / p.rps:.0f} ms" for p in phases))
     verify = [p for p in phases if p.what.startswith("verify")]

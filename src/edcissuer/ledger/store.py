@@ -500,8 +500,15 @@ class Ledger:
                 if rows:
                     out.append(Reserved(LedgerEntry._from_row(rows[0]), False))
                     continue
-                if self._q("SELECT 1 FROM credentials WHERE credential_id = ? AND format = ?",
-                           (req.credential_id, req.format)).rows:
+                rows = self._q(f"SELECT {_COLUMNS} FROM credentials WHERE credential_id = ? AND format = ?",
+                               (req.credential_id, req.format)).rows
+                if rows:
+                    # PostgreSQL reads each statement at a new snapshot: a writer that reserved this very
+                    # record between the two SELECTs shows up here, and it is the same record, not a clash
+                    existing = LedgerEntry._from_row(rows[0])
+                    if existing.record_hash == req.record_hash:
+                        out.append(Reserved(existing, False))
+                        continue
                     out.append(Reserved(None, False, f"credential id {req.credential_id} is already in the ledger "
                                                      f"for a different record ({req.format})"))
                     continue
