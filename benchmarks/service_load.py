@@ -397,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{'met' if ratio_ok else 'MISSED'}; p99 < {TARGET_P99_MS:.0f} ms at {args.clients} clients: "
               f"{'met' if p99_ok else 'MISSED'}; errors: {sum(p.errors for p in phases)}")
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "workers": n, "load_average_before": load_before, "clients": args.clients,
+        args.json.write_text(json.dumps({"machine": info, "workers": n, "load_average_before": load_before,
+                                         "clients": args.clients,
                                          "phases": [{**asdict(p), "ratio": p.ratio, "http_cpu_ms": p.http_cpu_ms,
                                                      "cpu_ratio": p.cpu_ratio} for p in phases]}, indent=2))
     return 1 if any(p.errors for p in phases) else 0

@@ -149,7 +149,8 @@ def instance_profile(demo_config: Path, folder: Path) -> Path:
     folder.mkdir(mode=0o700)
     text = demo_config.read_text(encoding="utf-8")
     text = text.replace('[ledger]\npath = "ledger.sqlite"', f'[ledger]\ndsn_env = "{DSN_VAR}"')
-    text = text.replace('trust = "trust-list.toml"', f"trust = {json.dumps(str(demo_config.parent / 'trust-list.toml'))}")
+    trust = json.dumps(str(demo_config.parent / "trust-list.toml"))
+    text = text.replace('trust = "trust-list.toml"', f"trust = {trust}")
     assert f'dsn_env = "{DSN_VAR}"' in text
     config = folder / "edcissuer.toml"
     config.write_text(text, encoding="utf-8")
@@ -157,7 +158,8 @@ def instance_profile(demo_config: Path, folder: Path) -> Path:
     return config
 
 
-def test_two_instances_on_one_postgres_ledger_issue_each_record_once_and_share_revocations(shared_ledger, tmp_path):
+def test_two_instances_on_one_postgres_ledger_issue_each_record_once_and_share_revocations(
+        shared_ledger: str, tmp_path: Path) -> None:
     port_a, port_b = free_port(), free_port()
     demo = demo_folder(tmp_path / "demo", port_a, samples=False)   # public origin: what the proxy serves
     configs = [instance_profile(demo.config, tmp_path / name) for name in ("a", "b")]
@@ -201,7 +203,7 @@ def test_two_instances_on_one_postgres_ledger_issue_each_record_once_and_share_r
         assert status == 200 and untouched["verified"] is True, untouched["errors"]
 
 
-def test_two_workers_on_one_sqlite_ledger_issue_each_record_once(tmp_path):
+def test_two_workers_on_one_sqlite_ledger_issue_each_record_once(tmp_path: Path) -> None:
     port = free_port()
     demo = demo_folder(tmp_path / "demo", port, samples=False)
     records = distinct_records(RECORDS)
@@ -244,7 +246,7 @@ def exec_form(arguments: str) -> list[str]:
     return value
 
 
-def test_the_container_command_is_one_the_cli_accepts():
+def test_the_container_command_is_one_the_cli_accepts() -> None:
     from edcissuer.cli import build_parser
     from edcissuer.cli.serve import cmd_serve
 
@@ -253,7 +255,8 @@ def test_the_container_command_is_one_the_cli_accepts():
     assert cmd[0] == "edcissuer"
     args = build_parser().parse_args(cmd[1:])
     assert args.handler is cmd_serve
-    assert (Path(args.config), args.host, args.port, args.workers) == (Path("/config/edcissuer.toml"), "0.0.0.0", 8080, 2)
+    assert (Path(args.config), args.host, args.port, args.workers) == (
+        Path("/config/edcissuer.toml"), "0.0.0.0", 8080, 2)
     assert args.proxy_headers and args.forwarded_allow_ips
     assert any(word == "EXPOSE" and rest.split()[0] == str(args.port) for word, rest in instructions)
     assert any(word == "USER" and rest not in {"root", "0"} for word, rest in instructions), "runs as root"
@@ -267,7 +270,8 @@ def health_command() -> list[str]:
     return exec_form(command)
 
 
-def test_the_container_health_check_passes_on_a_live_service_and_fails_without_one(service_demo):
+def test_the_container_health_check_passes_on_a_live_service_and_fails_without_one(
+        service_demo: tuple[Server, Any]) -> None:
     server, _ = service_demo
     command = health_command()
     assert any("http://127.0.0.1:8080/health" in part for part in command)
@@ -280,7 +284,7 @@ def test_the_container_health_check_passes_on_a_live_service_and_fails_without_o
     assert subprocess.run(dead, capture_output=True, timeout=30).returncode != 0
 
 
-def test_the_container_copies_only_existing_sources_and_never_keys():
+def test_the_container_copies_only_existing_sources_and_never_keys() -> None:
     copied: list[str] = []
     for word, rest in dockerfile_instructions():
         if word in {"COPY", "ADD"}:
@@ -299,7 +303,7 @@ def test_the_container_copies_only_existing_sources_and_never_keys():
         assert needed in ignored, f".dockerignore does not exclude {needed}"
 
 
-def test_the_proxy_body_limit_matches_the_service_default():
+def test_the_proxy_body_limit_matches_the_service_default() -> None:
     from edcissuer.config import ServiceSection
 
     text = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
@@ -379,8 +383,8 @@ def _nginx_for(folder: Path, upstream: str, https_port: int, http_port: int) -> 
     return conf
 
 
-def test_nginx_config_terminates_tls_requires_client_certificates_for_issuing_and_caches_status(service_demo,
-                                                                                                  tmp_path):
+def test_nginx_config_terminates_tls_requires_client_certificates_for_issuing_and_caches_status(
+        service_demo: tuple[Server, Any], tmp_path: Path) -> None:
     import http.client
     import shutil
     import ssl
