@@ -967,14 +967,15 @@ def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, l
                    status_lists: StatusListSettings | None, target: Path, now: datetime,
                    proof: str | None = None, issuer_did: str | None = None, ob3_form: str = "standard",
                    pseudonym_key: bytes | None = None,
-                   profile: Profile | str | Path | None = None) -> RecordedCredential:
+                   profile: Profile | str | Path | None = None, publish: bool = True) -> RecordedCredential:
     """`issue` with the ledger and status lists a batch row gets, so a one-off credential is revocable.
 
     The same three steps as `run_batch` (reserve, sign and write atomically to `target`
     with mode 0600, complete). The credential id and status index come from the ledger:
     issuing a record the ledger already holds (by `issue` or `batch`) gives back the same
     credential, byte for byte, instead of a second one; a revoked or suspended one is refused.
-    `profile`: an alliance profile the record must meet, as in `issue`.
+    `profile`: an alliance profile the record must meet, as in `issue`. `publish=False` leaves
+    the status list files alone (a service that signs its lists from the ledger on request).
     """
     chosen_profile = as_profile(profile)
     if chosen_profile is not None:
@@ -1016,7 +1017,7 @@ def issue_recorded(record: MicroCredentialRecord, *, fmt: str, signer: Signer, l
     digest = write_atomic(target, issued.serialize().encode("utf-8"))
     ledger.complete([Completion(entry.credential_id, entry.format, digest, str(target.resolve()))], at=now)
     written: list[Path] = []
-    if status_lists is not None and entry.status_list is not None:
+    if publish and status_lists is not None and entry.status_list is not None:
         written = publish_status_lists(ledger, status_lists, now=now, list_ids=[entry.status_list])
     final = next(e for e in ledger.find(entry.credential_id) if e.format == entry.format)
     return RecordedCredential(issued, final, answer.created, tuple(written))

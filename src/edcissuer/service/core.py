@@ -251,7 +251,8 @@ class Service:
         with self.ledger() as ledger:
             done = issue_recorded(record, fmt=fmt, signer=signer, ledger=ledger, status_lists=lists, target=target,
                                   now=self.now(), proof=proof, issuer_did=self.settings.issuer_did,
-                                  ob3_form=ob3_form or self.settings.ob3_form, profile=chosen_profile)
+                                  ob3_form=ob3_form or self.settings.ob3_form, profile=chosen_profile,
+                                  publish=False)   # the lists are signed from the ledger when asked
         self.audit.append("issue", client.name, done.entry.credential_id, format=fmt, proof=done.entry.proof,
                           new=done.created)
         return Issued(done, tuple(notes))
