@@ -109,9 +109,14 @@ def running(config: Path, port: int, *, workers: int = 1, env: dict[str, str] | 
             time.sleep(0.2)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, 15)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Terminate, then kill what does not exit within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

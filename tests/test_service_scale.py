@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from service_server import ROOT, Server, demo_folder, free_port, running, set_service_keys
+from service_server import ROOT, Server, demo_folder, free_port, running, set_service_keys, stop
 
 from edcissuer.ledger import Ledger
 from edcissuer.models.records import load_record
@@ -462,9 +462,4 @@ def test_nginx_config_terminates_tls_requires_client_certificates_for_issuing_an
         assert first[0] == second[0] == 200 and first[2] == second[2]
         assert (first[1]["x-cache-status"], second[1]["x-cache-status"]) == ("MISS", "HIT")
     finally:
-        proxy.terminate()
-        try:
-            proxy.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proxy.kill()
-            proxy.wait()
+        stop(proxy, 10)
