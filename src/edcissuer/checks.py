@@ -31,13 +31,13 @@ class CheckId(StrEnum):
     CONFORMANCE = "conformance"              # the format's own shape rules (SHACL / schema)
     ELEMENTS = "elements"                    # the eleven Annex I elements
     RECOGNITION = "recognition"              # the receiving institution's policy decision
-    DISCLOSURES = "disclosures"              # SD-JWT: every disclosure referenced once by a signed digest
-    KEY_BINDING = "key-binding"              # SD-JWT: the KB-JWT (holder key, aud, nonce, iat, sd_hash)
     PRESENTATION_STRUCTURE = "presentation.structure"
     PRESENTATION_PROOF = "presentation.proof"
     PRESENTATION_REPLAY = "presentation.replay"
     PRESENTATION_HOLDER = "presentation.holder"
     PRESENTATION_BINDING = "presentation.binding"
+    DISCLOSURES = "disclosures"              # SD-JWT: every disclosure referenced once by a signed digest
+    KEY_BINDING = "key-binding"              # SD-JWT: the KB-JWT (holder key, aud, nonce, iat, sd_hash)
 
 
 #: checks a recognition policy weighs (whom the receiver trusts) rather than the verifier

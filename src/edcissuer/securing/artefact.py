@@ -78,7 +78,7 @@ def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
             raise InputError(f"JSON cannot be read: {exc}", field="json") from exc
     if is_jwt(text) or is_sd_jwt(text):
         return text
-    raise InputError("not a credential: neither a JSON object, a compact JWT nor an SD-JWT", field="input")
+    raise InputError("not a credential: neither a JSON object nor a compact JWT (or SD-JWT)", field="input")
 
 
 def read_artefact(path: str | Path, *, max_bytes: int = MAX_ARTEFACT_BYTES) -> bytes:
