@@ -42,7 +42,7 @@ from .results import CheckResult, VerificationResult
 from .sdjwt.core import is_sd_jwt
 from .sdjwt.token_status import MEDIA_TYPE as STATUS_LIST_MEDIA_TYPE
 from .sdjwt.token_status import check_referenced_status
-from .sdjwt.verify import SD_JWT_KIND, check_key_binding, disclosed_elements_check
+from .sdjwt.verify import SD_JWT_KIND, check_key_binding, conformance_check, disclosed_elements_check
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
 from .status.bitstring import StatusChecker, make_status_checker
@@ -318,6 +318,7 @@ def _sd_jwt_result(parsed: Parsed, claims: dict[str, Any], options: VerifyOption
                                      now=at, clock_skew=skew)
     if status is not None:
         checks.append(status)
+    checks.append(conformance_check(claims))
     undisclosed = next((c.details.get("undisclosed", 0) for c in checks if c.name == CheckId.DISCLOSURES), 0)
     elements_check, elements = disclosed_elements_check(claims, undisclosed)
     checks.append(elements_check)

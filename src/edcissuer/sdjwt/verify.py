@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped,unused-ignore]
+
 from ..checks import CheckId
 from ..crypto.issuer_keys import public_jwk_problem, self_certified_key
 from ..crypto.keys import KeyPair
@@ -29,7 +31,7 @@ from ..errors import EdcIssuerError, VerificationError
 from ..models.elements import Elements
 from ..results import CheckResult
 from ..time import CLOCK_SKEW, iso_z
-from .claims import elements_from_claims, withheld
+from .claims import EDC_VCT, EUDI_VCT, elements_from_claims, withheld
 from .core import (
     LEGACY_TYPS,
     NEVER_SELECTIVE,
@@ -47,6 +49,7 @@ from .core import (
     sd_hash,
     split_compact,
 )
+from .typemeta import claims_schema
 
 KeyResolver = Callable[[str], KeyPair]
 #: how old a key binding JWT may be (its iat), beyond the clock skew
@@ -353,6 +356,23 @@ def jwks_resolver(metadata: Mapping[str, Any], *, issuer: str | None = None) -> 
 def issuer_metadata(issuer: str, keys: Mapping[str, KeyPair]) -> dict[str, Any]:
     """The jwt-vc-issuer metadata document (`/.well-known/jwt-vc-issuer`) for `kid -> key`."""
     return {"issuer": issuer, "jwks": {"keys": [{**k.public_only().to_jwk(), "kid": kid} for kid, k in keys.items()]}}
+
+
+def conformance_check(claims: Mapping[str, Any]) -> CheckResult:
+    """The `conformance` check: the disclosed claim set against the JSON Schema of its type (typemeta)."""
+    vct = claims.get("vct")
+    if vct not in (EDC_VCT, EUDI_VCT):
+        return CheckResult(CheckId.CONFORMANCE, False, f"no JSON Schema is known for the type {vct!r}: its "
+                           f"claims cannot be read as a micro-credential (types known: {EDC_VCT}, {EUDI_VCT})",
+                           {"vct": vct})
+    validator = jsonschema.Draft202012Validator(claims_schema(str(vct)), format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(dict(claims)), key=lambda e: list(e.absolute_path))  # type: ignore[no-untyped-call,unused-ignore]
+    if errors:
+        shown = "; ".join(f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
+                          for e in errors[:5])
+        return CheckResult(CheckId.CONFORMANCE, False, f"the disclosed claims do not match the schema of {vct}: "
+                           f"{shown}", {"vct": vct, "errors": len(errors)})
+    return CheckResult(CheckId.CONFORMANCE, True, f"the disclosed claims match the JSON Schema of {vct}", {"vct": vct})
 
 
 def disclosed_elements_check(claims: Mapping[str, Any], undisclosed: int = 0) -> tuple[CheckResult, Elements]:
