@@ -111,3 +111,27 @@ def test_a_plain_eudi_credential_validates_against_the_eudi_schema():
     claims = {k: v for k, v in vc.payload.items() if not k.startswith("_")} | vc.disclosed
     jsonschema.Draft202012Validator(claims_schema(EUDI_VCT)).validate(claims)
     assert type_metadata("urn:unknown") is None
+
+
+def _resigned(claims: dict[str, Any], key: KeyPair) -> str:
+    from edcissuer.sdjwt.core import sign_compact
+
+    return sign_compact({"alg": "ES256", "typ": "dc+sd-jwt", "kid": "k1"}, claims, key) + "~"
+
+
+def test_the_verifier_runs_the_schema_as_the_conformance_check():
+    from edcissuer.checks import CheckId
+    from edcissuer.verify import VerifyOptions, verify_all
+
+    key = KeyPair.generate("P-256")
+    vc = issue_sd_jwt_vc(load_record(SAMPLES[0]), signer=key, issuer=ISSUER, holder=None, now=NOW)
+    claims = {k: v for k, v in vc.payload.items() if not k.startswith("_")}
+    options = VerifyOptions(now=NOW, resolver=jwks_resolver(issuer_metadata(ISSUER, {"k1": key})))
+    [ok] = verify_all(_resigned(claims, key), options)
+    assert next(c for c in ok.checks if c.name == CheckId.CONFORMANCE).passed
+    [wrong] = verify_all(_resigned({**claims, "assessment_type": "exam"}, key), options)
+    reason = next(c.reason for c in wrong.failures if c.name == CheckId.CONFORMANCE)
+    assert "assessment_type" in reason
+    [other] = verify_all(_resigned({**claims, "vct": "urn:example:other:1"}, key), options)
+    assert "no JSON Schema is known for the type 'urn:example:other:1'" in next(
+        c.reason for c in other.failures if c.name == CheckId.CONFORMANCE)

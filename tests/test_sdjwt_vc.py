@@ -398,3 +398,10 @@ def test_the_disclosure_digest_is_sha256_of_its_ascii_text(vc: SdJwtVc):
     d = vc.disclosures[0]
     assert d.digest == b64(hashlib.sha256(d.encoded.encode("ascii")).digest())
     assert d.digest in vc.payload["_sd"]
+
+
+def test_deeply_nested_claims_are_a_named_refusal(vc: SdJwtVc, issuer_key: KeyPair):
+    bad = Disclosure.make("nested", "x")
+    text = "~".join([vc.jwt, b64(("[" * 100_000 + "]" * 100_000).encode()), bad.encoded]) + "~"
+    reasons = failed(text, options(issuer_key))
+    assert "not base64url JSON" in reasons[CheckId.DISCLOSURES]

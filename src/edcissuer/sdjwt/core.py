@@ -87,7 +87,7 @@ def parse_disclosure(encoded: str) -> Disclosure:
     try:
         text = b64url_decode_canonical(encoded).decode("utf-8")
         items = loads_strict(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise VerificationError(f"disclosure {encoded[:16]}... is not base64url JSON: {exc}",
                                 field="disclosures") from exc
     if not isinstance(items, list) or len(items) not in (2, 3) or not isinstance(items[0], str):
@@ -165,7 +165,7 @@ def read_jws(token: str, what: str) -> Jws:
     for name, part in zip(("header", "payload"), parts[:2]):
         try:
             value = loads_strict(b64url_decode_canonical(part).decode("utf-8"))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise VerificationError(f"the {what} {name} is not base64url JSON: {exc}", field=name) from exc
         if not isinstance(value, dict):
             raise VerificationError(f"the {what} {name} is not a JSON object", field=name)

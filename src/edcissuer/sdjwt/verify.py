@@ -120,6 +120,9 @@ def verify_sd_jwt_vc(text: Any, *, resolver: KeyResolver | None, now: datetime,
                                 {"disclosed": sorted(_names(encoded)), "undisclosed": undisclosed})
     except VerificationError as exc:
         disclosed = _fail(CheckId.DISCLOSURES, exc)
+    except RecursionError:
+        disclosed = CheckResult(CheckId.DISCLOSURES, False, "the claims are nested too deeply to be a credential",
+                                {"field": "disclosures"})
     return SdJwtVerification((proof, binding, validity, disclosed), claims if disclosed.passed else None, header,
                              key, vm, issuer, undisclosed)
 
