@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import zlib
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,8 +15,9 @@ import pytest
 from edcissuer.checks import CheckId
 from edcissuer.crypto.keys import KeyPair
 from edcissuer.errors import SigningError, VerificationError
+from edcissuer.fetch import Fetcher
 from edcissuer.models.records import load_record
-from edcissuer.sdjwt import issue_sd_jwt_vc
+from edcissuer.sdjwt import issue_sd_jwt_vc, issuer_metadata, jwks_resolver
 from edcissuer.sdjwt.core import sign_compact
 from edcissuer.sdjwt.token_status import (
     INVALID,
@@ -24,6 +28,7 @@ from edcissuer.sdjwt.token_status import (
     sign_status_list,
     verify_status_list,
 )
+from edcissuer.verify import VerifyOptions, verify_all
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
@@ -133,3 +138,56 @@ def test_a_credentials_status_is_read_from_its_list(key: KeyPair):
     passed, reason = check(64)
     assert not passed and "outside the list" in reason
     assert check_referenced_status({"vct": "x"}, fetch=None, key_for=lambda h: key, now=NOW) is None
+
+
+# --- through the verifier, over real HTTP on loopback ------------------------------------------------
+
+SERVED: dict[str, bytes] = {}
+
+
+class _Lists(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = SERVED.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "application/statuslist+jwt")
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Lists)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_verifier_fetches_the_list_and_reports_revocation(key: KeyPair, origin: str):
+    issuer = "https://issuer.univ.example"
+    uri = f"{origin}/status/tsl/1"
+    status = StatusList.new(32, bits=2)
+    status.set(5, INVALID)
+    status.set(6, SUSPENDED)
+    SERVED["/status/tsl/1"] = sign_status_list(status, signer=key, uri=uri, now=NOW).encode()
+    record = load_record(ROOT / "samples" / "records" / "model1-single.yaml")
+
+    def verify(idx: int) -> tuple[bool, str]:
+        vc = issue_sd_jwt_vc(record, signer=key, issuer=issuer, holder=None, now=NOW, kid="k1",
+                             status={"idx": idx, "uri": uri})
+        options = VerifyOptions(now=NOW, fetcher=Fetcher([origin], allow_loopback_http=True, timeout=5),
+                                resolver=jwks_resolver(issuer_metadata(issuer, {"k1": key})))   # fresh cache
+        [result] = verify_all(vc.serialize(), options)
+        check = next(c for c in result.checks if c.name == CheckId.STATUS)
+        return result.verified, check.reason
+
+    assert verify(4) == (True, f"valid in the Token Status List {uri} (index 4)")
+    assert verify(5)[0] is False and "revoked" in verify(5)[1]
+    assert verify(6)[0] is False and "suspended" in verify(6)[1]
+    SERVED["/status/tsl/1"] = sign_status_list(status, signer=KeyPair.generate("P-256"), uri=uri,
+                                               now=NOW).encode()
+    assert verify(4)[0] is False and "does not verify" in verify(4)[1]   # a list not signed by the issuer
