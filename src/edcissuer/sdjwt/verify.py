@@ -369,7 +369,8 @@ def conformance_check(claims: Mapping[str, Any]) -> CheckResult:
                            f"claims cannot be read as a micro-credential (types known: {EDC_VCT}, {EUDI_VCT})",
                            {"vct": vct})
     validator = jsonschema.Draft202012Validator(claims_schema(str(vct)), format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(dict(claims)), key=lambda e: list(e.absolute_path))  # type: ignore[no-untyped-call,unused-ignore]
+    found = validator.iter_errors(dict(claims))  # type: ignore[no-untyped-call,unused-ignore]
+    errors = sorted(found, key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         shown = "; ".join(f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}"
                           for e in errors[:5])
