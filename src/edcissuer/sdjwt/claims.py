@@ -137,8 +137,6 @@ EDC_CLAIMS: tuple[ClaimSpec, ...] = (
     ClaimSpec("birthdate", _DATE, "always", False, "Date of Birth", "Date of birth of the learner"),
 )
 
-#: the claims the JWT itself carries (never disclosed selectively: SD-JWT VC forbids it)
-JWT_CLAIMS = ("iss", "iat", "exp", "vct", "cnf", "status", "jti")
 CLAIMS: dict[str, ClaimSpec] = {c.name: c for c in (*EUDI_CLAIMS, *EDC_CLAIMS)}
 
 

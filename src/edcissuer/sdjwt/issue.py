@@ -8,7 +8,6 @@ are disclosed as a whole, as the EUDI issuer does.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -155,8 +154,3 @@ def present(sd_jwt: SdJwtVc | str, disclose: Iterable[str], *, holder_key: KeyPa
     header = {"alg": alg_for(holder_key), "typ": TYP_KB_JWT}
     payload = {"iat": int(when.timestamp()), "aud": audience, "nonce": nonce, "sd_hash": sd_hash(prefix)}
     return prefix + sign_compact(header, payload, holder_key)
-
-
-def dumps_claims(claims: dict[str, Any]) -> str:
-    """Pretty JSON of a claim set (for docs and the CLI)."""
-    return json.dumps(claims, ensure_ascii=False, indent=2, sort_keys=True)
