@@ -405,3 +405,18 @@ def test_deeply_nested_claims_are_a_named_refusal(vc: SdJwtVc, issuer_key: KeyPa
     text = "~".join([vc.jwt, b64(("[" * 100_000 + "]" * 100_000).encode()), bad.encoded]) + "~"
     reasons = failed(text, options(issuer_key))
     assert "not base64url JSON" in reasons[CheckId.DISCLOSURES]
+
+
+def test_a_kb_jwt_with_alg_none_is_refused(vc: SdJwtVc, issuer_key: KeyPair):
+    prefix = present(vc, ["family_name"], holder_key=None, audience=None, nonce=None, now=NOW)
+    head = b64(json.dumps({"alg": "none", "typ": "kb+jwt"}).encode())
+    body = b64(json.dumps({"iat": int(NOW.timestamp()), "aud": VERIFIER, "nonce": NONCE}).encode())
+    reasons = failed(f"{prefix}{head}.{body}.{b64(b'x')}", options(issuer_key, challenge=NONCE, domain=VERIFIER))
+    assert "alg 'none' refused" in reasons[CheckId.KEY_BINDING]
+
+
+def test_the_issuer_metadata_must_be_the_issuers(issuer_key: KeyPair):
+    from edcissuer.errors import VerificationError
+
+    with pytest.raises(VerificationError, match="not 'https://other.example'"):
+        jwks_resolver(issuer_metadata(ISSUER, {"k": issuer_key}), issuer="https://other.example")
