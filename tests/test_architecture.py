@@ -31,7 +31,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("suites",),                              # cryptosuites (Data Integrity strategy objects)
     ("proofs",),                              # proof engines: Data Integrity, JWT, JAdES
     ("models", "mapping",                     # record -> elements -> ELM / OB3 documents
-     "profiles"),                             # alliance profiles: rules a record meets at issue time
+     "profiles",                              # alliance profiles: rules a record meets at issue time
+     "sdjwt"),
     ("conformance", "status.bitstring",       # document-level formats the recipes apply: profile
      "status.lists", "status.statuslist2021",  # checks, the Bitstring Status List entry/context/check,
      "status.revocation2020"),                # the shared list checker and the legacy list kinds

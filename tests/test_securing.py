@@ -35,7 +35,7 @@ def test_every_proof_choice_comes_from_a_registered_mechanism():
     assert set(supported_suites()) <= set(PROOFS)
     assert {"jwt", "vc-jose", "jwt-ob3", "jwt-legacy", "jades"} <= set(PROOFS)
     names = {m.name for m in mechanisms()}
-    assert names == {"data-integrity", "jwt", "vc-jose", "ob3-jwt", "vc-jwt-legacy", "jades"}
+    assert names == {"data-integrity", "jwt", "vc-jose", "ob3-jwt", "vc-jwt-legacy", "jades", "sd-jwt-vc"}
     for proof in PROOFS:
         assert proof in for_proof(proof).proof_names()
 

@@ -36,6 +36,8 @@ class CheckId(StrEnum):
     PRESENTATION_REPLAY = "presentation.replay"
     PRESENTATION_HOLDER = "presentation.holder"
     PRESENTATION_BINDING = "presentation.binding"
+    DISCLOSURES = "disclosures"              # SD-JWT: every disclosure referenced once by a signed digest
+    KEY_BINDING = "key-binding"              # SD-JWT: the KB-JWT (holder key, aud, nonce, iat, sd_hash)
 
 
 #: checks a recognition policy weighs (whom the receiver trusts) rather than the verifier

@@ -27,6 +27,7 @@ from .conformance import check_conformance
 from .cosign import CoSealing, cosealing
 from .crypto.controller import MethodResolver
 from .crypto.issuer_keys import issuer_key_lister
+from .crypto.keys import KeyPair
 from .errors import EdcIssuerError, InputError, VerificationError
 from .fetch import Fetcher
 from .identifiers import controller_of, issuer_id
@@ -38,6 +39,10 @@ from .models.elements import Elements
 from .presentations import checks_for_credential, is_presentation, verify_presentation
 from .proofs.data_integrity import check_issuer_binding
 from .results import CheckResult, VerificationResult
+from .sdjwt.core import is_sd_jwt
+from .sdjwt.token_status import MEDIA_TYPE as STATUS_LIST_MEDIA_TYPE
+from .sdjwt.token_status import check_referenced_status
+from .sdjwt.verify import SD_JWT_KIND, check_key_binding, conformance_check, disclosed_elements_check
 from .securing import ProofOutcome, SecuringMechanism, VerifyContext, detect
 from .securing.artefact import MAX_ARTEFACT_BYTES, parse_artefact, read_artefact
 from .status.bitstring import StatusChecker, make_status_checker
@@ -255,6 +260,8 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     kind, checks, cred = parsed.kind, list(parsed.checks), parsed.credential
     if cred is None:
         return VerificationResult(tuple(checks), None, kind)
+    if kind == SD_JWT_KIND:
+        return _sd_jwt_result(parsed, cred, options)
     try:
         fmt = detect_format(cred)
     except InputError as exc:
@@ -282,6 +289,45 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     sealing = cosealing(parsed.outcome.signers if parsed.outcome else (), elements.awarding_bodies)
     return VerificationResult(tuple(with_cosealing(checks, sealing)), fmt, kind, elements.model_dump(mode="json"),
                               signed_by=sealing.signed_by, not_signed_by=sealing.not_signed_by)
+
+
+def _sd_jwt_result(parsed: Parsed, claims: dict[str, Any], options: VerifyOptions) -> VerificationResult:
+    """An SD-JWT VC after its issuer JWT and disclosures: key binding, Token Status List, elements.
+
+    The KB-JWT's `aud` and `nonce` are the verifier's `domain` and `challenge`.
+    """
+    checks = [CheckResult(CheckId.FORMAT, True, f"SD-JWT VC of type {claims.get('vct')}"), *parsed.checks]
+    at, skew = options.at(), options.clock_skew
+    binding = check_key_binding(parsed.raw, claims, audience=options.domain, nonce=options.challenge, now=at,
+                                clock_skew=skew)
+    if binding is not None:
+        checks.append(binding)
+    signer = parsed.outcome.signer if parsed.outcome else None
+    fetcher = options.fetcher
+
+    def fetch(uri: str) -> bytes:
+        assert fetcher is not None
+        return fetcher.fetch_bytes(uri, accept=STATUS_LIST_MEDIA_TYPE)
+
+    def issuer_key(header: dict[str, Any]) -> KeyPair:   # the list is signed by the credential's issuer key
+        if signer is None or not signer.keys:
+            raise VerificationError("the credential's issuer key is unknown", field="status")
+        return KeyPair.from_multikey(public_multibase=signer.keys[0])
+
+    status = check_referenced_status(claims, fetch=fetch if fetcher is not None else None, key_for=issuer_key,
+                                     now=at, clock_skew=skew)
+    if status is not None:
+        checks.append(status)
+    checks.append(conformance_check(claims))
+    undisclosed = next((c.details.get("undisclosed", 0) for c in checks if c.name == CheckId.DISCLOSURES), 0)
+    elements_check, elements = disclosed_elements_check(claims, undisclosed)
+    checks.append(elements_check)
+    for extra in options.extra_checks:
+        checks.append(extra(replace(parsed), options))
+    authentic = all(c.passed for c in checks if c.name in (CheckId.PROOF, CheckId.ISSUER_BINDING,
+                                                           CheckId.DISCLOSURES))
+    return VerificationResult(tuple(checks), "sd-jwt-vc", parsed.kind,
+                              elements.model_dump(mode="json") if authentic else None)
 
 
 def with_cosealing(checks: list[CheckResult], sealing: CoSealing) -> list[CheckResult]:
@@ -362,7 +408,8 @@ def verify_all(source: Path | bytes | str | dict[str, Any], options: VerifyOptio
     except InputError as exc:
         return [_input_failure(exc)]
     # challenge/domain belong to the presentation's proof; an issuer's proof carries neither
-    credential_options = replace(options, challenge=None, domain=None)
+    # (an SD-JWT's key binding JWT is its presentation proof: it keeps them)
+    credential_options = options if is_sd_jwt(obj) else replace(options, challenge=None, domain=None)
     if is_presentation(obj):
         vp_checks, credentials = verify_presentation(obj, challenge=options.challenge, domain=options.domain,
                                                      options=options)

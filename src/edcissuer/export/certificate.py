@@ -65,6 +65,7 @@ SECURITY_DESCRIPTIONS = (
     N_("sealed with the issuer's electronic seal (JAdES)"),
     N_("signed as a VC-JWT"),
     N_("signed as an Open Badges 3.0 JWT"),
+    N_("signed as an SD-JWT VC (selective disclosure)"),
 )
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)

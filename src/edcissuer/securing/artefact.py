@@ -19,6 +19,7 @@ from ..files import DEFAULT_MAX_BYTES, read_input
 from ..mapping.extract import detect_format, extract_elements
 from ..models.elements import Elements
 from ..proofs.jwt import is_jwt
+from ..sdjwt.core import is_sd_jwt
 from .base import Envelope, SecuringMechanism
 from .registry import detect
 
@@ -75,9 +76,9 @@ def parse_artefact(data: bytes | str | dict[str, Any]) -> Any:
             raise InputError("input is nested too deeply to be a credential", field="json") from exc
         except ValueError as exc:  # e.g. an integer over the conversion limit
             raise InputError(f"JSON cannot be read: {exc}", field="json") from exc
-    if is_jwt(text):
+    if is_jwt(text) or is_sd_jwt(text):
         return text
-    raise InputError("not a credential: neither a JSON object nor a compact JWT", field="input")
+    raise InputError("not a credential: neither a JSON object nor a compact JWT (or SD-JWT)", field="input")
 
 
 def read_artefact(path: str | Path, *, max_bytes: int = MAX_ARTEFACT_BYTES) -> bytes:
