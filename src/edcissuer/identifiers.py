@@ -34,6 +34,8 @@ def issuer_id(credential: object) -> str | None:
     if not isinstance(credential, dict):
         return None
     issuer = credential.get("issuer")
+    if issuer is None and "vct" in credential:   # an SD-JWT VC's claims name their issuer `iss`
+        issuer = credential.get("iss")
     if isinstance(issuer, dict):
         issuer = issuer.get("id")
     return issuer if isinstance(issuer, str) and issuer else None

@@ -20,7 +20,7 @@ from .errors import SigningError
 from .ld.loader import DocumentLoader, default_loader
 from .mapping.elm import to_elm
 from .mapping.ob3 import to_ob3
-from .models.records import MicroCredentialRecord
+from .models.records import MicroCredentialRecord, with_issuer_id
 from .profiles import Profile, as_profile, check_stated, conform
 from .securing.registry import default_proof as registry_default_proof
 from .securing.registry import for_proof, proof_names
@@ -114,10 +114,6 @@ def secure(credential: dict[str, Any], signer: KeyPair | SealIdentity, *, fmt: s
     return IssuedCredential(fmt, proof, signed, artefact)
 
 
-def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCredentialRecord:
-    """The record with the Lead Partner identified by `issuer_id` (the DID the proof binds to)."""
-    lead = record.awarding.lead.model_copy(update={"id": issuer_id})
-    return record.model_copy(update={"awarding": record.awarding.model_copy(update={"lead": lead})})
 
 
 def issuer_id_mismatch(record: MicroCredentialRecord, signer: KeyPair, issuer_did: str | None) -> str | None:

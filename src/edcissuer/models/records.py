@@ -972,3 +972,9 @@ def read_structured(path: Path, *, max_bytes: int = MAX_RECORD_BYTES) -> Any:
 def load_record(path: str | Path) -> MicroCredentialRecord:
     """Load and validate one record from a .json, .yaml or .yml file."""
     return parse_record(read_structured(Path(path)))
+
+
+def with_issuer_id(record: MicroCredentialRecord, issuer_id: str) -> MicroCredentialRecord:
+    """The record with the Lead Partner identified by `issuer_id` (the DID or URL the proof binds to)."""
+    lead = record.awarding.lead.model_copy(update={"id": issuer_id})
+    return record.model_copy(update={"awarding": record.awarding.model_copy(update={"lead": lead})})

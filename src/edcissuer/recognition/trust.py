@@ -44,6 +44,7 @@ from ..crypto.x509 import describe, load_certificates, sha256_thumbprint, verify
 from ..errors import EdcIssuerError, InputError
 from ..fetch import AllowRule
 from ..mapping.extract import extract_elements
+from ..sdjwt.claims import elements_from_claims
 from ..models.elements import Body, Elements
 from ..proofs.jades import read_envelope
 from ..proofs.jades.unsigned import xvals_certificates
@@ -575,6 +576,8 @@ def read_elements(credential: dict[str, Any]) -> tuple[Elements, str | None]:
     failed check with a reason, never a traceback that stops the other credentials.
     """
     try:
+        if isinstance(credential, dict) and "vct" in credential and "@context" not in credential:
+            return elements_from_claims(credential), None   # an SD-JWT VC's disclosed claims
         return extract_elements(credential), None
     except EdcIssuerError as exc:
         problem = str(exc)

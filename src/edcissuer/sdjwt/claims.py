@@ -273,7 +273,8 @@ def elements_from_claims(claims: dict[str, Any]) -> Elements:
               for b in claims.get("awarding_bodies") or [] if isinstance(b, dict) and isinstance(b.get("name"), str)]
     issuer = None
     if isinstance(claims.get("issuing_authority"), str):
-        issuer = Body(name={lang: claims["issuing_authority"]}, country=_s(claims.get("issuing_country")))
+        issuer = Body(id=_s(claims.get("iss")), name={lang: claims["issuing_authority"]},
+                      country=_s(claims.get("issuing_country")))
         if not bodies:
             bodies = [issuer]
     countries = _strings(claims.get("issuing_countries")) or (

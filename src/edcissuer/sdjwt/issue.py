@@ -16,7 +16,7 @@ from typing import Any
 
 from ..crypto.keys import KeyPair
 from ..errors import SigningError
-from ..models.records import MicroCredentialRecord
+from ..models.records import MicroCredentialRecord, with_issuer_id
 from ..time import require_aware
 from .claims import CLAIMS, EDC_VCT, claims_for, record_claims
 from .core import (
@@ -96,6 +96,8 @@ def issue_sd_jwt_vc(record: MicroCredentialRecord, *, signer: KeyPair, issuer: s
     when = require_aware(now, SigningError).replace(microsecond=0)
     if not issuer:
         raise SigningError("an SD-JWT VC needs its issuer identifier (iss)", field="issuer")
+    if record.awarding.lead.id != issuer:
+        record = with_issuer_id(record, issuer)   # one issuer: the awarding body the signature names
     claims = record_claims(record, vct)
     known = {c.name for c in claims_for(vct)}
     expiry = when + valid_for
