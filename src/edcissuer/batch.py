@@ -49,7 +49,7 @@ from typing import Any
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, LedgerError, RecordValidationError
-from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record, with_issuer_id
+from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record
 from .profiles import Profile, as_profile, conform
 from .ld.loader import DocumentLoader, default_loader
 from .ledger import (
@@ -67,6 +67,7 @@ from .models.records import (
     MicroCredentialRecord,
     parse_record,
     read_structured,
+    with_issuer_id,
 )
 from .securing.registry import for_proof
 from .status.publish import StatusListSettings, entries_for, publish_status_lists

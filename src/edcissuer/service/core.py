@@ -32,10 +32,10 @@ from ..crypto.did import did_web_document, did_web_url
 from ..crypto.keys import KeyPair
 from ..errors import InputError, LedgerError
 from ..fetch import Cached, Fetcher
-from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch, with_issuer_id
+from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch
 from ..ld.loader import bundled_files, contexts_dir, make_loader
 from ..ledger import Ledger, LedgerEntry
-from ..models.records import parse_record
+from ..models.records import parse_record, with_issuer_id
 from ..profiles import Profile, load_profile
 from ..recognition import RecognitionReport, assess_documents
 from ..securing.registry import for_proof
