@@ -43,3 +43,21 @@ def test_a_presentation_that_withholds_the_learner_is_still_weighed_on_what_it_d
     assert entry.to_dict()["outcome"]["authentic"], [c for c in entry.checks if not c.passed]
     assert "a)" in str(checks["elements"].details.get("withheld"))
     assert entry.elements is not None and entry.elements.learner is None
+
+
+def test_a_policy_can_require_what_the_holder_withheld(demo_keys) -> None:
+    from edcissuer.recognition.policy import parse_policy
+
+    policy = parse_policy({"policy": {"name": "needs the learner"}, "rules": {"disclosure": {"require": ["learner"]}}},
+                          source="inline")
+    issued = _issued(demo_keys)
+    ana, aud = demo_keys.learners["ana"], "https://admissions.example.org"
+    withheld = present(issued.serialize(), disclose=[], holder_key=ana, audience=aud, nonce="n-2", now=NOW)
+    shown = present(issued.serialize(), disclose=["given_name", "family_name", "learner_identification"],
+                    holder_key=ana, audience=aud, nonce="n-2", now=NOW)
+    report = assess_documents([("withheld", withheld), ("shown", shown)], policy=policy,
+                              options=VerifyOptions(now=NOW, challenge="n-2", domain=aud))
+    decisions = {c.source: c.decision for c in report.credentials}
+    reasons = {r.rule: r for r in decisions["withheld"].reasons}
+    assert not reasons["disclosure"].passed and "a) identification of the learner" in reasons["disclosure"].reason
+    assert {r.rule: r for r in decisions["shown"].reasons}["disclosure"].passed

@@ -157,6 +157,8 @@ class Elements(_M):
     further_information: dict[str, str] | None = None
     sources: dict[str, str] = Field(default_factory=dict)
     inferred: list[str] = Field(default_factory=list)
+    withheld: list[str] = Field(default_factory=list, description="elements ('a) identification of the learner') "
+                                "the holder did not disclose (SD-JWT VC)")
 
     def missing(self) -> list[str]:
         """Names ('g) notional workload (ECTS)') of mandatory elements that are absent."""

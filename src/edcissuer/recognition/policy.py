@@ -301,6 +301,20 @@ class ExplicitElementsRule(Rule):
         return v
 
 
+class DisclosureRule(Rule):
+    """Elements a holder must disclose (an SD-JWT VC lets the learner withhold personal claims)."""
+
+    require: list[str] = Field(min_length=1, description="element names, e.g. learner, assessment")
+
+    @field_validator("require")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        bad = [x for x in v if x not in ELEMENT_KEYS]
+        if bad:
+            raise ValueError(f"unknown element name(s) {bad}; use {', '.join(ELEMENT_KEYS)}")
+        return v
+
+
 class Rules(_Strict):
     """Every rule is optional; absent rules are not evaluated. Evaluation follows RULE_ORDER."""
 
@@ -318,6 +332,7 @@ class Rules(_Strict):
     learning_outcomes: LearningOutcomesRule | None = None
     catalogue: CatalogueRule | None = None
     explicit_elements: ExplicitElementsRule | None = None
+    disclosure: DisclosureRule | None = None
 
 
 RULE_ORDER: tuple[str, ...] = tuple(Rules.model_fields)
@@ -666,12 +681,20 @@ def _explicit_elements(rule: ExplicitElementsRule, e: Elements, t: TrustFindings
                                                       if tolerated else "")
 
 
+def _disclosure(rule: DisclosureRule, e: Elements, t: TrustFindings, now: datetime) -> Outcome:
+    wanted = [ELEMENT_KEYS[k] for k in rule.require]
+    held_back = [x for x in wanted if x in e.withheld]
+    if held_back:
+        return False, f"withheld by the holder: {', '.join(held_back)} (ask for a presentation disclosing it)"
+    return True, f"disclosed: {', '.join(wanted)}"
+
+
 _EVALUATORS: dict[str, Callable[[Any, Elements, TrustFindings, datetime], Outcome]] = {
     "trusted_issuer": _trusted_issuer, "trusted_partners": _trusted_partners, "ects": _ects, "level": _level,
     "quality_assurance": _quality_assurance, "assessment": _assessment, "identity_verified": _identity_verified,
     "max_age": _max_age, "awarding_models": _awarding_models, "learning_outcomes": _learning_outcomes,
     "explicit_elements": _explicit_elements, "eqar_agency": _eqar_agency, "profiles": _profiles,
-    "catalogue": _catalogue,
+    "catalogue": _catalogue, "disclosure": _disclosure,
 }
 
 _DEFAULT_CONDITIONS = {
@@ -689,6 +712,7 @@ _DEFAULT_CONDITIONS = {
     "eqar_agency": "the quality assurance agency's EQAR registration must be confirmed by the admissions office",
     "profiles": "conformity with the alliance profile must be confirmed by the alliance",
     "catalogue": "the programme must be approved for recognition (it is not in the catalogue)",
+    "disclosure": "the learner must disclose the withheld elements",
 }
 
 

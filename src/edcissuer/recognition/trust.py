@@ -44,7 +44,7 @@ from ..crypto.x509 import describe, load_certificates, sha256_thumbprint, verify
 from ..errors import EdcIssuerError, InputError
 from ..fetch import AllowRule
 from ..mapping.extract import extract_elements
-from ..sdjwt.claims import elements_from_claims
+from ..sdjwt.claims import elements_from_claims, withheld
 from ..models.elements import Body, Elements
 from ..proofs.jades import read_envelope
 from ..proofs.jades.unsigned import xvals_certificates
@@ -577,7 +577,10 @@ def read_elements(credential: dict[str, Any]) -> tuple[Elements, str | None]:
     """
     try:
         if isinstance(credential, dict) and "vct" in credential and "@context" not in credential:
-            return elements_from_claims(credential), None   # an SD-JWT VC's disclosed claims
+            # an SD-JWT VC's disclosed claims; what the holder chose not to show is said, not guessed
+            elements = elements_from_claims(credential)
+            elements.withheld = withheld(credential, str(credential.get("vct")))[1]
+            return elements, None
         return extract_elements(credential), None
     except EdcIssuerError as exc:
         problem = str(exc)
