@@ -287,6 +287,13 @@ def _json(document: Any, media_type: str = "application/json", max_age: int = 30
                     headers={"Cache-Control": f"public, max-age={max_age}", "Access-Control-Allow-Origin": "*"})
 
 
+@router.get("/status/tsl/{list_id}", tags=["publishing"], responses=problems(404),
+            summary="An IETF Token Status List (statuslist+jwt) of the SD-JWT VC copies, signed from the ledger")
+def token_status_list(list_id: str, service: ServiceDep) -> Response:
+    return Response(service.token_status_list(list_id), media_type="application/statuslist+jwt",
+                    headers={"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"})
+
+
 @router.get("/status/{name}", tags=["publishing"], summary="A signed status list credential (from the ledger)",
             responses={**_document("application/json"), **problems(404, 503)})
 def status_list(name: str, service: ServiceDep) -> Response:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import RecordedCredential, issue_recorded, output_name, planned_credential_id
-from ..crypto.did import did_web_document, did_web_url
+from ..crypto.did import did_web_document, did_web_url, did_web_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import InputError, LedgerError
 from ..fetch import Cached, Fetcher
@@ -40,6 +40,9 @@ from ..profiles import Profile, load_profile
 from ..recognition import RecognitionReport, assess_documents
 from ..securing.registry import for_proof
 from ..status.bitstring import PURPOSES, list_url
+from ..sdjwt.token_status import INVALID, SUSPENDED
+from ..sdjwt.token_status import StatusList as TokenStatusList
+from ..sdjwt.token_status import sign_status_list as sign_token_status_list
 from ..status.lists import VerifiedLists
 from ..status.publish import StatusListSettings, sign_status_list
 from ..results import VerificationResult
@@ -142,6 +145,7 @@ class Service:
         self._lists: dict[tuple[str, str], _SignedList] = {}
         self._lists_lock = threading.Lock()
         self._verified_lists = VerifiedLists()
+        self._tsl: dict[tuple[str, str], tuple[tuple[int, ...], datetime, str]] = {}
         # one loader for the worker's life: the expansion caches (ld/expand.py) belong to a loader,
         # so a loader per request would process every context of every credential anew
         self._loader = make_loader(fetcher=Fetcher(settings.allow_hosts, cache=self._own))
@@ -324,14 +328,62 @@ class Service:
             self._lists[(list_id, purpose)] = _SignedList(indices, now, document)
         return document
 
+    def token_status_url(self, list_id: str) -> str:
+        """Where the IETF Token Status List of ledger list `list_id` is published (SD-JWT VC copies)."""
+        return f"{self.settings.status_url}/tsl/{list_id}"
+
+    def token_status_list(self, list_id: str) -> str:
+        """The signed `statuslist+jwt` of a ledger list: 2 bits per entry, 1 revoked, 2 suspended.
+
+        The same ledger list as the Bitstring lists (same indices, same states): an SD-JWT VC
+        copy of a credential is revoked or suspended with its other formats.
+        """
+        settings = self.status_settings
+        with self.ledger() as ledger:
+            try:
+                info = ledger.list_info(list_id)
+            except LedgerError as exc:
+                raise NotFound("no status list has this name", field="statusList", value=list_id) from exc
+            revoked = tuple(sorted(ledger.flagged(list_id, "revocation")))
+            suspended = tuple(sorted(ledger.flagged(list_id, "suspension")))
+        if settings is None or info.issuer != settings.issuer_id:
+            raise NotFound("this status list is not signed by this deployment", field="statusList", value=list_id)
+        now = self.now()
+        key = (list_id, "tsl")
+        indices = (*revoked, -1, *suspended)
+        with self._lists_lock:
+            cached = self._tsl.get(key)
+            if cached and cached[0] == indices and now - cached[1] < RESIGN_AFTER:
+                return cached[2]
+        statuses = TokenStatusList.new(info.size, bits=2)
+        for index in revoked:
+            statuses.set(index, INVALID)
+        for index in suspended:
+            if index not in revoked:
+                statuses.set(index, SUSPENDED)
+        signer = settings.signer
+        kid = (did_web_verification_method(info.issuer, signer) if info.issuer.startswith("did:web:")
+               else f"{signer.did_key}#{signer.did_key.removeprefix('did:key:')}"
+               if info.issuer == signer.did_key else None)
+        token = sign_token_status_list(statuses, signer=signer, uri=self.token_status_url(list_id), now=now,
+                                       valid_for=timedelta(days=1), kid=kid, issuer=info.issuer)
+        with self._lists_lock:
+            self._tsl[key] = (indices, now, token)
+        return token
+
     def own_document(self, url: str) -> bytes | None:
         """The body this deployment serves at `url` (an absolute URL), or None if it is not ours."""
         try:
             if self.settings.serves_did_document and url == did_web_url(self.settings.did_web):
                 return json.dumps(self.did_document()).encode()
             base = self.settings.status_url + "/"
-            if url.startswith(base) and "/" not in url[len(base):] and "?" not in url and "#" not in url:
-                return json.dumps(self.status_list(url[len(base):])).encode()
+            rest = url[len(base):] if url.startswith(base) else None
+            if rest is None or "?" in rest or "#" in rest:
+                return None
+            if rest.startswith("tsl/") and "/" not in rest[4:]:
+                return self.token_status_list(rest[4:]).encode()
+            if "/" not in rest:
+                return json.dumps(self.status_list(rest)).encode()
         except NotFound:
             return None
         return None
