@@ -37,7 +37,7 @@ from ..mapping.display import awarding_statement, embedded_image, role_text, wor
 from ..models import vocab
 from ..models.elements import ELEMENT_KEYS, AssessmentInfo, Body, Elements, ModuleInfo
 from .artefact import STAMP, SignedArtefact, load_artefact, pick
-from .qr import credential_qr
+from .qr import credential_qr, make_qr
 
 MODEL_LABELS = {
     "single": N_("Model 1 - single awarding body"),
@@ -96,6 +96,7 @@ class CertificateContent:
     partners: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # name, role, embedded logo
     logo_signed: bool = False        # the logo is the credential's own (not a local --logo file)
     unverified: str | None = None   # why the proof failed; set only for an export forced with --unverified
+    wallet_qr_png: bytes | None = None   # an OpenID4VCI offer ("add to wallet"), when one was made for the learner
     tr: Translator = field(default_factory=lambda: translator("en"))   # the output language and its fallbacks
 
 
@@ -337,17 +338,27 @@ def _read_logo(logo: bytes | str | Path | None) -> bytes | None:
         raise ExportError(exc.message, field="logo", value=str(logo)) from exc
 
 
+WALLET_HINT = N_("Scan it with your wallet app to receive this credential there. If a PIN is needed, it reaches "
+                 "you separately.")
+
+
 def certificate_content(source: Any, *, verify_url: str | None = None, lang: str | None = None,
-                        logo: bytes | str | Path | None = None, unverified: str | None = None) -> CertificateContent:
+                        logo: bytes | str | Path | None = None, unverified: str | None = None,
+                        wallet_offer: str | None = None) -> CertificateContent:
     """The certificate's text and QR, read from the signed credential.
 
     This does not verify the credential (`export_credential` does, first). `unverified`
     is the reason a forced export did not verify: the page is then stamped NOT VERIFIED.
+    `wallet_offer` is an `openid-credential-offer://` URI made for this learner (the service's
+    `POST /offers`): the page then has an "add to your wallet" QR code too.
     """
     art = source if isinstance(source, SignedArtefact) else load_artefact(source)
     el = art.elements
     tr = translator(lang, record_language(art.credential))
     qr_png, kind, text = credential_qr(art, verify_url=verify_url, fmt="png")
+    if wallet_offer is not None and not wallet_offer.startswith("openid-credential-offer://"):
+        raise ExportError("a wallet offer is an openid-credential-offer:// URI", field="wallet_offer")
+    wallet_qr = make_qr(wallet_offer, fmt="png") if wallet_offer else None
     rows, optional = element_rows(el, tr)
     issuer = _body(el.issuer, tr) if el.issuer else ""
     learner = tr.text(el.learner.name) if el.learner else ""
@@ -361,6 +372,7 @@ def certificate_content(source: Any, *, verify_url: str | None = None, lang: str
         learner_id=el.learner.id if el.learner else None, issuer=issuer, issued=tr.date(el.issued),
         alliance=tr.text(el.alliance) if el.alliance else None,
         alliance_logo_url=None if signed_logo else logo_ref,
+        wallet_qr_png=wallet_qr,
         rows=rows, optional_rows=optional, verify_text=verify_text, qr_png=qr_png, credential_id=art.credential_id,
         security=tr(art.mechanism.description), logo=signed_logo[1] if signed_logo else local_logo,
         unverified=unverified, tr=tr, byline=byline(el, tr), partners=_partners(el, tr),
@@ -402,6 +414,7 @@ h1{color:#003399;font-size:28px;margin:16px 0 8px}
 .muted{color:#5a5a5a;font-size:13px;overflow-wrap:anywhere}
 figure{margin:12px 0 0;text-align:center;font-size:12px}
 figure img{width:150px;height:150px}
+.wallet{display:flex;gap:16px;align-items:center;margin-top:14px}.wallet figure{margin:0}
 table{border-collapse:collapse;margin:8px 28px;width:calc(100% - 56px);font-size:14px}
 th{text-align:left;vertical-align:top;width:34%;color:#003399;padding:6px 8px 6px 0;border-top:1px solid #ddd}
 td{vertical-align:top;padding:6px 0;border-top:1px solid #ddd;overflow-wrap:anywhere}
@@ -452,10 +465,10 @@ def page_start(tr: Translator, title: str, css: str, unverified: str | None) -> 
 
 
 def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | None = None,
-                     logo: bytes | str | Path | None = None) -> str:
+                     logo: bytes | str | Path | None = None, wallet_offer: str | None = None) -> str:
     """One self-contained HTML page (no external requests: QR and logo are data: URIs)."""
     c = source if isinstance(source, CertificateContent) else \
-        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo)
+        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo, wallet_offer=wallet_offer)
     e = html.escape
     logo_html = f'<img src="{_data_uri(c.logo)}" alt="{e(c.alliance or "logo")}">' if c.logo else ""
     alliance = f"<div>{e(c.alliance)}</div>" if c.alliance else ""
@@ -473,6 +486,14 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
     notes = "".join(f"<div>{e(n)}</div>" for n in c.notes)
     verify_line = e(tr("Verify: {target}", target="\x00")).replace("\x00", link)
     qr = base64.b64encode(c.qr_png).decode("ascii")
+    wallet_html = ""
+    if c.wallet_qr_png:
+        wallet_qr = base64.b64encode(c.wallet_qr_png).decode("ascii")
+        wallet_html = (f'<section class="wallet"><figure><img src="data:image/png;base64,{wallet_qr}" '
+                       f'alt="{e(tr("QR code to add this credential to a wallet"))}"><figcaption>'
+                       f'{e(tr("Add to your wallet"))}</figcaption></figure><p>'
+                       f'{e(tr(WALLET_HINT))}'
+                       f"</p></section>")
     head, stamp = page_start(tr, f"{e(c.title)} - {e(c.learner)}", _CSS, c.unverified)
     footer_stamp = f"<div><strong>{STAMP}</strong>: {e(c.unverified)}</div>" if c.unverified is not None else ""
     return f"""{head}
@@ -495,6 +516,7 @@ def certificate_html(source: Any, *, verify_url: str | None = None, lang: str | 
 {rows}
 </table>
 {optional_html}
+{wallet_html}
 <footer>
 <div>{verify_line}</div>
 <div>{e(tr("Credential: {id} - {security}", id=c.credential_id or "", security=c.security))}</div>
@@ -679,6 +701,22 @@ def _pdf(c: CertificateContent) -> bytes:
         pdf.cell(0, 7, t(tr("Further details")), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         table(c.optional_rows)
     pdf.ln(4)
+    if c.wallet_qr_png:
+        import io
+
+        size = 30
+        if pdf.get_y() + size + 8 > pdf.h - 20:
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.image(io.BytesIO(c.wallet_qr_png), x=15, y=y, w=size, h=size)
+        pdf.set_xy(15 + size + 4, y + 4)
+        pdf.set_font(family, "B", 10)
+        pdf.set_text_color(*_BLUE)
+        pdf.cell(0, 6, t(tr("Add to your wallet")), new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.set_font(family, "", 8.5)
+        pdf.set_text_color(0, 0, 0)
+        pdf.multi_cell(w - size - 4, 4.2, t(tr(WALLET_HINT)), align="L")
+        pdf.set_y(y + size + 3)
     pdf.set_font(family, "", 8.5)
     pdf.set_text_color(*_GREY)
     stamp_lines = [f"{STAMP}: {c.unverified}"] if c.unverified is not None else []
@@ -692,9 +730,9 @@ def _pdf(c: CertificateContent) -> bytes:
 
 
 def certificate_pdf(source: Any, *, verify_url: str | None = None, lang: str | None = None,
-                    logo: bytes | str | Path | None = None) -> bytes:
+                    logo: bytes | str | Path | None = None, wallet_offer: str | None = None) -> bytes:
     """The certificate as an A4 PDF (fpdf2, Unicode font embedded)."""
     c = source if isinstance(source, CertificateContent) else \
-        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo)
+        certificate_content(source, verify_url=verify_url, lang=lang, logo=logo, wallet_offer=wallet_offer)
     return _pdf(c)
 
