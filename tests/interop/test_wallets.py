@@ -21,6 +21,7 @@ import base64
 import importlib.util
 import json
 import uuid
+from urllib.parse import unquote
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -108,7 +109,7 @@ class WalletRun:
 
 
 def make_offer(server: Any, token: str, formats: list[str], *, tx_code: bool) -> dict[str, Any]:
-    status, body = server.json("POST", "/offers", {"record": record_json(), "formats": formats, "tx_code": tx_code},
+    status, body = server.json("POST", "/offers", {"record": record_json(), "formats": formats, "txCode": tx_code},
                                token=token)
     assert status in (200, 201), body
     assert body["offerUri"].startswith("openid-credential-offer://?credential_offer_uri="), body
@@ -117,10 +118,10 @@ def make_offer(server: Any, token: str, formats: list[str], *, tx_code: bool) ->
 
 
 @pytest.fixture(scope="module")
-def wallet_run(service_demo: Any) -> WalletRun:
+def wallet_run(request: pytest.FixtureRequest) -> WalletRun:
     """Every offer this module redeems, made on the running server, redeemed in one wallet process."""
-    need("edcissuer.service.oid4vci", "the OpenID4VCI issuer endpoints")
-    server, deployment = service_demo
+    need("edcissuer.service.oid4vci", "the OpenID4VCI issuer endpoints")   # before the server starts
+    server, deployment = request.getfixturevalue("service_demo")
     status, metadata = server.json("GET", "/.well-known/openid-credential-issuer")
     assert status == 200, metadata
     configurations: dict[str, Any] = metadata["credential_configurations_supported"]
@@ -137,7 +138,7 @@ def wallet_run(service_demo: Any) -> WalletRun:
         jobs[cid] = {"offer": offers[cid]["offerUri"], "holderJwk": jwk}
     offers["pin"] = make_offer(server, deployment.token, every, tx_code=True)
     jobs["pin"] = {"offer": offers["pin"]["offerUri"], "holderJwk": jwk, "txCode": offers["pin"]["txCode"],
-                   "replayProof": True, "redeemAgain": True}
+                   "replayProof": True, "requestAgain": True, "redeemAgain": True}
     offers["wrong-pin"] = make_offer(server, deployment.token, every[:1], tx_code=True)
     wrong = "0" * len(offers["wrong-pin"]["txCode"])
     if wrong == offers["wrong-pin"]["txCode"]:
@@ -161,11 +162,26 @@ def our_verdict(server: Any, credential: dict[str, Any] | str, **options: str) -
 
 
 def issuer_jwk(server: Any, sd_jwt: str) -> dict[str, Any]:
-    """The issuer's public key for an SD-JWT VC, as a wallet finds it: /.well-known/jwt-vc-issuer, by kid."""
+    """The issuer's public key for an SD-JWT VC, found the way a wallet finds it.
+
+    A did:web issuer: its DID document (the kid is one of its verification methods); a URL
+    issuer: its JWT VC Issuer Metadata (SD-JWT VC §5, `/.well-known/jwt-vc-issuer` + path), by kid.
+    """
     head = json.loads(unb64(sd_jwt.split(".")[0]))
-    status, doc = server.json("GET", "/.well-known/jwt-vc-issuer")
-    assert status == 200, doc
-    assert doc["issuer"] == jwt_payload(sd_jwt)["iss"]
+    iss = jwt_payload(sd_jwt)["iss"]
+    if iss.startswith("did:web:"):
+        status, doc = server.json("GET", "/.well-known/did.json")
+        assert status == 200 and doc["id"] == iss, doc
+        methods = [m for m in doc["verificationMethod"] if m["id"] == head.get("kid")]
+        assert len(methods) == 1, (head, doc)
+        method = methods[0]
+        if "publicKeyJwk" in method:
+            return dict(method["publicKeyJwk"])
+        return KeyPair.from_multikey(public_multibase=method["publicKeyMultibase"]).to_jwk()
+    assert iss.startswith(server.url), iss
+    status, doc = server.json("GET", "/.well-known/jwt-vc-issuer" + iss[len(server.url):])
+    assert status == 200, (iss, doc)
+    assert doc["issuer"] == iss, doc
     keys = [k for k in doc["jwks"]["keys"] if k.get("kid") == head.get("kid")]
     assert len(keys) == 1, (head, doc)
     return dict(keys[0])
@@ -206,17 +222,19 @@ def test_the_npm_wallet_receives_each_format_and_our_verifier_accepts_it(wallet_
 
 
 def test_the_sequence_of_calls_is_the_pre_authorized_code_flow(wallet_run: WalletRun) -> None:
+    """What docs/wallets.md shows: offer, metadata, token, nonce, credential, each answered 200."""
     cid = wallet_run.by_format["dc+sd-jwt"][0]
-    calls = [(c["method"], c["url"].removeprefix(wallet_run.server.url).split("?")[0], c["status"])
-             for c in wallet_run.answers[cid]["calls"]]
+    calls = [(c["method"], c["url"], c["status"]) for c in wallet_run.answers[cid]["calls"]]
+    offer_url = unquote(wallet_run.offers[cid]["offerUri"].split("credential_offer_uri=", 1)[1])
+    status, authorization_server = wallet_run.server.json("GET", "/.well-known/oauth-authorization-server")
+    assert status == 200, authorization_server
     meta = wallet_run.metadata
-    offer_path = wallet_run.offers[cid]["offerUri"].split("credential_offer_uri=")[1]
-    from urllib.parse import unquote
-    assert calls[0] == ("GET", unquote(offer_path).removeprefix(wallet_run.server.url), 200)
-    assert ("GET", "/.well-known/openid-credential-issuer", 200) in calls
-    posts = [(m, wallet_run.server.url + p, s) for m, p, s in calls if m == "POST"]
-    assert [p[1] for p in posts][-2:] == [meta["nonce_endpoint"], meta["credential_endpoint"]]
-    assert all(s == 200 for _, _, s in posts), calls
+    assert calls[0] == ("GET", offer_url, 200)
+    assert ("GET", wallet_run.server.url + "/.well-known/openid-credential-issuer", 200) in calls
+    assert [(m, u) for m, u, _ in calls if m == "POST"] == [
+        ("POST", authorization_server["token_endpoint"]), ("POST", meta["nonce_endpoint"]),
+        ("POST", meta["credential_endpoint"])]
+    assert all(s == 200 for m, _, s in calls if m == "POST"), calls
 
 
 def test_with_a_pin_the_wallet_receives_every_configuration_of_one_offer(wallet_run: WalletRun) -> None:
@@ -244,9 +262,17 @@ def test_a_pin_the_offer_did_not_ask_for_is_refused_with_invalid_request(wallet_
 
 
 def test_a_replayed_proof_is_refused_with_invalid_nonce(wallet_run: WalletRun) -> None:
+    """The first configuration's proof (its c_nonce spent) sent again for the second one."""
+    assert len(wallet_run.answers["pin"]["offered"]) >= 2
     replay = wallet_run.answers["pin"]["replay"]
     assert not replay["ok"] and replay["stage"] == "credential", replay
     assert replay["error"] == "invalid_nonce" and replay["status"] == 400, replay
+
+
+def test_a_configuration_is_never_issued_twice_for_one_offer(wallet_run: WalletRun) -> None:
+    again = wallet_run.answers["pin"]["requestAgain"]
+    assert not again["ok"] and again["stage"] == "credential", again
+    assert again["error"] == "credential_request_denied" and again["status"] == 400, again
 
 
 def test_a_second_redemption_of_the_offer_is_refused_with_invalid_grant(wallet_run: WalletRun) -> None:
@@ -406,8 +432,8 @@ def test_our_verifier_refuses_the_sd_jwt_js_presentation_for_another_nonce_or_au
     from edcissuer.checks import CheckId
 
     presentation = sd_run.answers["present"]["presentation"]
-    for kwargs in ({"nonce": "another-nonce"}, {"aud": "https://elsewhere.example"}):
-        result = ours(sd_run, presentation, **kwargs)  # type: ignore[arg-type]
+    for nonce, aud in (("another-nonce", VERIFIER), (NONCE, "https://elsewhere.example")):
+        result = ours(sd_run, presentation, nonce=nonce, aud=aud)
         assert not result.verified
         assert CheckId.KEY_BINDING in {c.name for c in result.failures}, result.to_text()
 

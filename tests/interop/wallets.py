@@ -27,9 +27,9 @@ def wallet_batch(jobs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Run every receive job in one wallet process; the answers in job order.
 
     A job: {"offer": URI, "holderJwk": private JWK, "txCode"?: str, "configurations"?: [ids],
-    "replayProof"?: bool, "redeemAgain"?: bool}. An answer: {"ok", "version", "issuer",
+    "replayProof"?, "requestAgain"?, "redeemAgain"?: bool}. An answer: {"ok", "version", "issuer",
     "offered", "credentials": {id: {"format", "credential", "binding", "proofHeader"}},
-    "calls": [{"method", "url", "status"}], "replay"?, "redeemAgain"?} or, refused,
+    "calls": [{"method", "url", "status"}], "replay"?, "requestAgain"?, "redeemAgain"?} or, refused,
     {"ok": False, "stage", "error", "status", "description", "message"}.
     """
     return _ordered(WALLET, [{"op": "receive", **job} for job in jobs])
@@ -37,10 +37,10 @@ def wallet_batch(jobs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 def wallet_receive(offer_uri: str, *, holder_key_jwk: Mapping[str, Any], tx_code: str | None = None,
                    configurations: Iterable[str] | None = None, replay_proof: bool = False,
-                   redeem_again: bool = False) -> dict[str, Any]:
+                   request_again: bool = False, redeem_again: bool = False) -> dict[str, Any]:
     """One offer redeemed by the npm wallet (see `wallet_batch` for the answer)."""
     job: dict[str, Any] = {"offer": offer_uri, "holderJwk": dict(holder_key_jwk), "replayProof": replay_proof,
-                           "redeemAgain": redeem_again}
+                           "requestAgain": request_again, "redeemAgain": redeem_again}
     if tx_code is not None:
         job["txCode"] = tx_code
     if configurations is not None:

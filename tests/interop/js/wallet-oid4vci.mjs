@@ -7,10 +7,12 @@
 //   `configurations` the ids to request (default: every id the offer lists). Per configuration:
 //   a fresh c_nonce, an `openid4vci-proof+jwt` bound the way the configuration's
 //   cryptographic_binding_methods_supported asks (jwk, else did:jwk, else did:key), the credential.
-//   `replayProof` sends the last proof again afterwards; `redeemAgain` asks the token endpoint
-//   again with the same pre-authorized code (both must be refused: their errors are reported).
+//   `replayProof` first sends the previous configuration's proof (its c_nonce spent) for the
+//   next configuration; `requestAgain` asks for the last configuration once more with a fresh
+//   proof; `redeemAgain` asks the token endpoint again with the same pre-authorized code (each
+//   must be refused: what the client reports is in `replay`, `requestAgain`, `redeemAgain`).
 // Answer: {ok, version, issuer, offered, txCodeAsked, credentials: {id: {format, credential,
-//   binding, proofHeader}}, calls: [{method, url, status}], replay?, redeemAgain?}; a refusal is
+//   binding, proofHeader}}, calls: [{method, url, status}], replay?, requestAgain?, redeemAgain?}; a refusal is
 //   {ok: false, stage, error (the OAuth / OpenID4VCI error code the client reports), status,
 //   description, message}.
 //
@@ -113,6 +115,24 @@ async function step(stage, work) {
   }
 }
 
+// A fresh c_nonce and the proof the configuration asks for (none when it lists no proof types).
+async function proofFor(client, issuerMetadata, id, configuration, publicJwk, alg) {
+  if (!configuration.proof_types_supported) {
+    return {proofs: undefined, binding: null, header: null};
+  }
+  const nonce = await step('nonce', () => client.requestNonce({issuerMetadata}));
+  if (nonce.refused) {
+    return nonce;
+  }
+  const chosen = signerFor(configuration, publicJwk, alg);
+  const proof = await step('proof', () => client.createCredentialRequestJwtProof(
+    {issuerMetadata, credentialConfigurationId: id, nonce: nonce.value.c_nonce, signer: chosen.signer}));
+  if (proof.refused) {
+    return proof;
+  }
+  return {proofs: {jwt: [proof.value.jwt]}, binding: chosen.binding, header: jose.decodeProtectedHeader(proof.value.jwt)};
+}
+
 async function receive(job) {
   const privateKey = await jose.importJWK(job.holderJwk, algOf(job.holderJwk));
   const alg = algOf(job.holderJwk);
@@ -156,44 +176,40 @@ async function receive(job) {
   const accessToken = token.value.accessTokenResponse.access_token;
   const credentials = {};
   let last = null;
+  let replay = null;
   for (const id of job.configurations ?? credentialOffer.credential_configuration_ids) {
     const configuration = issuerMetadata.credentialIssuer.credential_configurations_supported[id];
     if (!configuration) {
       return {...base, ok: false, stage: 'credential', error: '', message: `configuration ${id} is not in the metadata`};
     }
-    let proofs;
-    let binding = null;
-    let proofHeader = null;
-    if (configuration.proof_types_supported) {
-      const nonce = await step('nonce', () => client.requestNonce({issuerMetadata}));
-      if (nonce.refused) {
-        return {...base, configuration: id, ...nonce.refused};
-      }
-      const chosen = signerFor(configuration, publicJwk, alg);
-      binding = chosen.binding;
-      const proof = await step('proof', () => client.createCredentialRequestJwtProof(
-        {issuerMetadata, credentialConfigurationId: id, nonce: nonce.value.c_nonce, signer: chosen.signer}));
-      if (proof.refused) {
-        return {...base, configuration: id, ...proof.refused};
-      }
-      proofs = {jwt: [proof.value.jwt]};
-      proofHeader = jose.decodeProtectedHeader(proof.value.jwt);
+    if (job.replayProof && last?.proofs && !replay) {
+      const again = await step('credential', () => client.retrieveCredentials(
+        {issuerMetadata, accessToken, credentialConfigurationId: id, proofs: last.proofs}));
+      replay = again.refused ?? {ok: true, message: 'the replayed proof was accepted'};
+    }
+    const proof = await proofFor(client, issuerMetadata, id, configuration, publicJwk, alg);
+    if (proof.refused) {
+      return {...base, configuration: id, ...proof.refused};
     }
     const got = await step('credential', () => client.retrieveCredentials(
-      {issuerMetadata, accessToken, credentialConfigurationId: id, proofs}));
+      {issuerMetadata, accessToken, credentialConfigurationId: id, proofs: proof.proofs}));
     if (got.refused) {
       return {...base, configuration: id, ...got.refused};
     }
     const issued = got.value.credentialResponse.credentials ?? [];
     credentials[id] = {format: configuration.format, credential: issued[0]?.credential ?? null,
-      count: issued.length, binding, proofHeader};
-    last = {id, proofs};
+      count: issued.length, binding: proof.binding, proofHeader: proof.header};
+    last = {id, configuration, proofs: proof.proofs};
   }
   const out = {...base, ok: true, credentials};
-  if (job.replayProof && last?.proofs) {
-    const again = await step('credential', () => client.retrieveCredentials(
-      {issuerMetadata, accessToken, credentialConfigurationId: last.id, proofs: last.proofs}));
-    out.replay = again.refused ?? {ok: true, message: 'the replayed proof was accepted'};
+  if (job.replayProof) {
+    out.replay = replay ?? {ok: true, message: 'nothing to replay: the offer has one configuration'};
+  }
+  if (job.requestAgain && last) {
+    const proof = await proofFor(client, issuerMetadata, last.id, last.configuration, publicJwk, alg);
+    const again = proof.refused ? proof : await step('credential', () => client.retrieveCredentials(
+      {issuerMetadata, accessToken, credentialConfigurationId: last.id, proofs: proof.proofs}));
+    out.requestAgain = again.refused ?? {ok: true, message: 'the configuration was issued twice'};
   }
   if (job.redeemAgain) {
     const again = await step('token', () => client.retrievePreAuthorizedCodeAccessTokenFromOffer(
