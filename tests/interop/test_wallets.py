@@ -102,7 +102,8 @@ def holder_of(did: str) -> KeyPair:
 class WalletRun:
     server: Any
     metadata: dict[str, Any]
-    holder: KeyPair
+    holder: KeyPair                      # the wallet's P-256 key (ES256 proofs)
+    ed_holder: KeyPair                   # its Ed25519 key, for the configurations that take EdDSA proofs
     by_format: dict[str, list[str]]      # format -> configuration ids the metadata lists
     answers: dict[str, dict[str, Any]]   # job name -> the wallet's answer
     offers: dict[str, dict[str, Any]]    # job name -> the POST /offers response
@@ -146,9 +147,15 @@ def wallet_run(request: pytest.FixtureRequest) -> WalletRun:
     jobs["wrong-pin"] = {"offer": offers["wrong-pin"]["offerUri"], "holderJwk": jwk, "txCode": wrong}
     offers["unasked-pin"] = make_offer(server, deployment.token, every[:1], tx_code=False)
     jobs["unasked-pin"] = {"offer": offers["unasked-pin"]["offerUri"], "holderJwk": jwk, "txCode": "493817"}
+    eddsa = [cid for cid, conf in configurations.items()
+             if "EdDSA" in conf.get("proof_types_supported", {}).get("jwt", {}).get("proof_signing_alg_values_supported", [])]
+    ed_holder = KeyPair.generate("Ed25519")
+    if eddsa:
+        offers["eddsa"] = make_offer(server, deployment.token, eddsa, tx_code=False)
+        jobs["eddsa"] = {"offer": offers["eddsa"]["offerUri"], "holderJwk": ed_holder.to_jwk(private=True)}
     names = list(jobs)
     answers = dict(zip(names, wallet_batch([jobs[n] for n in names])))
-    return WalletRun(server, metadata, holder, by_format, answers, offers)
+    return WalletRun(server, metadata, holder, ed_holder, by_format, answers, offers)
 
 
 def our_verdict(server: Any, credential: dict[str, Any] | str, **options: str) -> dict[str, Any]:
@@ -196,29 +203,43 @@ def test_the_wallet_reads_our_metadata_as_openid4vci_1_0_with_every_format(walle
         assert answer["offered"] == [name] and answer["txCodeAsked"] is None
 
 
+def check_received(run: WalletRun, cid: str, got: dict[str, Any], holder: KeyPair) -> None:
+    """Our verifier accepts it, and it is bound to the key that signed the proof."""
+    fmt, credential = got["format"], got["credential"]
+    assert got["count"] == 1 and credential, got
+    if fmt == "ldp_vc":
+        assert isinstance(credential, dict) and credential["proof"], credential
+    else:
+        assert isinstance(credential, str)
+    verdict = our_verdict(run.server, credential)
+    assert verdict["verified"] is True, (cid, verdict["errors"], verdict["results"])
+    if fmt == "dc+sd-jwt":
+        assert got["binding"] == "jwk"
+        assert jwt_payload(credential)["cnf"]["jwk"] == holder.public_only().to_jwk()
+    else:
+        did = subject_id(credential)
+        assert did is not None and got["proofHeader"]["kid"].split("#")[0] == did, (did, got["proofHeader"])
+        assert holder_of(did) == holder.public_only()
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_npm_wallet_receives_each_format_and_our_verifier_accepts_it(wallet_run: WalletRun, fmt: str) -> None:
-    for cid in wallet_run.by_format.get(fmt, []):
+    assert wallet_run.by_format.get(fmt), f"no configuration of format {fmt} in the metadata"
+    for cid in wallet_run.by_format[fmt]:
         answer = wallet_run.answers[cid]
         assert answer["ok"], f"{cid}: {answer.get('stage')}: {answer.get('message')}"
         got = answer["credentials"][cid]
-        assert got["format"] == fmt and got["count"] == 1 and got["credential"]
-        credential = got["credential"]
-        if fmt == "ldp_vc":
-            assert isinstance(credential, dict) and credential["proof"], credential
-        else:
-            assert isinstance(credential, str)
-        verdict = our_verdict(wallet_run.server, credential)
-        assert verdict["verified"] is True, (cid, verdict["errors"], verdict["results"])
-        # bound to the key that signed the proof
-        if fmt == "dc+sd-jwt":
-            assert got["binding"] == "jwk"
-            assert jwt_payload(credential)["cnf"]["jwk"] == wallet_run.holder.public_only().to_jwk()
-        else:
-            did = subject_id(credential)
-            assert did is not None and got["proofHeader"]["kid"].split("#")[0] == did, (did, got["proofHeader"])
-            assert holder_of(did) == wallet_run.holder.public_only()
-    assert wallet_run.by_format.get(fmt), f"no configuration of format {fmt} in the metadata"
+        assert got["format"] == fmt
+        check_received(wallet_run, cid, got, wallet_run.holder)
+
+
+def test_an_eddsa_wallet_key_is_bound_the_same_way(wallet_run: WalletRun) -> None:
+    answer = wallet_run.answers.get("eddsa")
+    assert answer is not None, "no configuration takes EdDSA proofs"
+    assert answer["ok"], f"{answer.get('stage')}: {answer.get('message')}"
+    for cid, got in answer["credentials"].items():
+        assert got["proofHeader"]["alg"] == "EdDSA"
+        check_received(wallet_run, cid, got, wallet_run.ed_holder)
 
 
 def test_the_sequence_of_calls_is_the_pre_authorized_code_flow(wallet_run: WalletRun) -> None:
@@ -244,8 +265,7 @@ def test_with_a_pin_the_wallet_receives_every_configuration_of_one_offer(wallet_
     assert wallet_run.offers["pin"]["txCode"] not in json.dumps(wallet_run.offers["pin"]["credentialOffer"])
     assert set(answer["credentials"]) == set(wallet_run.metadata["credential_configurations_supported"])
     for cid, got in answer["credentials"].items():
-        verdict = our_verdict(wallet_run.server, got["credential"])
-        assert verdict["verified"] is True, (cid, verdict["errors"])
+        check_received(wallet_run, cid, got, wallet_run.holder)
 
 
 def test_a_wrong_pin_is_refused_with_invalid_grant(wallet_run: WalletRun) -> None:
