@@ -148,7 +148,8 @@ def wallet_run(request: pytest.FixtureRequest) -> WalletRun:
     offers["unasked-pin"] = make_offer(server, deployment.token, every[:1], tx_code=False)
     jobs["unasked-pin"] = {"offer": offers["unasked-pin"]["offerUri"], "holderJwk": jwk, "txCode": "493817"}
     eddsa = [cid for cid, conf in configurations.items()
-             if "EdDSA" in conf.get("proof_types_supported", {}).get("jwt", {}).get("proof_signing_alg_values_supported", [])]
+             if "EdDSA" in conf.get("proof_types_supported", {}).get("jwt", {})
+                              .get("proof_signing_alg_values_supported", [])]
     ed_holder = KeyPair.generate("Ed25519")
     if eddsa:
         offers["eddsa"] = make_offer(server, deployment.token, eddsa, tx_code=False)
@@ -394,7 +395,8 @@ def test_sd_jwt_js_verifies_our_sd_jwt_vc_and_reads_every_claim(sd_run: SdRun) -
     answer = sd_run.answers["verify"]
     assert answer["ok"], answer["error"]
     assert answer["header"] == {"alg": "ES256", "typ": "dc+sd-jwt", "kid": KID}
-    assert answer["payload"]["iss"] == ISSUER and answer["payload"]["cnf"]["jwk"] == sd_run.holder.public_only().to_jwk()
+    assert answer["payload"]["iss"] == ISSUER
+    assert answer["payload"]["cnf"]["jwk"] == sd_run.holder.public_only().to_jwk()
     for name, value in sd_run.claims.items():
         assert answer["payload"].get(name) == value, name
     selective = sorted(n for n in sd_run.claims if n in CLAIMS and CLAIMS[n].sd == "always")

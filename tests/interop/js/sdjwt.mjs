@@ -20,6 +20,7 @@ import {readRequest, runJobs, fetched} from './common.mjs';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const realFetch = globalThis.fetch;
+let network = false;   // the current job's `network`
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : (input?.url ?? String(input));
   fetched.push(url);
@@ -28,7 +29,6 @@ globalThis.fetch = async (input, init) => {
   }
   return realFetch(input, init);
 };
-let network = false;
 
 if (!globalThis.crypto) {
   globalThis.crypto = webcrypto;

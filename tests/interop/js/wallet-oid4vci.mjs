@@ -130,7 +130,8 @@ async function proofFor(client, issuerMetadata, id, configuration, publicJwk, al
   if (proof.refused) {
     return proof;
   }
-  return {proofs: {jwt: [proof.value.jwt]}, binding: chosen.binding, header: jose.decodeProtectedHeader(proof.value.jwt)};
+  const header = jose.decodeProtectedHeader(proof.value.jwt);
+  return {proofs: {jwt: [proof.value.jwt]}, binding: chosen.binding, header};
 }
 
 async function receive(job) {
@@ -180,7 +181,8 @@ async function receive(job) {
   for (const id of job.configurations ?? credentialOffer.credential_configuration_ids) {
     const configuration = issuerMetadata.credentialIssuer.credential_configurations_supported[id];
     if (!configuration) {
-      return {...base, ok: false, stage: 'credential', error: '', message: `configuration ${id} is not in the metadata`};
+      return {...base, ok: false, stage: 'credential', error: '',
+        message: `configuration ${id} is not in the metadata`};
     }
     if (job.replayProof && last?.proofs && !replay) {
       const again = await step('credential', () => client.retrieveCredentials(
