@@ -403,3 +403,32 @@ def test_an_offer_uses_the_ledgers_credential_id(wallet: Wallet) -> None:
     assert created["credentialId"] == issued["credentialId"]
     assert created["credentialOffer"]["credential_configuration_ids"] == [LDP, JWT]
     assert created["expiresAt"].endswith("Z")
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def test_edcissuer_offer_creates_an_offer_the_running_service_redeems(wallet: Wallet) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    record = sorted((ROOT / "samples" / "records").glob("*.yaml"))[-1]
+    done = subprocess.run([sys.executable, "-m", "edcissuer", "--config", str(wallet.deployment.config), "offer",
+                           str(record), "--tx-code", "--config-id", JWT, "--json"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    created = json.loads(done.stdout)
+    assert len(created["txCode"]) == 6 and created["credentialOffer"]["credential_configuration_ids"] == [JWT]
+    offer = wallet.resolve(created["offerUri"])
+    token = wallet.access_token(offer, created["txCode"])
+    status, _, body = wallet.credential(token, JWT, {"jwt": [proof_jwt(ANA, aud=wallet.server.url,
+                                                                      nonce=wallet.nonce())]})
+    assert status == 200, body
+    payload = _decode_jwt_payload(body["credentials"][0]["credential"])
+    assert payload.get("vc", payload)["id"] == created["credentialId"]
+    plain = subprocess.run([sys.executable, "-m", "edcissuer", "--config", str(wallet.deployment.config), "offer",
+                            str(record)], capture_output=True, text=True, timeout=120, env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stdout.startswith("openid-credential-offer://?credential_offer_uri=")
+    assert "PIN" not in plain.stderr

@@ -37,6 +37,7 @@ from ..models.records import parse_record
 from ..profiles import as_profile, conform
 from ..proofs.jwt import ALG_FOR_KEY
 from ..status.publish import entries_for
+from .api import BODY_PROBLEMS, problems
 from .auth import requires
 from .core import NotFound, Service
 from .oid4vci_proof import PROOF_ALGS, HolderKey, ProofError, check_proof
@@ -228,7 +229,7 @@ OfferClient = Annotated[Client, Depends(requires("offer"))]
 
 # --- metadata -----------------------------------------------------------------------------------------
 
-@router.get("/.well-known/openid-credential-issuer", tags=["wallets"],
+@router.get("/.well-known/openid-credential-issuer", tags=["wallets"], include_in_schema=False,
             summary="OpenID4VCI Credential Issuer metadata (formats, endpoints)")
 def issuer_metadata(service: ServiceDep) -> Response:
     base = service.settings.public_url
@@ -239,7 +240,7 @@ def issuer_metadata(service: ServiceDep) -> Response:
     return _json(meta, headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
 
 
-@router.get("/.well-known/oauth-authorization-server", tags=["wallets"],
+@router.get("/.well-known/oauth-authorization-server", tags=["wallets"], include_in_schema=False,
             summary="OAuth authorization server metadata (RFC 8414): the pre-authorized code grant only")
 def authorization_server_metadata(service: ServiceDep) -> Response:
     base = service.settings.public_url
@@ -262,15 +263,26 @@ class OfferRequest(BaseModel):
     expiresInDays: float = Field(default=OFFER_LIFETIME.days, gt=0, le=MAX_OFFER_DAYS)
 
 
-@router.post("/offers", status_code=201, tags=["wallets"], openapi_extra={"security": [{"bearer": ["offer"]}]},
+class OfferResponse(BaseModel):
+    offerId: str
+    credentialId: str = Field(description="the ledger's credential id (as /credentials/issue answers)")
+    offerUri: str = Field(description="openid-credential-offer://?credential_offer_uri=... (for the QR code)")
+    credentialOffer: dict[str, Any] = Field(description="the offer JSON the wallet reads by reference")
+    txCode: str | None = Field(default=None, description="the PIN, this once: send it by another channel")
+    expiresAt: str
+
+
+@router.post("/offers", status_code=201, response_model=OfferResponse, response_model_exclude_none=True,
+             tags=["wallets"], responses=problems(401, 403, 409, *BODY_PROBLEMS), openapi_extra={"security": [{"bearer": ["offer"]}]},
              summary="Issue a record through the ledger and offer it to the learner's wallet (OpenID4VCI)")
-def post_offer(body: OfferRequest, service: ServiceDep, client: OfferClient) -> Response:
+def post_offer(body: OfferRequest, service: ServiceDep, client: OfferClient, response: Response) -> OfferResponse:
     created = create_offer(service, body.record, client=client, formats=body.formats, tx_code=body.txCode,
                            profile=body.profile, lifetime=timedelta(days=body.expiresInDays))
-    return _json(created.to_json(), 201, NO_STORE)
+    response.headers.update(NO_STORE)
+    return OfferResponse(**created.to_json())
 
 
-@router.get("/offers/{offer_id}", tags=["wallets"], summary="A credential offer by reference (OpenID4VCI §4.1.3)")
+@router.get("/offers/{offer_id}", tags=["wallets"], include_in_schema=False, summary="A credential offer by reference (OpenID4VCI §4.1.3)")
 def get_offer(offer_id: str, service: ServiceDep) -> Response:
     with service.ledger() as ledger:
         store = OfferStore(ledger, _secret(service))
@@ -317,9 +329,8 @@ def _token(service: Service, form: dict[str, str]) -> dict[str, Any]:
     return {"access_token": granted.access_token, "token_type": "Bearer", "expires_in": granted.expires_in}
 
 
-@router.post("/token", tags=["wallets"], summary="OAuth token endpoint: the pre-authorized code (and PIN) for "
-                                                "an access token", openapi_extra={"requestBody": {"content": {
-                 "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}}})
+@router.post("/token", tags=["wallets"], include_in_schema=False,
+             summary="OAuth token endpoint: the pre-authorized code (and PIN) for an access token")
 async def token(request: Request, service: ServiceDep) -> Response:
     try:
         form = _form(await request.body(), request.headers.get("content-type", ""))
@@ -334,14 +345,14 @@ def _nonce(service: Service) -> str:
         return OfferStore(ledger, _secret(service)).new_nonce(service.now())
 
 
-@router.post("/nonce", tags=["wallets"], summary="A fresh single-use c_nonce for the key proof (OpenID4VCI §7)")
+@router.post("/nonce", tags=["wallets"], include_in_schema=False, summary="A fresh single-use c_nonce for the key proof (OpenID4VCI §7)")
 async def nonce(service: ServiceDep) -> Response:
     return _json({"c_nonce": await run_in_threadpool(_nonce, service)}, headers=NO_STORE)
 
 
 # --- the credential ----------------------------------------------------------------------------------
 
-def _bearer(request: Request) -> str:
+def _access_token(request: Request) -> str:
     kind, _, value = request.headers.get("authorization", "").partition(" ")
     if kind.lower() != "bearer" or not value.strip():
         raise OAuthError("invalid_token", "give the access token from the token endpoint as a Bearer token", 401)
@@ -444,11 +455,11 @@ def _issue_sd_jwt(record: Any, *, signer: KeyPair, issuer: str, holder: dict[str
     return str(issued.serialize())
 
 
-@router.post("/credential", tags=["wallets"], summary="OpenID4VCI credential endpoint: a copy bound to the "
+@router.post("/credential", tags=["wallets"], include_in_schema=False, summary="OpenID4VCI credential endpoint: a copy bound to the "
                                                      "wallet's key, for the access token and a key proof")
 async def credential(request: Request, service: ServiceDep) -> Response:
     try:
-        token_value = _bearer(request)
+        token_value = _access_token(request)
         body = _request_body(await request.body(), request.headers.get("content-type", ""))
         answer = await run_in_threadpool(_credential, service, token_value, body)
     except OAuthError as exc:
