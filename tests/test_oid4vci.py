@@ -178,6 +178,16 @@ def test_wallet_receives_a_credential_bound_to_its_key_with_the_ledgers_id(walle
         document = document.get("vc", document)
     assert document["credentialSubject"]["id"] == holder
     assert document["id"] == created["credentialId"]
+    if config == LDP:   # the ledger's credential, but for the subject id and the proof value
+        status_, ledger_copy = wallet.server.json("POST", "/credentials/issue", {"record": _record(),
+                                                                                "options": {"format": "ob3"}},
+                                                  token=wallet.deployment.token)
+        theirs = dict(ledger_copy["verifiableCredential"])
+        ours = dict(document)
+        for doc in (theirs, ours):
+            doc.pop("proof")
+            doc["credentialSubject"] = {k: v for k, v in doc["credentialSubject"].items() if k != "id"}
+        assert ours == theirs
     report = _verified(wallet.server, credential)
     assert {"proof", "status", "issuer.binding"} <= set(report["checks"])
     # the ledger's status entries are carried: revoking the ledger's credential would revoke this copy
@@ -188,6 +198,11 @@ def test_wallet_receives_a_credential_bound_to_its_key_with_the_ledgers_id(walle
         kept = conn.execute("SELECT record_json, state FROM oid4vci_offers WHERE offer_id = ?",
                             (created["offerId"],)).fetchone()
     assert kept == (None, "issued")
+    audit = [json.loads(line) for line in (wallet.deployment.folder / "audit.jsonl").read_text().splitlines()]
+    redeemed = [e for e in audit if e.get("offer") == created["offerId"] and e["action"] == "wallet-issue"]
+    assert len(redeemed) == 1
+    assert {"client": "wallet", "credentialId": created["credentialId"],
+            "configuration": config}.items() <= redeemed[0].items()
 
 
 def test_a_did_key_kid_binds_the_did_key(wallet: Wallet) -> None:

@@ -420,7 +420,8 @@ def _credential(service: Service, token_value: str, body: dict[str, Any]) -> dic
         try:
             status = (entries_for(ledger.list_info(entry.status_list), int(entry.status_index or 0), "ob3")
                       if entry.status_list else None)
-            credential = _mint(service, claim.record, config, holder, entry.credential_id, entry.proof, status, now)
+            credential = _mint(service, claim.record, config, holder, entry.credential_id, entry.proof, status,
+                               now=now, signed_at=entry.reserved_at)
         except BaseException:
             store.release(claim)
             raise
@@ -429,8 +430,12 @@ def _credential(service: Service, token_value: str, body: dict[str, Any]) -> dic
 
 
 def _mint(service: Service, kept: dict[str, Any], config: str, holder: HolderKey, credential_id: str,
-          ledger_proof: str, status: list[dict[str, Any]] | None, now: datetime) -> Any:
-    """The holder-bound copy: the ledger's id and status entries, the learner id = the holder's DID."""
+          ledger_proof: str, status: list[dict[str, Any]] | None, *, now: datetime, signed_at: datetime) -> Any:
+    """The holder-bound copy: the ledger's id, dates and status entries; the learner id = the holder's DID.
+
+    `signed_at` is the ledger entry's time, as `issue_recorded` signs with, so the copy differs
+    from the ledger's credential in the subject id (and the proof) only.
+    """
     key = service.settings.key
     if not isinstance(key, KeyPair):  # pragma: no cover - configurations() is empty without a key
         raise InputError("this deployment has no signing key", field="issuer.key")
@@ -443,7 +448,7 @@ def _mint(service: Service, kept: dict[str, Any], config: str, holder: HolderKey
     bound = record.model_copy(update={"learner": record.learner.model_copy(update={"id": holder.did})})
     proof = "jwt" if config == JWT_VC else (ledger_proof if ledger_proof != "jwt" else default_proof("ob3", key))
     issued = sign_record(bound, fmt="ob3", proof=proof, signer=key, credential_id=credential_id, status=status,
-                         now=now, issuer_did=service.settings.issuer_did, ob3_form=service.settings.ob3_form)
+                         now=signed_at, issuer_did=service.settings.issuer_did, ob3_form=service.settings.ob3_form)
     return issued.artefact
 
 
