@@ -117,10 +117,26 @@ def wallet(service_demo: Any) -> Wallet:
     return Wallet(server, deployment)
 
 
-def _verified(server: Any, credential: Any) -> dict[str, Any]:
+def _verified(server: Any, credential: Any, did_web_dir: Path | None = None) -> dict[str, Any]:
+    """Verified by the service (every check, status lists included) and, given a folder, by the library
+    offline with the deployment's did.json mirrored there."""
     status, report = server.json("POST", "/credentials/verify", {"verifiableCredential": credential})
     assert status == 200, report
     assert report["verified"], report["errors"]
+    if did_web_dir is not None:
+        from datetime import datetime, timezone
+
+        from edcissuer.crypto.did import did_web_path
+        from edcissuer.verify import VerifyOptions, verify_all
+
+        did_doc = server.json("GET", "/.well-known/did.json")[1]
+        path = did_web_path(did_doc["id"], did_web_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(did_doc))
+        results = verify_all(credential, VerifyOptions(now=datetime.now(timezone.utc), did_web_dir=did_web_dir))
+        failed = {c.name: c.reason for c in results[0].checks if not c.passed}
+        assert set(failed) <= {"status"}, failed   # offline: the status lists are checked by the service above
+        assert {"proof", "issuer.binding"} <= {c.name for c in results[0].checks if c.passed}
     return dict(report)
 
 
@@ -154,7 +170,7 @@ def test_metadata_names_the_public_url_the_endpoints_and_both_w3c_formats(wallet
 
 @pytest.mark.parametrize("config, pin", [(LDP, False), (LDP, True), (JWT, False), (JWT, True)])
 def test_wallet_receives_a_credential_bound_to_its_key_with_the_ledgers_id(wallet: Wallet, config: str,
-                                                                          pin: bool) -> None:
+                                                                          pin: bool, tmp_path: Path) -> None:
     created = wallet.offer(formats=[config], txCode=pin)
     assert ("txCode" in created) is pin
     offer = wallet.resolve(created["offerUri"])
@@ -188,7 +204,7 @@ def test_wallet_receives_a_credential_bound_to_its_key_with_the_ledgers_id(walle
             doc.pop("proof")
             doc["credentialSubject"] = {k: v for k, v in doc["credentialSubject"].items() if k != "id"}
         assert ours == theirs
-    report = _verified(wallet.server, credential)
+    report = _verified(wallet.server, credential, tmp_path)
     assert {"proof", "status", "issuer.binding"} <= set(report["checks"])
     # the ledger's status entries are carried: revoking the ledger's credential would revoke this copy
     assert document["credentialStatus"]
@@ -447,3 +463,16 @@ def test_edcissuer_offer_creates_an_offer_the_running_service_redeems(wallet: Wa
     assert plain.returncode == 0, plain.stderr
     assert plain.stdout.startswith("openid-credential-offer://?credential_offer_uri=")
     assert "PIN" not in plain.stderr
+
+
+def test_without_the_sd_jwt_library_dc_sd_jwt_is_neither_advertised_nor_offered(wallet: Wallet) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("edcissuer.sdjwt") is not None:
+        pytest.skip("edcissuer.sdjwt is installed: dc+sd-jwt is advertised")
+    _, meta = wallet.server.json("GET", "/.well-known/openid-credential-issuer")
+    assert {c["format"] for c in meta["credential_configurations_supported"].values()} == {"ldp_vc", "jwt_vc_json"}
+    status, problem = wallet.server.json("POST", "/offers", {"record": _record(),
+                                                             "formats": ["MicroCredential_dc+sd-jwt"]},
+                                         token=wallet.deployment.token)
+    assert status == 422 and problem["field"] == "formats"
