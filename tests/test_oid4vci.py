@@ -476,3 +476,15 @@ def test_without_the_sd_jwt_library_dc_sd_jwt_is_neither_advertised_nor_offered(
                                                              "formats": ["MicroCredential_dc+sd-jwt"]},
                                          token=wallet.deployment.token)
     assert status == 422 and problem["field"] == "formats"
+
+
+def test_access_logs_do_not_show_offer_ids() -> None:
+    import logging
+
+    from edcissuer.service.oid4vci import MaskOfferIds
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/offers/SECRET-OFFER-ID", "1.1", 200), None)
+    assert MaskOfferIds().filter(record)
+    assert "SECRET-OFFER-ID" not in record.getMessage() and "/offers/" in record.getMessage()
+    assert any(isinstance(f, MaskOfferIds) for f in logging.getLogger("uvicorn.access").filters)

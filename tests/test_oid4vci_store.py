@@ -203,3 +203,15 @@ def test_the_code_is_reproducible_from_the_offer_id_only_with_the_issuer_key(tar
     assert stranger.code_for(offer.offer_id) != offer.pre_authorized_code
     assert stranger.exchange(stranger.code_for(offer.offer_id), None, NOW).error == "invalid_grant"
     store.ledger.close()
+
+
+def test_open_offers_of_a_credential_are_listed_until_redeemed(target: str) -> None:
+    store = _store(target)
+    first = store.create(credential_id="urn:uuid:9", configurations=("a",), record=RECORD, now=NOW, tx_code=False)
+    second = store.create(credential_id="urn:uuid:9", configurations=("a",), record=RECORD, now=NOW, tx_code=True)
+    store.create(credential_id="urn:uuid:other", configurations=("a",), record=RECORD, now=NOW, tx_code=False)
+    assert {r.offer_id for r in store.by_credential("urn:uuid:9", NOW)} == {first.offer_id, second.offer_id}
+    store.exchange(first.pre_authorized_code, None, NOW)
+    assert [r.offer_id for r in store.by_credential("urn:uuid:9", NOW)] == [second.offer_id]
+    assert store.by_credential("urn:uuid:9", NOW + timedelta(days=8)) == []
+    store.ledger.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -46,6 +47,22 @@ from .problems import Problem
 from .settings import Client
 
 router = APIRouter()
+
+
+class MaskOfferIds(logging.Filter):
+    """Access-log lines show `/offers/…`, not the offer id: while an offer is open its URL is
+    a capability (it serves the pre-authorized code), and logs travel further than QR codes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and \
+                args[2].startswith("/offers/"):
+            record.args = (*args[:2], "/offers/…", *args[3:])
+        return True
+
+
+# uvicorn's access logger lives in every worker process that imports this router
+logging.getLogger("uvicorn.access").addFilter(MaskOfferIds())
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_SCHEME = "openid-credential-offer://"
