@@ -215,3 +215,16 @@ def test_open_offers_of_a_credential_are_listed_until_redeemed(target: str) -> N
     assert [r.offer_id for r in store.by_credential("urn:uuid:9", NOW)] == [second.offer_id]
     assert store.by_credential("urn:uuid:9", NOW + timedelta(days=8)) == []
     store.ledger.close()
+
+
+def test_the_anonymous_nonce_endpoint_has_a_cap(target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from edcissuer.service import oid4vci_store
+
+    monkeypatch.setattr(oid4vci_store, "MAX_OPEN_NONCES", 3)
+    store = _store(target)
+    for _ in range(3):
+        store.new_nonce(NOW)
+    with pytest.raises(oid4vci_store.Busy):
+        store.new_nonce(NOW)
+    assert store.new_nonce(NOW + timedelta(minutes=6))      # the old ones expired and went
+    store.ledger.close()

@@ -89,16 +89,19 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
              expires_at      BIGINT NOT NULL,
              redeemed_at     BIGINT)""",
         "CREATE INDEX oid4vci_offers_credential ON oid4vci_offers (credential_id)",
+        "CREATE INDEX oid4vci_offers_open ON oid4vci_offers (state, expires_at)",
         """CREATE TABLE oid4vci_tokens (
              token_hash  TEXT PRIMARY KEY,
              offer_id    TEXT NOT NULL REFERENCES oid4vci_offers (offer_id),
              created_at  BIGINT NOT NULL,
              expires_at  BIGINT NOT NULL)""",
+        "CREATE INDEX oid4vci_tokens_expiry ON oid4vci_tokens (expires_at)",
         """CREATE TABLE oid4vci_nonces (
              nonce_hash  TEXT PRIMARY KEY,
              created_at  BIGINT NOT NULL,
              expires_at  BIGINT NOT NULL,
              used_at     BIGINT)""",
+        "CREATE INDEX oid4vci_nonces_expiry ON oid4vci_nonces (expires_at)",
     )),
 )
 

@@ -42,7 +42,7 @@ from .api import BODY_PROBLEMS, problems
 from .auth import requires
 from .core import NotFound, Service
 from .oid4vci_proof import PROOF_ALGS, HolderKey, ProofError, check_proof
-from .oid4vci_store import OFFER_LIFETIME, OfferStore, derive_offer_secret
+from .oid4vci_store import OFFER_LIFETIME, Busy, OfferStore, derive_offer_secret
 from .problems import Problem
 from .settings import Client
 
@@ -364,7 +364,12 @@ def _nonce(service: Service) -> str:
 
 @router.post("/nonce", tags=["wallets"], include_in_schema=False, summary="A fresh single-use c_nonce for the key proof (OpenID4VCI §7)")
 async def nonce(service: ServiceDep) -> Response:
-    return _json({"c_nonce": await run_in_threadpool(_nonce, service)}, headers=NO_STORE)
+    try:
+        value = await run_in_threadpool(_nonce, service)
+    except Busy as exc:
+        return _json({"error": "temporarily_unavailable", "error_description": exc.message}, 503,
+                     {**NO_STORE, "Retry-After": "60"})
+    return _json({"c_nonce": value}, headers=NO_STORE)
 
 
 # --- the credential ----------------------------------------------------------------------------------

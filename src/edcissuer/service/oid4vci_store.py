@@ -36,6 +36,8 @@ TOKEN_LIFETIME = timedelta(minutes=10)
 NONCE_LIFETIME = timedelta(minutes=5)
 #: wrong PINs before the offer is invalidated (OID4VCI 1.0 §13.6.3)
 MAX_TX_ATTEMPTS = 5
+#: unexpired nonces at most: the nonce endpoint is anonymous, so a flood must not grow the table
+MAX_OPEN_NONCES = 100_000
 TX_CODE_LENGTH = 6
 
 Execute = Callable[..., tuple[list[tuple[Any, ...]], int]]
@@ -122,6 +124,10 @@ def _row(row: tuple[Any, ...]) -> OfferRow:
     oid, cid, configs, issued, length, state, expires = row
     return OfferRow(str(oid), str(cid), tuple(json.loads(configs)), tuple(json.loads(issued)),
                     int(length) if length is not None else None, str(state), int(expires))
+
+
+class Busy(InputError):
+    """The anonymous nonce endpoint is at its cap (HTTP 503; wallets retry)."""
 
 
 class OfferStore:
@@ -262,6 +268,9 @@ class OfferStore:
 
         def step(execute: Execute) -> None:
             execute("DELETE FROM oid4vci_nonces WHERE expires_at <= ?", (at,))
+            (count,), = execute("SELECT COUNT(*) FROM oid4vci_nonces")[0]
+            if int(count) >= MAX_OPEN_NONCES:
+                raise Busy("too many open nonces; try again in a few minutes")
             execute("INSERT INTO oid4vci_nonces (nonce_hash, created_at, expires_at) VALUES (?, ?, ?)",
                     (sha256_hex(nonce), at, at + int(lifetime.total_seconds())))
 
