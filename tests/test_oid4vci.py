@@ -488,3 +488,19 @@ def test_access_logs_do_not_show_offer_ids() -> None:
     assert MaskOfferIds().filter(record)
     assert "SECRET-OFFER-ID" not in record.getMessage() and "/offers/" in record.getMessage()
     assert any(isinstance(f, MaskOfferIds) for f in logging.getLogger("uvicorn.access").filters)
+
+
+def test_eight_concurrent_wallet_requests_get_one_token_and_one_credential(wallet: Wallet) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    created = wallet.offer(formats=[LDP])
+    code = created["credentialOffer"]["grants"][PRE_AUTH]["pre-authorized_code"]
+    with ThreadPoolExecutor(8) as pool:
+        tokens = list(pool.map(lambda _: wallet.token(code), range(8)))
+    won = [body for status, _, body in tokens if status == 200]
+    assert len(won) == 1 and {body["error"] for status, _, body in tokens if status != 200} == {"invalid_grant"}
+    proofs = [proof_jwt(ANA, aud=wallet.server.url, nonce=wallet.nonce()) for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda p: wallet.credential(won[0]["access_token"], LDP, {"jwt": [p]}), proofs))
+    assert [status for status, _, _ in answers].count(200) == 1
+    assert {body["error"] for status, _, body in answers if status != 200} == {"credential_request_denied"}
