@@ -25,8 +25,9 @@ from service_server import Server, demo_folder, free_port, running
 
 #: every operation the service documents (a test below keeps this list and /openapi.json equal)
 OPERATIONS = [("POST", "/credentials/issue"), ("POST", "/credentials/verify"), ("POST", "/presentations/verify"),
-              ("POST", "/credentials/status"), ("POST", "/recognition/assess"), ("GET", "/status/{name}"), ("GET", "/status/tsl/{list_id}"),
-              ("GET", "/.well-known/did.json"), ("GET", "/contexts/{name}"), ("GET", "/health")]
+              ("POST", "/credentials/status"), ("POST", "/recognition/assess"), ("GET", "/status/{name}"),
+              ("GET", "/status/tsl/{list_id}"), ("GET", "/.well-known/did.json"), ("GET", "/contexts/{name}"),
+              ("GET", "/health"), ("POST", "/offers")]
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 
 

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 
 from ..config import Config
 from ..errors import EdcIssuerError, RecordValidationError
-from . import batch, configfile, cosign, demo, export, init, issue, keys, serve, status, template, trust, verify
+from . import batch, configfile, cosign, demo, export, init, issue, keys, offer, serve, status, template, trust, verify
 from .errors import UsageError, usage_error
 
 # Each module registers its subcommands; add a module here to add commands.
-COMMAND_MODULES = (init, keys, issue, cosign, verify, batch, status, export, trust, template, serve, demo)
+COMMAND_MODULES = (init, keys, issue, cosign, verify, batch, status, export, offer, trust, template, serve, demo)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

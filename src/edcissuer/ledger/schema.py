@@ -69,6 +69,40 @@ _MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
         "ALTER TABLE credentials ADD COLUMN student_ref TEXT",
         "CREATE INDEX credentials_student ON credentials (student_ref)",
     )),
+    # 3: OpenID4VCI offers (service/oid4vci_store.py). Codes, tokens and nonces are kept as SHA-256
+    # only, the PIN as an HMAC; record_json (personal data) is deleted once the offer is redeemed
+    # or expires. Times are epoch seconds, so expiry is one integer comparison in both dialects.
+    (3, (
+        """CREATE TABLE oid4vci_offers (
+             offer_id        TEXT PRIMARY KEY,
+             credential_id   TEXT NOT NULL,
+             configurations  TEXT NOT NULL,
+             issued_configs  TEXT NOT NULL DEFAULT '[]',
+             code_hash       TEXT NOT NULL UNIQUE,
+             tx_code_hash    TEXT,
+             tx_code_length  INTEGER,
+             tx_attempts     INTEGER NOT NULL DEFAULT 0,
+             record_json     TEXT,
+             state           TEXT NOT NULL
+                             CHECK (state IN ('offered', 'redeemed', 'issued', 'expired')),
+             created_at      BIGINT NOT NULL,
+             expires_at      BIGINT NOT NULL,
+             redeemed_at     BIGINT)""",
+        "CREATE INDEX oid4vci_offers_credential ON oid4vci_offers (credential_id)",
+        "CREATE INDEX oid4vci_offers_open ON oid4vci_offers (state, expires_at)",
+        """CREATE TABLE oid4vci_tokens (
+             token_hash  TEXT PRIMARY KEY,
+             offer_id    TEXT NOT NULL REFERENCES oid4vci_offers (offer_id),
+             created_at  BIGINT NOT NULL,
+             expires_at  BIGINT NOT NULL)""",
+        "CREATE INDEX oid4vci_tokens_expiry ON oid4vci_tokens (expires_at)",
+        """CREATE TABLE oid4vci_nonces (
+             nonce_hash  TEXT PRIMARY KEY,
+             created_at  BIGINT NOT NULL,
+             expires_at  BIGINT NOT NULL,
+             used_at     BIGINT)""",
+        "CREATE INDEX oid4vci_nonces_expiry ON oid4vci_nonces (expires_at)",
+    )),
 )
 
 SCHEMA_VERSION = _MIGRATIONS[-1][0]

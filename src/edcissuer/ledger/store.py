@@ -330,6 +330,25 @@ class Ledger:
                 raise LedgerError(f"ledger query failed: {exc}", field="ledger") from exc
             raise
 
+    # --- for other tables of the ledger database (service/oid4vci_store.py) -----------------
+
+    def transaction(self, step: Callable[[Callable[..., tuple[list[tuple[Any, ...]], int]]], Any],
+                    what: str) -> Any:
+        """Run `step(execute)` in one transaction; `execute(sql, params)` gives (rows, rowcount).
+
+        Why public: tables that live beside the credentials (OpenID4VCI offers) share this
+        database, its dialects, its retries and its error wrapping (LedgerError), not its rows.
+        """
+        def execute(sql: str, params: Sequence[Any] = ()) -> tuple[list[tuple[Any, ...]], int]:
+            result = self._q(sql, params)
+            return result.rows, result.rowcount
+
+        return self._run(lambda: step(execute), what)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (LedgerError when the database fails)."""
+        return self._query(sql, params).rows
+
     # --- schema -----------------------------------------------------------------------------
 
     @property

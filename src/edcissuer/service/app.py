@@ -26,6 +26,7 @@ from ..config import load_config
 from . import problems
 from .api import router as api_router
 from .core import Service
+from .oid4vci import router as oid4vci_router
 from .pages import router as pages_router
 from .problems import Problem, problem_response
 from .settings import ServiceSettings, from_config
@@ -126,6 +127,7 @@ def create_app(settings: ServiceSettings, *, service: Service | None = None) -> 
     app.openapi = lambda: _openapi(app)   # type: ignore[method-assign]
     problems.install(app)
     app.include_router(api_router)
+    app.include_router(oid4vci_router)
     app.include_router(pages_router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
