@@ -465,17 +465,38 @@ def test_edcissuer_offer_creates_an_offer_the_running_service_redeems(wallet: Wa
     assert "PIN" not in plain.stderr
 
 
-def test_without_the_sd_jwt_library_dc_sd_jwt_is_neither_advertised_nor_offered(wallet: Wallet) -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("edcissuer.sdjwt") is not None:
-        pytest.skip("edcissuer.sdjwt is installed: dc+sd-jwt is advertised")
+@pytest.mark.parametrize("config, vct", [("MicroCredential_dc+sd-jwt", "urn:edcissuer:micro-credential:1"),
+                                         ("LearningCredential_dc+sd-jwt", "urn:eu.europa.ec.eudi:learning:credential:1")])
+def test_a_wallet_receives_an_sd_jwt_vc_bound_to_its_key_with_the_ledgers_status(wallet: Wallet, config: str,
+                                                                                 vct: str) -> None:
     _, meta = wallet.server.json("GET", "/.well-known/openid-credential-issuer")
-    assert {c["format"] for c in meta["credential_configurations_supported"].values()} == {"ldp_vc", "jwt_vc_json"}
-    status, problem = wallet.server.json("POST", "/offers", {"record": _record(),
-                                                             "formats": ["MicroCredential_dc+sd-jwt"]},
-                                         token=wallet.deployment.token)
-    assert status == 422 and problem["field"] == "formats"
+    assert meta["credential_configurations_supported"][config]["vct"] == vct
+    record = _record()   # a learner of its own: this test revokes the credential
+    record["learner"] = {**record["learner"], "student_id": f"oid4vci-sd-jwt-{config}"}
+    created = wallet.offer(record=record, formats=[config], txCode=True)
+    token = wallet.access_token(wallet.resolve(created["offerUri"]), created["txCode"])
+    status, _, body = wallet.credential(token, config, {"jwt": [proof_jwt(ANA, aud=wallet.server.url,
+                                                                           nonce=wallet.nonce())]})
+    assert status == 200, body
+    sd_jwt = body["credentials"][0]["credential"]
+    payload = _decode_jwt_payload(sd_jwt.split("~")[0])
+    assert payload["vct"] == vct and payload["cnf"]["jwk"]["x"] == ANA.to_jwk()["x"]
+    assert payload["iss"].startswith("did:web:") and payload["status"]["status_list"]["uri"].startswith(
+        wallet.server.url + "/status/tsl/")
+    status, report = wallet.server.json("POST", "/credentials/verify", {"verifiableCredential": sd_jwt})
+    assert {"proof", "status", "disclosures"} <= set(report["checks"])
+    if vct.startswith("urn:edcissuer:"):
+        assert report["verified"], report["errors"]
+    else:   # the EUDI type has no claim for g) workload, i) assessment, j) participation: not complete
+        assert report["errors"] == ["elements"]
+        assert "g) notional workload" in str(report["results"][0]["checks"])
+    # revoking the ledger's credential revokes the wallet's SD-JWT copy with it
+    done, _ = wallet.server.json("POST", "/credentials/status", {"credentialId": created["credentialId"],
+                                                                 "action": "revoke", "reason": "test"},
+                                 token=wallet.deployment.token)
+    assert done == 200
+    status, report = wallet.server.json("POST", "/credentials/verify", {"verifiableCredential": sd_jwt})
+    assert not report["verified"] and "status" in report["errors"]
 
 
 def test_access_logs_do_not_show_offer_ids() -> None:
@@ -504,3 +525,17 @@ def test_eight_concurrent_wallet_requests_get_one_token_and_one_credential(walle
         answers = list(pool.map(lambda p: wallet.credential(won[0]["access_token"], LDP, {"jwt": [p]}), proofs))
     assert [status for status, _, _ in answers].count(200) == 1
     assert {body["error"] for status, _, body in answers if status != 200} == {"credential_request_denied"}
+
+
+def test_the_learner_page_shows_a_pin_protected_offer_and_never_an_open_one(wallet: Wallet) -> None:
+    from urllib.parse import quote
+
+    record = _record()
+    record["learner"] = {**record["learner"], "student_id": "oid4vci-learner-page"}
+    open_offer = wallet.offer(record=record, formats=[LDP], txCode=False)
+    page = wallet.server.request("GET", "/c/" + quote(open_offer["credentialId"], safe=""))[2].decode()
+    assert open_offer["offerUri"] not in page and 'class="wallet"' not in page    # anyone could redeem it
+    pinned = wallet.offer(record=record, formats=[LDP], txCode=True)
+    page = wallet.server.request("GET", "/c/" + quote(pinned["credentialId"], safe=""))[2].decode()
+    assert 'class="wallet"' in page and pinned["offerUri"].replace("&", "&amp;") in page
+    assert pinned["txCode"] not in page and "data:image/png;base64," in page

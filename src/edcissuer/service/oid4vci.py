@@ -16,8 +16,6 @@ state is in oid4vci_store, the proof checks in oid4vci_proof, the signing in the
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 import logging
 from dataclasses import dataclass
@@ -40,6 +38,8 @@ from ..proofs.jwt import ALG_FOR_KEY
 from ..status.publish import entries_for
 from .api import BODY_PROBLEMS, problems
 from .auth import requires
+from ..crypto.did import did_web_verification_method
+from ..sdjwt import EDC_VCT, EUDI_VCT, issue_sd_jwt_vc
 from .core import NotFound, Service
 from .oid4vci_proof import PROOF_ALGS, HolderKey, ProofError, check_proof
 from .oid4vci_store import OFFER_LIFETIME, Busy, OfferStore, derive_offer_secret
@@ -70,16 +70,12 @@ OB3_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
 LDP_VC = "OpenBadgeCredential_ldp_vc"
 JWT_VC = "OpenBadgeCredential_jwt_vc_json"
 SD_JWT = "MicroCredential_dc+sd-jwt"
+SD_JWT_EUDI = "LearningCredential_dc+sd-jwt"     # the EUDI type only: what the EU reference verifier asks for
 #: how long an SD-JWT VC is valid when the record sets no end (the lead may tune this)
 SD_JWT_VALIDITY = timedelta(days=365)
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 #: the longest offer a caller may ask for
 MAX_OFFER_DAYS = 90
-
-
-def sd_jwt_available() -> bool:
-    """Whether the SD-JWT VC library (edcissuer.sdjwt) is installed; without it dc+sd-jwt is not offered."""
-    return importlib.util.find_spec("edcissuer.sdjwt") is not None
 
 
 def configurations(service: Service) -> dict[str, dict[str, Any]]:
@@ -106,29 +102,18 @@ def configurations(service: Service) -> dict[str, dict[str, Any]]:
             "credential_metadata": {"display": [{"name": "Micro-credential (Open Badge, JWT)", "locale": "en"}]},
         },
     }
-    if sd_jwt_available():
-        vct = _sd_jwt_vct()
-        if isinstance(vct, str):
-            configs[SD_JWT] = {
-                "format": "dc+sd-jwt", "scope": SD_JWT, "vct": vct,
-                "cryptographic_binding_methods_supported": ["jwk"],
-                "credential_signing_alg_values_supported": [ALG_FOR_KEY[key.algorithm]],
-                "proof_types_supported": proofs,
-                "credential_metadata": {"display": [{"name": "Learning credential (SD-JWT VC)", "locale": "en"}]},
-            }
+    for config_id, vct, name in ((SD_JWT, EDC_VCT, "Micro-credential (SD-JWT VC, EU learning credential with the "
+                                                      "eleven elements)"),
+                                 (SD_JWT_EUDI, EUDI_VCT, "Learning credential (SD-JWT VC, EU Digital Identity "
+                                                         "Wallet type)")):
+        configs[config_id] = {
+            "format": "dc+sd-jwt", "scope": config_id, "vct": vct,
+            "cryptographic_binding_methods_supported": ["jwk"],
+            "credential_signing_alg_values_supported": [ALG_FOR_KEY[key.algorithm]],
+            "proof_types_supported": proofs,
+            "credential_metadata": {"display": [{"name": name, "locale": "en"}]},
+        }
     return configs
-
-
-def _sd_jwt_vct() -> str | None:
-    """The vct the SD-JWT library issues by default (its `issue_sd_jwt_vc(..., vct=...)` default)."""
-    import inspect
-
-    try:
-        module = importlib.import_module("edcissuer.sdjwt.issue")
-        default = inspect.signature(module.issue_sd_jwt_vc).parameters["vct"].default
-    except (ImportError, AttributeError, KeyError, TypeError, ValueError):
-        return None
-    return default if isinstance(default, str) else getattr(module, "VCT", None)
 
 
 # --- the state, over the worker's ledger connection ------------------------------------------------
@@ -205,12 +190,17 @@ def create_offer(service: Service, record: dict[str, Any], *, client: Client, fo
     return CreatedOffer(new.offer_id, credential_id, uri, document, new.tx_code, new.expires_at)
 
 
-def open_offers(service: Service, credential_id: str) -> list[str]:
-    """The offer URIs still open for one credential (for the learner page's "add to wallet")."""
+def open_offers(service: Service, credential_id: str, *, pin_only: bool = False) -> list[str]:
+    """The offer URIs still open for one credential (for the learner page's "add to wallet").
+
+    `pin_only`: just the offers a PIN protects. A page anyone holding the certificate can open
+    shows only those: an offer without a PIN is redeemed by whoever scans it first.
+    """
     with service.ledger() as ledger:
         rows = OfferStore(ledger, _secret(service)).by_credential(credential_id, service.now())
     return [f"{OFFER_SCHEME}?credential_offer_uri="
-            + quote(f"{service.settings.public_url}/offers/{r.offer_id}", safe="") for r in rows]
+            + quote(f"{service.settings.public_url}/offers/{r.offer_id}", safe="") for r in rows
+            if not pin_only or r.tx_code_length]
 
 
 # --- OAuth / OpenID4VCI errors ------------------------------------------------------------------------
@@ -272,7 +262,7 @@ def authorization_server_metadata(service: ServiceDep) -> Response:
 class OfferRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     record: dict[str, Any] = Field(description="the micro-credential record (docs/records.md), as JSON")
-    formats: list[str] | None = Field(default=None, min_length=1, max_length=3,
+    formats: list[str] | None = Field(default=None, min_length=1, max_length=8,
                                       description="credential configuration ids (default: the OB3 ldp_vc and "
                                                   "jwt_vc_json ones)")
     txCode: bool = Field(default=False, description="guard the offer with a 6-digit PIN (returned once)")
@@ -442,8 +432,10 @@ def _credential(service: Service, token_value: str, body: dict[str, Any]) -> dic
         try:
             status = (entries_for(ledger.list_info(entry.status_list), int(entry.status_index or 0), "ob3")
                       if entry.status_list else None)
+            token_status = ({"idx": int(entry.status_index or 0), "uri": service.token_status_url(entry.status_list)}
+                            if entry.status_list else None)
             credential = _mint(service, claim.record, config, holder, entry.credential_id, entry.proof, status,
-                               now=now, signed_at=entry.reserved_at)
+                               now=now, signed_at=entry.reserved_at, token_status=token_status)
         except BaseException:
             store.release(claim)
             raise
@@ -452,7 +444,8 @@ def _credential(service: Service, token_value: str, body: dict[str, Any]) -> dic
 
 
 def _mint(service: Service, kept: dict[str, Any], config: str, holder: HolderKey, credential_id: str,
-          ledger_proof: str, status: list[dict[str, Any]] | None, *, now: datetime, signed_at: datetime) -> Any:
+          ledger_proof: str, status: list[dict[str, Any]] | None, *, now: datetime, signed_at: datetime,
+          token_status: dict[str, Any] | None = None) -> Any:
     """The holder-bound copy: the ledger's id, dates and status entries; the learner id = the holder's DID.
 
     `signed_at` is the ledger entry's time, as `issue_recorded` signs with, so the copy differs
@@ -465,8 +458,9 @@ def _mint(service: Service, kept: dict[str, Any], config: str, holder: HolderKey
     chosen = as_profile(service.profile(kept.get("profile")))
     if chosen is not None:
         record = conform(record, chosen)
-    if config == SD_JWT:
-        return _issue_sd_jwt(record, signer=key, issuer=service.settings.public_url, holder=holder.jwk, now=now)
+    if config in (SD_JWT, SD_JWT_EUDI):
+        return _issue_sd_jwt(service, record, vct=EDC_VCT if config == SD_JWT else EUDI_VCT, signer=key,
+                             holder=holder.jwk, now=now, status=token_status)
     bound = record.model_copy(update={"learner": record.learner.model_copy(update={"id": holder.did})})
     proof = "jwt" if config == JWT_VC else (ledger_proof if ledger_proof != "jwt" else default_proof("ob3", key))
     issued = sign_record(bound, fmt="ob3", proof=proof, signer=key, credential_id=credential_id, status=status,
@@ -474,12 +468,16 @@ def _mint(service: Service, kept: dict[str, Any], config: str, holder: HolderKey
     return issued.artefact
 
 
-def _issue_sd_jwt(record: Any, *, signer: KeyPair, issuer: str, holder: dict[str, Any], now: datetime) -> str:
-    """The dc+sd-jwt copy, from edcissuer.sdjwt (imported here only: the package is optional)."""
-    module = importlib.import_module("edcissuer.sdjwt.issue")
-    issued = module.issue_sd_jwt_vc(record, signer=signer, issuer=issuer, holder=holder, now=now,
-                                    valid_for=SD_JWT_VALIDITY, status=None)
-    return str(issued.serialize())
+def _issue_sd_jwt(service: Service, record: Any, *, vct: str, signer: KeyPair, holder: dict[str, Any],
+                  now: datetime, status: dict[str, Any] | None) -> str:
+    """The dc+sd-jwt copy: `iss` is the deployment's DID (its did.json lists the key the `kid` names,
+    so any verifier resolves it), with the ledger entry's index in the Token Status List."""
+    issuer = service.settings.issuer_did or signer.did_key
+    kid = (did_web_verification_method(issuer, signer) if issuer.startswith("did:web:")
+           else f"{signer.did_key}#{signer.did_key.removeprefix('did:key:')}" if issuer == signer.did_key else None)
+    issued = issue_sd_jwt_vc(record, signer=signer, issuer=issuer, holder=holder, now=now, valid_for=SD_JWT_VALIDITY,
+                             status=status, vct=vct, kid=kid)
+    return issued.serialize()
 
 
 @router.post("/credential", tags=["wallets"], include_in_schema=False, summary="OpenID4VCI credential endpoint: a copy bound to the "

@@ -13,6 +13,7 @@ a page and a printout name each of the eleven elements alike.
 """
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,11 +32,13 @@ from starlette.formparsers import MultiPartException
 from ..checks import CheckId
 from ..errors import EdcIssuerError
 from ..export.certificate import element_rows
+from ..export.qr import make_qr
 from ..i18n import N_, Translator, available_languages, is_language_tag, translator
 from ..models.elements import ELEMENT_KEYS, Elements
 from ..recognition import RecognitionReport
 from ..recognition.report import TRUSTED, UNCHECKED, CredentialAssessment
 from .core import NotFound, PublicView, Service
+from .oid4vci import open_offers
 from .uploads import MAX_FILES, Document, Item, Link, Unreadable, read_text, read_upload
 
 router = APIRouter(include_in_schema=False)
@@ -112,6 +115,10 @@ TEXT: dict[str, str] = {
     "source": N_("Source"),
     "ects": N_("ECTS"),
     "reason": N_("Reason"),
+    "wallet_add": N_("Add to your wallet"),
+    "wallet_qr_alt": N_("QR code to add this credential to a wallet"),
+    "wallet_hint": N_("Scan it with your wallet app to receive this credential there. If a PIN is needed, it reaches "
+                      "you separately."),
     "link_own": N_("{name} links to the public page of a credential issued here. The file itself "
                    "is needed for full verification."),
     "link_other": N_("{name} links elsewhere; the link is shown, not opened: {url}"),
@@ -406,6 +413,14 @@ def _not_found(request: Request, service: Service) -> HTMLResponse:
     return _page(request, service, "not_found.html", status=404)
 
 
+def wallet_offers(service: Service, view: PublicView) -> list[tuple[str, str]]:
+    """(offer URI, QR code as a data: URI) of the credential's open PIN-protected wallet offers."""
+    if view.state != "valid":
+        return []
+    return [(uri, "data:image/png;base64," + base64.b64encode(make_qr(uri, fmt="png", box_size=6)).decode("ascii"))
+            for uri in open_offers(service, view.credential_id, pin_only=True)]
+
+
 @router.get("/c/{credential_id}", response_class=HTMLResponse)
 def public_page(credential_id: str, request: Request) -> HTMLResponse:
     """The page a certificate's QR code opens: status and programme facts, never the learner."""
@@ -415,7 +430,7 @@ def public_page(credential_id: str, request: Request) -> HTMLResponse:
     lang = choose_language(request, service)
     return _page(request, service, "public.html", lang=lang, view=view,
                  rows=public_rows(view, translator(lang)), action=f"/c/{quote(credential_id, safe='')}",
-                 **_form_defaults())
+                 wallet_offers=wallet_offers(service, view), **_form_defaults())
 
 
 @router.post("/c/{credential_id}", response_class=HTMLResponse)
@@ -425,5 +440,6 @@ async def public_submit(credential_id: str, request: Request) -> Response:
     if view is None:
         return _not_found(request, service)
     lang = choose_language(request, service)
+    offers = await run_in_threadpool(wallet_offers, service, view)
     return await _submit(request, "public.html", view=view, rows=public_rows(view, translator(lang)),
-                         action=f"/c/{quote(credential_id, safe='')}")
+                         action=f"/c/{quote(credential_id, safe='')}", wallet_offers=offers)
