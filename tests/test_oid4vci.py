@@ -539,3 +539,16 @@ def test_the_learner_page_shows_a_pin_protected_offer_and_never_an_open_one(wall
     page = wallet.server.request("GET", "/c/" + quote(pinned["credentialId"], safe=""))[2].decode()
     assert 'class="wallet"' in page and pinned["offerUri"].replace("&", "&amp;") in page
     assert pinned["txCode"] not in page and "data:image/png;base64," in page
+
+
+def test_the_type_metadata_and_schema_of_both_types_are_published(wallet: Wallet) -> None:
+    from urllib.parse import quote
+
+    ours, eudi = "urn:edcissuer:micro-credential:1", "urn:eu.europa.ec.eudi:learning:credential:1"
+    status, metadata = wallet.server.json("GET", "/vct/" + quote(ours, safe=":"))
+    assert status == 200 and metadata["vct"] == ours and metadata["extends"] == eudi
+    status, parent = wallet.server.json("GET", "/vct/" + eudi)
+    assert status == 200 and parent["vct"] == eudi
+    status, schema = wallet.server.json("GET", "/schemas/" + ours)
+    assert status == 200 and schema["$schema"].startswith("https://json-schema.org/draft/2020-12")
+    assert wallet.server.request("GET", "/vct/urn:unknown:1")[0] == 404

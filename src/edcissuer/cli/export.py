@@ -60,6 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g.add_argument("--logo", type=Path, help="local alliance/institution logo (PNG, JPEG or SVG) for the certificate")
     g.add_argument("--lang", help="language of the certificate texts (default: English, else the first)")
     g.add_argument("--image", type=Path, help="badge image to bake into (PNG or SVG; default: drawn)")
+    g.add_argument("--wallet-offer", metavar="URI",
+                   help="an openid-credential-offer:// URI from `edcissuer offer` (or POST /offers): the certificate "
+                        "gets an 'add to your wallet' QR code; give the PIN to the learner separately")
     g = p.add_argument_group("wallet offer (--as offer)")
     g.add_argument("--credential-issuer", metavar="URL", help="the institution's OpenID4VCI issuer URL")
     g.add_argument("--issuer-name", help="display name in the issuer metadata")
@@ -100,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         holder=holder, challenge=args.challenge, domain=args.domain, verify_url=args.verify_url,
         qr_format=qr_format, qr_content=args.qr_content, image=args.image,
         logo=args.logo, lang=args.lang, credential_issuer=args.credential_issuer, issuer_name=args.issuer_name,
-        tx_code_length=args.tx_code, supplement_format=supplement_format)
+        tx_code_length=args.tx_code, supplement_format=supplement_format, wallet_offer=args.wallet_offer)
     path = _target(args.out, result.name)
     _write(path, result.content)
     written = [path]

@@ -71,13 +71,15 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
                       verify_url: str | None = None, qr_format: str = "png", qr_content: str = "auto",
                       image: bytes | Path | None = None, logo: bytes | Path | None = None, lang: str | None = None,
                       credential_issuer: str | None = None, issuer_name: str | None = None,
-                      tx_code_length: int | None = None, supplement_format: str = "html") -> Exported:
+                      tx_code_length: int | None = None, supplement_format: str = "html",
+                      wallet_offer: str | None = None) -> Exported:
     """Export signed credential(s) to `target` (one of TARGETS); ExportError says what is missing.
 
     Each credential's proof is verified first, as of `now`, with `trust_anchors` for JAdES
     seals and `did_web_dir` for local did:web issuers; one that fails is refused (the error's
     field is the failing check id) unless `unverified` and the target is in STAMPABLE.
-    `supplement_format` ("html" or "pdf") is the file type of `--as supplement`.
+    `supplement_format` ("html" or "pdf") is the file type of `--as supplement`. `wallet_offer`
+    (an `edcissuer offer` URI) adds an "add to your wallet" QR code to a certificate.
     """
     if target not in TARGETS:
         raise ExportError(f"unknown export {target!r}; use one of {', '.join(TARGETS)}", field="as", value=target)
@@ -110,7 +112,7 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
     exported = _carrier(art, target, checked, verify_url=verify_url, qr_format=qr_format, qr_content=qr_content,
                         image=image, logo=logo, lang=lang, credential_issuer=credential_issuer,
                         issuer_name=issuer_name, tx_code_length=tx_code_length,
-                        supplement_format=supplement_format)
+                        supplement_format=supplement_format, wallet_offer=wallet_offer)
     exported.notes[:0] = checked.notes()
     return exported
 
@@ -118,7 +120,7 @@ def export_credential(sources: Sequence[Any], target: str, *, now: datetime,
 def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_url: str | None, qr_format: str,
              qr_content: str, image: bytes | Path | None, logo: bytes | Path | None, lang: str | None,
              credential_issuer: str | None, issuer_name: str | None, tx_code_length: int | None,
-             supplement_format: str = "html") -> Exported:
+             supplement_format: str = "html", wallet_offer: str | None = None) -> Exported:
     """The carrier of one credential whose authenticity was checked (stamped when it failed)."""
     stem = _stem(art)
     stamp = checked.reason() or None
@@ -147,7 +149,8 @@ def _carrier(art: SignedArtefact, target: str, checked: Authenticity, *, verify_
     if target in ("pdf", "html"):
         from .certificate import certificate_content, certificate_html, certificate_pdf
 
-        content = certificate_content(art, verify_url=verify_url, lang=lang, logo=logo, unverified=stamp)
+        content = certificate_content(art, verify_url=verify_url, lang=lang, logo=logo, unverified=stamp,
+                                      wallet_offer=wallet_offer)
         if target == "pdf":
             return Exported(certificate_pdf(content), f"{stem}-certificate.pdf", "application/pdf",
                             notes=content.notes)

@@ -39,7 +39,7 @@ from ..status.publish import entries_for
 from .api import BODY_PROBLEMS, problems
 from .auth import requires
 from ..crypto.did import did_web_verification_method
-from ..sdjwt import EDC_VCT, EUDI_VCT, issue_sd_jwt_vc
+from ..sdjwt import EDC_VCT, EUDI_VCT, claims_schema, issue_sd_jwt_vc, type_metadata
 from .core import NotFound, Service
 from .oid4vci_proof import PROOF_ALGS, HolderKey, ProofError, check_proof
 from .oid4vci_store import OFFER_LIFETIME, Busy, OfferStore, derive_offer_secret
@@ -478,6 +478,24 @@ def _issue_sd_jwt(service: Service, record: Any, *, vct: str, signer: KeyPair, h
     issued = issue_sd_jwt_vc(record, signer=signer, issuer=issuer, holder=holder, now=now, valid_for=SD_JWT_VALIDITY,
                              status=status, vct=vct, kid=kid)
     return issued.serialize()
+
+
+@router.get("/vct/{vct:path}", tags=["wallets"], include_in_schema=False,
+            summary="SD-JWT VC type metadata of the types this issuer offers (ours extends the EUDI type)")
+def vct_metadata(vct: str) -> Response:
+    document = type_metadata(vct)
+    if document is None:
+        return _json({"error": "not_found", "error_description": "no type metadata for this vct here"}, 404)
+    return _json(document, headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/schemas/{vct:path}", tags=["wallets"], include_in_schema=False,
+            summary="The JSON Schema (2020-12) of an SD-JWT VC type's disclosed claims")
+def vct_schema(vct: str) -> Response:
+    if vct not in (EDC_VCT, EUDI_VCT):
+        return _json({"error": "not_found", "error_description": "no schema for this vct here"}, 404)
+    return _json(claims_schema(vct), headers={"Cache-Control": "public, max-age=86400",
+                                              "Access-Control-Allow-Origin": "*"})
 
 
 @router.post("/credential", tags=["wallets"], include_in_schema=False, summary="OpenID4VCI credential endpoint: a copy bound to the "
