@@ -8,9 +8,10 @@ a PIN the learner gets by another channel). The offer travels as an
 then reads the institution's metadata at `/.well-known/openid-credential-issuer` to find
 the endpoints and formats.
 
-This module produces those documents. Serving the protocol (token endpoint exchanging the
-code, nonce endpoint, credential endpoint checking the wallet's key proof and returning
-the signed credential) is not built yet: see docs/exports.md.
+This module produces those documents, for an issuer that serves the protocol elsewhere. An
+offer made here is in no issuer's store, so no `edcissuer serve` redeems it: for that, use
+`edcissuer offer` or `POST /offers`, whose offers the service's token, nonce and credential
+endpoints redeem (service/oid4vci.py, docs/wallets.md).
 """
 from __future__ import annotations
 

@@ -183,7 +183,9 @@ def _offer(art: SignedArtefact, stem: str, credential_issuer: str | None, issuer
     notes = [f"offer URI: {bundle.uri}",
              f"keep the pre-authorized code {bundle.pre_authorized_code} with credential {art.credential_id} "
              "for your token endpoint",
-             f"publish the issuer metadata at {metadata_url(credential_issuer)}"]
+             f"publish the issuer metadata at {metadata_url(credential_issuer)}",
+             "this offer is for an issuer of your own; an edcissuer serve deployment redeems the offers of "
+             "`edcissuer offer` or POST /offers (docs/wallets.md)"]
     if bundle.tx_code:
         notes.append(f"transaction PIN {bundle.tx_code}: send it to the learner by another channel (e-mail, SMS)")
     return Exported(bundle.to_json().encode("utf-8"), f"{stem}-offer.json", "application/json",
