@@ -6,13 +6,12 @@ EDCISSUER_TEST_POSTGRES_DSN points at a reachable server (see docs/ledger.md).
 from __future__ import annotations
 
 import multiprocessing
-import os
-import secrets
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from postgres_schema import throwaway_schema
 from conftest import NOW
 
 from edcissuer.errors import LedgerError
@@ -28,22 +27,6 @@ from edcissuer.ledger import (
 )
 
 POLICY = ListPolicy("https://uni.example/status", "did:key:z6Mkissuer")
-PG_ENV = "EDCISSUER_TEST_POSTGRES_DSN"
-
-
-def _postgres_dsn() -> str:
-    dsn = os.environ.get(PG_ENV)
-    if not dsn:
-        pytest.skip(f"PostgreSQL ledger tests need {PG_ENV}=postgresql://... (a reachable server; see docs/ledger.md)")
-    try:
-        import psycopg
-    except ImportError:
-        pytest.skip("PostgreSQL ledger tests need psycopg 3: pip install 'edcissuer[postgres]'")
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} is not reachable: {exc}".strip())
-    return dsn
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -52,16 +35,8 @@ def target(request, tmp_path):
     if request.param == "sqlite":
         yield tmp_path / "ledger.sqlite"
         return
-    import psycopg
-
-    dsn = _postgres_dsn()
-    schema = "edcissuer_test_" + secrets.token_hex(4)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in dsn else "?"
-    yield f"{dsn}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with throwaway_schema("edcissuer_test") as dsn:
+        yield dsn
 
 
 def req(i: int, fmt: str = "ob3", **kw: str) -> Reservation:

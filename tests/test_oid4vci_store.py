@@ -6,8 +6,6 @@ own connection (as eight workers would have), race for each; exactly one may win
 """
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -15,33 +13,18 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from postgres_schema import throwaway_schema
 
 from edcissuer.crypto.keys import KeyPair
 from edcissuer.ledger import Ledger
 from edcissuer.ledger.schema import SCHEMA_VERSION
 from edcissuer.service.oid4vci_store import MAX_TX_ATTEMPTS, OfferStore, derive_offer_secret
 
-PG_ENV = "EDCISSUER_TEST_POSTGRES_DSN"
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = derive_offer_secret(KeyPair.load(ROOT / "keys" / "demo-issuer-ed25519.DEMO-ONLY.pem"))
 RECORD = {"record": {"learner": {"given_name": "Ana", "family_name": "Silva"}}, "profile": None}
 RACERS = 8
-
-
-def _postgres_dsn() -> str:
-    dsn = os.environ.get(PG_ENV)
-    if not dsn:
-        pytest.skip(f"PostgreSQL ledger tests need {PG_ENV}=postgresql://... (a reachable server; see docs/ledger.md)")
-    try:
-        import psycopg
-    except ImportError:
-        pytest.skip("PostgreSQL ledger tests need psycopg 3: pip install 'edcissuer[postgres]'")
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} is not reachable: {exc}".strip())
-    return dsn
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,16 +33,8 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "ledger.sqlite")
         return
-    import psycopg
-
-    dsn = _postgres_dsn()
-    schema = "edcissuer_oid4vci_" + secrets.token_hex(4)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in dsn else "?"
-    yield f"{dsn}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with throwaway_schema("edcissuer_oid4vci") as dsn:
+        yield dsn
 
 
 def _store(target: str) -> OfferStore:

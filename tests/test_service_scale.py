@@ -13,10 +13,8 @@ configuration's body limit, which must match the service's.
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import secrets
 import shlex
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from postgres_schema import throwaway_schema
 from service_server import ROOT, Server, demo_folder, free_port, running, set_service_keys, stop
 
 from edcissuer.ledger import Ledger
@@ -36,40 +35,17 @@ from edcissuer.models.records import load_record
 from edcissuer.service.audit import verify_chain
 from edcissuer.status.bitstring import decode_list
 
-PG_ENV = "EDCISSUER_TEST_POSTGRES_DSN"
 #: the variable the instances' profiles name in `ledger.dsn_env`: the DSN is never in a file
 DSN_VAR = "EDCISSUER_SCALE_LEDGER_DSN"
 RECORDS = 48
 THREADS = 16
 
 
-def _postgres_dsn() -> str:
-    dsn = os.environ.get(PG_ENV)
-    if not dsn:
-        pytest.skip(f"scale-out on PostgreSQL needs {PG_ENV}=postgresql://... (scripts/test-postgres.sh; CI sets it)")
-    psycopg = pytest.importorskip("psycopg", reason="scale-out on PostgreSQL needs psycopg 3 (edcissuer[postgres])")
-    try:
-        psycopg.connect(dsn, connect_timeout=3).close()
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL at {PG_ENV} is not reachable: {exc}".strip())
-    return dsn
-
-
 @pytest.fixture
 def shared_ledger() -> Iterator[str]:
     """A throw-away schema on the test server; the DSN selects it through search_path."""
-    import psycopg
-
-    dsn = _postgres_dsn()
-    schema = "edcissuer_scale_" + secrets.token_hex(4)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in dsn else "?"
-    try:
-        yield f"{dsn}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with throwaway_schema("edcissuer_scale", why="scale-out on PostgreSQL tests") as dsn:
+        yield dsn
 
 
 def distinct_records(n: int) -> list[dict[str, Any]]:
