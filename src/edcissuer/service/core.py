@@ -34,7 +34,7 @@ from ..errors import InputError, LedgerError
 from ..fetch import Cached, Fetcher
 from ..issue import FORMATS, IssuerIdReplaced, default_proof, issuer_id_mismatch
 from ..ld.loader import bundled_files, contexts_dir, make_loader
-from ..ledger import Ledger, LedgerEntry
+from ..ledger import Ledger, LedgerEntry, StatusListInfo
 from ..models.records import parse_record, with_issuer_id
 from ..profiles import Profile, load_profile
 from ..recognition import RecognitionReport, assess_documents
@@ -108,7 +108,7 @@ class OwnDocuments:
 class _SignedList:
     indices: tuple[int, ...]
     signed_at: datetime
-    document: dict[str, Any]
+    document: Any                  # a status list credential (dict) or a statuslist+jwt (str)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,6 @@ class Service:
         self._lists: dict[tuple[str, str], _SignedList] = {}
         self._lists_lock = threading.Lock()
         self._verified_lists = VerifiedLists()
-        self._tsl: dict[tuple[str, str], tuple[tuple[int, ...], datetime, str]] = {}
         # one loader for the worker's life: the expansion caches (ld/expand.py) belong to a loader,
         # so a loader per request would process every context of every credential anew
         self._loader = make_loader(fetcher=Fetcher(settings.allow_hosts, cache=self._own))
@@ -303,34 +302,58 @@ class Service:
                            f"{self.settings.issuer_did or 'the key did:key'})", field="did")
         return did_web_document(self.settings.did_web, [self.settings.key])
 
-    def status_list(self, name: str) -> dict[str, Any]:
-        """The signed status list credential published as STATUS_URL/<name>, signed from the ledger."""
-        list_id, _, purpose = name.rpartition("-")
-        if purpose not in PURPOSES or not list_id:
-            raise NotFound("no status list has this name", field="statusListCredential", value=name)
+    def _own_list(self, list_id: str, purposes: tuple[str, ...], field: str,
+                  name: str) -> tuple[StatusListSettings, StatusListInfo, list[tuple[int, ...]]]:
+        """A ledger list this deployment signs, and the set indices of each purpose; NotFound otherwise."""
         settings = self.status_settings
         with self.ledger() as ledger:
             try:
                 info = ledger.list_info(list_id)
             except LedgerError as exc:
-                raise NotFound("no status list has this name", field="statusListCredential", value=name) from exc
-            indices = tuple(sorted(ledger.flagged(list_id, purpose)))
+                raise NotFound("no status list has this name", field=field, value=name) from exc
+            flagged = [tuple(sorted(ledger.flagged(list_id, purpose))) for purpose in purposes]
         if settings is None or info.issuer != settings.issuer_id:
-            raise NotFound("this status list is not signed by this deployment", field="statusListCredential",
-                           value=name)
-        now = self.now()
+            raise NotFound("this status list is not signed by this deployment", field=field, value=name)
+        return settings, info, flagged
+
+    def _cached(self, key: tuple[str, str], indices: tuple[int, ...], now: datetime) -> Any:
         with self._lists_lock:
-            cached = self._lists.get((list_id, purpose))
+            cached = self._lists.get(key)
             if cached and cached.indices == indices and now - cached.signed_at < RESIGN_AFTER:
                 return cached.document
-        document = sign_status_list(settings, info, purpose=purpose, indices=list(indices), now=now)
+        return None
+
+    def _keep(self, key: tuple[str, str], indices: tuple[int, ...], now: datetime, document: Any) -> Any:
         with self._lists_lock:
-            self._lists[(list_id, purpose)] = _SignedList(indices, now, document)
+            self._lists[key] = _SignedList(indices, now, document)
         return document
+
+    def status_list(self, name: str) -> dict[str, Any]:
+        """The signed status list credential published as STATUS_URL/<name>, signed from the ledger."""
+        list_id, _, purpose = name.rpartition("-")
+        if purpose not in PURPOSES or not list_id:
+            raise NotFound("no status list has this name", field="statusListCredential", value=name)
+        settings, info, [indices] = self._own_list(list_id, (purpose,), "statusListCredential", name)
+        now = self.now()
+        cached: dict[str, Any] | None = self._cached((list_id, purpose), indices, now)
+        if cached is not None:
+            return cached
+        document = sign_status_list(settings, info, purpose=purpose, indices=list(indices), now=now)
+        kept: dict[str, Any] = self._keep((list_id, purpose), indices, now, document)
+        return kept
 
     def token_status_url(self, list_id: str) -> str:
         """Where the IETF Token Status List of ledger list `list_id` is published (SD-JWT VC copies)."""
         return f"{self.settings.status_url}/tsl/{list_id}"
+
+    def signing_kid(self, issuer: str) -> str | None:
+        """The verification method id of the deployment's key for `issuer` (did:web or its did:key)."""
+        key = self.settings.key
+        if key is None:
+            return None
+        if issuer.startswith("did:web:"):
+            return did_web_verification_method(issuer, key)
+        return f"{key.did_key}#{key.did_key.removeprefix('did:key:')}" if issuer == key.did_key else None
 
     def token_status_list(self, list_id: str) -> str:
         """The signed `statuslist+jwt` of a ledger list: 2 bits per entry, 1 revoked, 2 suspended.
@@ -338,38 +361,23 @@ class Service:
         The same ledger list as the Bitstring lists (same indices, same states): an SD-JWT VC
         copy of a credential is revoked or suspended with its other formats.
         """
-        settings = self.status_settings
-        with self.ledger() as ledger:
-            try:
-                info = ledger.list_info(list_id)
-            except LedgerError as exc:
-                raise NotFound("no status list has this name", field="statusList", value=list_id) from exc
-            revoked = tuple(sorted(ledger.flagged(list_id, "revocation")))
-            suspended = tuple(sorted(ledger.flagged(list_id, "suspension")))
-        if settings is None or info.issuer != settings.issuer_id:
-            raise NotFound("this status list is not signed by this deployment", field="statusList", value=list_id)
+        settings, info, [revoked, suspended] = self._own_list(list_id, ("revocation", "suspension"), "statusList",
+                                                              list_id)
         now = self.now()
-        key = (list_id, "tsl")
         indices = (*revoked, -1, *suspended)
-        with self._lists_lock:
-            cached = self._tsl.get(key)
-            if cached and cached[0] == indices and now - cached[1] < RESIGN_AFTER:
-                return cached[2]
+        cached: str | None = self._cached((list_id, "tsl"), indices, now)
+        if cached is not None:
+            return cached
         statuses = TokenStatusList.new(info.size, bits=2)
-        for index in revoked:
-            statuses.set(index, INVALID)
         for index in suspended:
-            if index not in revoked:
-                statuses.set(index, SUSPENDED)
-        signer = settings.signer
-        kid = (did_web_verification_method(info.issuer, signer) if info.issuer.startswith("did:web:")
-               else f"{signer.did_key}#{signer.did_key.removeprefix('did:key:')}"
-               if info.issuer == signer.did_key else None)
-        token = sign_token_status_list(statuses, signer=signer, uri=self.token_status_url(list_id), now=now,
-                                       valid_for=timedelta(days=1), kid=kid, issuer=info.issuer)
-        with self._lists_lock:
-            self._tsl[key] = (indices, now, token)
-        return token
+            statuses.set(index, SUSPENDED)
+        for index in revoked:          # revoked wins over suspended
+            statuses.set(index, INVALID)
+        token = sign_token_status_list(statuses, signer=settings.signer, uri=self.token_status_url(list_id),
+                                       now=now, valid_for=timedelta(days=1), kid=self.signing_kid(info.issuer),
+                                       issuer=info.issuer)
+        kept: str = self._keep((list_id, "tsl"), indices, now, token)
+        return kept
 
     def own_document(self, url: str) -> bytes | None:
         """The body this deployment serves at `url` (an absolute URL), or None if it is not ours."""

@@ -38,7 +38,6 @@ from ..proofs.jwt import ALG_FOR_KEY
 from ..status.publish import entries_for
 from .api import BODY_PROBLEMS, problems
 from .auth import requires
-from ..crypto.did import did_web_verification_method
 from ..sdjwt import EDC_VCT, EUDI_VCT, claims_schema, issue_sd_jwt_vc, type_metadata
 from .core import NotFound, Service
 from .oid4vci_proof import PROOF_ALGS, HolderKey, ProofError, check_proof
@@ -473,10 +472,8 @@ def _issue_sd_jwt(service: Service, record: Any, *, vct: str, signer: KeyPair, h
     """The dc+sd-jwt copy: `iss` is the deployment's DID (its did.json lists the key the `kid` names,
     so any verifier resolves it), with the ledger entry's index in the Token Status List."""
     issuer = service.settings.issuer_did or signer.did_key
-    kid = (did_web_verification_method(issuer, signer) if issuer.startswith("did:web:")
-           else f"{signer.did_key}#{signer.did_key.removeprefix('did:key:')}" if issuer == signer.did_key else None)
     issued = issue_sd_jwt_vc(record, signer=signer, issuer=issuer, holder=holder, now=now, valid_for=SD_JWT_VALIDITY,
-                             status=status, vct=vct, kid=kid)
+                             status=status, vct=vct, kid=service.signing_kid(issuer))
     return issued.serialize()
 
 
