@@ -46,7 +46,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from .crypto.keys import KeyPair
+from .crypto.keys import KeyPair, derive_secret
 from .crypto.x509 import SealIdentity
 from .errors import EdcIssuerError, InputError, LedgerError, RecordValidationError
 from .issue import FORMATS, IssuedCredential, default_proof, issue, map_record
@@ -556,16 +556,10 @@ def derive_pseudonym_key(signer: Signer) -> bytes:
     signing key apart; deriving (with a fixed label) needs no new secret to manage.
     Pass an explicit key to run_batch when keys rotate (see docs/ledger.md).
     """
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
     private = signer.private_key
     if private is None:
         raise InputError("deriving the learner-reference key needs a private key", field="signer")
-    secret = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption())
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"edcissuer",
-                info=b"edcissuer/ledger/learner-reference/v1").derive(secret)
+    return derive_secret(private, b"edcissuer/ledger/learner-reference/v1")
 
 
 def output_name(credential_id: str, fmt: str, suffix: str) -> str:

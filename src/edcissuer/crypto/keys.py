@@ -395,6 +395,21 @@ class KeyPair:
     __str__ = __repr__
 
 
+def derive_secret(private_key: Any, label: bytes) -> bytes:
+    """A 32-byte key derived from a private key (HKDF-SHA-256 over its PKCS#8 form, salt "edcissuer").
+
+    Why: keys the issuer needs besides its signing key (learner references, OpenID4VCI PINs
+    and codes) then need no secret of their own, and every holder of the issuer key derives
+    the same one. Each use gives its own `label`, so the derived keys are independent.
+    """
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    secret = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption())
+    derived: bytes = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"edcissuer", info=label).derive(secret)
+    return derived
+
+
 def _public_members(jwk: dict[str, Any]) -> dict[str, Any]:
     keep = ("kty", "crv", "x") if jwk.get("kty") == "OKP" else ("kty", "crv", "x", "y")
     return {k: jwk.get(k) for k in keep}

@@ -17,6 +17,7 @@ state is in oid4vci_store, the proof checks in oid4vci_proof, the signing in the
 from __future__ import annotations
 
 import json
+import weakref
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -117,17 +118,18 @@ def configurations(service: Service) -> dict[str, dict[str, Any]]:
 
 # --- the state, over the worker's ledger connection ------------------------------------------------
 
-_SECRETS: dict[int, bytes] = {}
+#: per Service, not per id(): an id can be reused by a later Service with another issuer key
+_SECRETS: weakref.WeakKeyDictionary[Service, bytes] = weakref.WeakKeyDictionary()
 
 
 def _secret(service: Service) -> bytes:
     """The offer secret of this deployment (derived once per worker from the issuer key)."""
-    found = _SECRETS.get(id(service.settings))
+    found = _SECRETS.get(service)
     if found is None:
         signer = service.settings.key or service.settings.seal
         if signer is None:  # pragma: no cover - settings refuse a deployment without either
             raise InputError("OpenID4VCI needs the issuer key", field="issuer.key")
-        found = _SECRETS[id(service.settings)] = derive_offer_secret(signer)
+        found = _SECRETS[service] = derive_offer_secret(signer)
     return found
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..batch import Signer
+from ..crypto.keys import derive_secret
 from ..crypto import multibase as mb
 from ..errors import InputError
 from ..ledger import Ledger
@@ -53,16 +54,10 @@ def derive_offer_secret(signer: Signer) -> bytes:
     Why derived: every instance holding the issuer key computes the same key, and no new
     secret needs managing (as batch.derive_pseudonym_key does for learner references).
     """
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
     private = signer.private_key
     if private is None:
         raise InputError("OpenID4VCI offers need the issuer's private key (to key the PIN hashes)", field="signer")
-    secret = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption())
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"edcissuer",
-                info=b"edcissuer/oid4vci/offers/v1").derive(secret)
+    return derive_secret(private, b"edcissuer/oid4vci/offers/v1")
 
 
 def _epoch(moment: datetime) -> int:
