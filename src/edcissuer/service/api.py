@@ -20,7 +20,7 @@ from ..checks import CheckId
 from ..presentations import is_presentation
 from ..results import VerificationResult
 from .auth import requires
-from .core import ACTIONS, Service
+from .core import ACTIONS, Service, list_urls
 from .problems import Problem
 from .settings import Client
 
@@ -196,8 +196,6 @@ def issue_credential(body: IssueRequest, service: ServiceDep, client: IssueClien
     artefact = done.issued.artefact
     lists = []
     if done.entry.status_list:
-        from .core import list_urls
-
         lists = list_urls(service.settings, done.entry.status_list)
     return IssueResponse(verifiableCredential=artefact, credentialId=done.entry.credential_id,
                          format=done.entry.format, proof=done.entry.proof, new=done.created,

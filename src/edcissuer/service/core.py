@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import RecordedCredential, issue_recorded, output_name, planned_credential_id
+from ..checks import CheckId
 from ..crypto.did import did_web_document, did_web_url, did_web_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import InputError, LedgerError
@@ -46,6 +47,7 @@ from ..sdjwt.token_status import sign_status_list as sign_token_status_list
 from ..status.lists import VerifiedLists
 from ..status.publish import StatusListSettings, sign_status_list
 from ..results import VerificationResult
+from ..time import parse_xsd_datetime
 from ..verify import VerifyOptions, verify_all
 from .audit import AuditLog
 from .settings import Client, ServiceSettings
@@ -423,10 +425,11 @@ class Service:
             results = verify_all(path, self.verify_options())
             if results and results[0].elements is not None:
                 facts = public_facts(results[0].elements)
-                valid_until = _valid_until(path)
+                valid_until = _valid_until(results[0])
                 verified = results[0].verified
                 break
-        if state == "valid" and valid_until and valid_until < self.now().isoformat():
+        until = parse_xsd_datetime(valid_until, assume_utc=True) if valid_until else None
+        if state == "valid" and until is not None and until < self.now():
             state = "expired"
         return PublicView(credential_id, state, tuple(e.format for e in entries), facts, valid_until, verified)
 
@@ -443,15 +446,11 @@ def public_facts(elements: dict[str, Any]) -> dict[str, Any]:
     return {k: elements[k] for k in PUBLIC_ELEMENTS if elements.get(k) not in (None, [], {}, False)}
 
 
-def _valid_until(path: Path) -> str | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(data, dict):
-        value = data.get("validUntil") or data.get("expirationDate")
-        return str(value) if value else None
-    return None
+def _valid_until(result: VerificationResult) -> str | None:
+    """The end of validity the verified credential states (read by the validity check, any proof format)."""
+    validity = next((c for c in result.checks if c.name == CheckId.VALIDITY), None)
+    value = validity.details.get("validUntil") or validity.details.get("expirationDate") if validity else None
+    return str(value) if value else None
 
 
 def list_urls(settings: ServiceSettings, list_id: str) -> list[str]:
