@@ -43,6 +43,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY"),
                     (b"cross-origin-opener-policy", b"same-origin")]
+_OURS = frozenset(name for name, _ in SECURITY_HEADERS)   # replaced, never doubled
 ENV_PUBLIC_URL = "EDCISSUER_PUBLIC_URL"
 log = logging.getLogger("edcissuer.service")
 
@@ -68,7 +69,7 @@ class Guards:
                 raise _BodyTooLarge()
             if message["type"] == "http.response.start":
                 started = True
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in _OURS]
                 message["headers"] = headers + SECURITY_HEADERS
             await send(message)
 
