@@ -15,7 +15,8 @@ import uuid
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Self
 
 import yaml
 from pydantic import (
@@ -78,13 +79,40 @@ class _Model(BaseModel):
 
     def hash_view(self) -> dict[str, Any]:
         """The JSON of this model for the content hash (see `_ADDED`)."""
+        defaults = _added_defaults(type(self))
         out: dict[str, Any] = {}
-        for name, info in type(self).model_fields.items():
+        for name in type(self).model_fields:
             value = getattr(self, name)
-            if name in self._ADDED and value == info.get_default(call_default_factory=True):
+            if name in defaults and value == defaults[name]:
                 continue
             out[name] = _hash_value(value)
         return out
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy without the memoised content hash: an updated copy has content of its own."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop(_HASH_MEMO, None)
+        return copied
+
+
+#: where a frozen record keeps its content hash once computed (a key of its __dict__ that is
+#: not a field: pydantic's dump, equality and validation ignore it; model_copy drops it)
+_HASH_MEMO = "_edcissuer_content_hash"
+_DEFAULTS: dict[type[_Model], dict[str, Any]] = {}
+
+
+def _added_defaults(cls: type[_Model]) -> dict[str, Any]:
+    """The defaults of the class's `_ADDED` fields, computed once per class.
+
+    pydantic's `get_default` inspects the default factory's signature on every call, which
+    was most of the cost of a content hash (about 1 ms per record, ten times per issue).
+    """
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = {name: info.get_default(call_default_factory=True)
+                 for name, info in cls.model_fields.items() if name in cls._ADDED}
+        _DEFAULTS[cls] = found
+    return found
 
 
 def _hash_value(value: Any) -> Any:
@@ -871,14 +899,22 @@ class MicroCredentialRecord(_Model):
         return list(dict.fromkeys(o.region for o in self.awarding.awarding_bodies if o.region))
 
     def content_hash(self) -> str:
-        """SHA-256 over the canonical JSON of the record: the idempotency key of batches."""
+        """SHA-256 over the canonical JSON of the record: the idempotency key of batches.
+
+        Memoised on the (frozen) record: mapping and issuing ask for it several times.
+        """
+        memo = self.__dict__.get(_HASH_MEMO)
+        if isinstance(memo, str):
+            return memo
         data = self.hash_view()
         data.pop("id", None)
         # records from before learning_setting was derived said "non-formal" when silent
         if data.get("learning_setting") is None:
             data["learning_setting"] = "non-formal"
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        digest = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        self.__dict__[_HASH_MEMO] = digest
+        return digest
 
     def credential_id(self) -> str:
         """The record's id, or a stable urn:uuid derived from its content (same record, same id).
