@@ -814,9 +814,10 @@ def _plan(chunk: list[SourceRow], run: _Run, *, programme: Mapping[str, Any] | N
             continue
         record_hash, ref = record.content_hash(), learner_reference(record.learner, key)
         student_ref = student_reference(record.learner.student_id, key) if record.learner.student_id else None
+        cid = ""
         for fmt in fmts:
             chosen = proof or default_proof(fmt, signer)
-            cid = planned_credential_id(record, signer, chosen, issuer_did)
+            cid = cid or planned_credential_id(record, signer, chosen, issuer_did)   # one id for every format
             planned.append((source, record, Reservation(cid, fmt, chosen, record_hash, ref, student_ref)))
     policy = run.policy
     answers = run.ledger.reserve([p[2] for p in planned], at=run.now, status=policy, batch_id=batch_id)
