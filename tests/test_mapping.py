@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import SAMPLES, need_reference
 from edcissuer.ld.expand import expand_strict
@@ -212,3 +215,22 @@ def test_official_signed_sample_payload_yields_explicit_issue_date():
     sealed = json.loads(need_reference("elm", "samples", "Sample-MC-Annex1-signed.jsonld").read_text())
     elements = extract_elements(json.loads(sealed["payload"]))
     assert elements.issued == "2023-09-27T13:54:17+02:00" and "issued" not in elements.inferred
+
+
+@given(st.text(max_size=120))
+@settings(max_examples=300, deadline=None)
+def test_node_ids_are_the_stdlib_uuid5_of_their_name(name):
+    from edcissuer.mapping.common import uuid5_text
+
+    assert uuid5_text(name) == str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
+def test_a_record_copy_gets_its_own_content_hash(records):
+    from edcissuer.models.records import with_issuer_id
+
+    record = next(iter(records.values()))
+    before = record.content_hash()
+    bound = with_issuer_id(record, "did:example:other")
+    assert bound.content_hash() != before                      # the memo does not travel with model_copy
+    assert bound.content_hash() == with_issuer_id(record, "did:example:other").content_hash()
+    assert record.content_hash() == before == type(record).model_validate(record.model_dump()).content_hash()

@@ -20,6 +20,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -342,8 +343,12 @@ def sha256_thumbprint(cert: x509.Certificate) -> bytes:
 _ASN1_ERRORS = (ValueError, TypeError, KeyError, IndexError, OverflowError, UnicodeDecodeError)
 
 
+@lru_cache(maxsize=64)
 def issuer_serial_der(cert: x509.Certificate) -> bytes:
-    """DER of IssuerSerial (RFC 5035): what EDCI puts, base64-encoded, in the JAdES `kid`."""
+    """DER of IssuerSerial (RFC 5035): what EDCI puts, base64-encoded, in the JAdES `kid`.
+
+    Cached per certificate: a batch seals thousands of credentials with one seal.
+    """
     issuer = asn1_x509.GeneralName(name="directory_name", value=asn1_x509.Name.load(cert.issuer.public_bytes()))
     return cast(bytes, tsp.IssuerSerial({"issuer": [issuer], "serial_number": cert.serial_number}).dump())
 
