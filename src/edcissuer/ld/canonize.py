@@ -54,9 +54,8 @@ from pyld.jsonld import _is_absolute_iri
 from ..errors import InputError
 from .expand import expand_strict, new_processor
 from .loader import DocumentLoader
+from .to_rdf import RDF_LANGSTRING, XSD_STRING, Quad, Term, expanded_to_quads
 
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 # --- canonical N-Quads term serialisation -------------------------------------------------
 
@@ -80,9 +79,6 @@ def escape_iri(value: str) -> str:
     return value.translate(_IRI_ESCAPES) if _IRI_NEEDS.search(value) else value
 
 
-# A term is a tuple: (kind, value[, datatype, language]); kind "I" IRI, "B" blank node, "L" literal.
-Term = tuple[str, ...]
-Quad = tuple[Term, str, Term, Optional[Term]]
 
 
 def _term(component: dict[str, Any]) -> Term:
@@ -158,36 +154,58 @@ class _Issuer:
         return new
 
 
+#: a quad with its N-Quads pieces escaped once: (quad, subject text, " <predicate> ",
+#: object text, graph text); a blank node's text is None (its label varies), the default
+#: graph's text is ""
+_Line = tuple[Quad, Optional[str], str, Optional[str], Optional[str]]
+
+
+def _line(quad: Quad) -> _Line:
+    s, p, o, g = quad
+    return (quad, None if s[0] == "B" else _nq_term(s), " <" + escape_iri(p) + "> ",
+            None if o[0] == "B" else _nq_term(o),
+            "" if g is None else None if g[0] == "B" else " " + _nq_term(g))
+
+
 class _Rdfc10:
     def __init__(self, quads: list[Quad], max_work_factor: int, hash_algorithm: str) -> None:
         self.quads = quads
         self.max_work_factor = max_work_factor
         self.hash_algorithm = hash_algorithm
-        self.bnode_quads: dict[str, list[Quad]] = {}
+        self.bnode_quads: dict[str, list[_Line]] = {}
+        self.lines: list[_Line] = []
         self.first_degree: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
         self.remaining = 0
 
     def run(self) -> str:
-        # 4.4.3 step 2: blank node to quads map
+        # 4.4.3 step 2: blank node to quads map (each quad serialised in pieces once)
+        bnode_quads = self.bnode_quads
+        fixed: list[str] = []  # lines of quads without blank nodes: the same under any labels
         for quad in self.quads:
-            s, _, o, g = quad
-            for term in (s, o, g):
-                if term is not None and term[0] == "B":
-                    lst = self.bnode_quads.setdefault(term[1], [])
-                    if not lst or lst[-1] is not quad:
-                        lst.append(quad)
-        if not self.bnode_quads:
-            return "".join(sorted(set(serialize_quad(q) for q in self.quads)))
-        if len(self.bnode_quads) == 1:
-            self.canonical.issue(next(iter(self.bnode_quads)))
+            entry = _line(quad)
+            _, st, pt, ot, gt = entry
+            if st is not None and ot is not None and gt is not None:
+                fixed.append(st + pt + ot + gt + " .\n")
+                continue
+            self.lines.append(entry)
+            for text, term in ((st, quad[0]), (ot, quad[2]), (gt, quad[3])):
+                if text is None:
+                    lst = bnode_quads.setdefault(term[1], [])  # type: ignore[index]
+                    if not lst or lst[-1] is not entry:
+                        lst.append(entry)
+        self.fixed = fixed
+        if not bnode_quads:
+            return "".join(sorted(set(fixed)))
+        if len(bnode_quads) == 1:
+            self.canonical.issue(next(iter(bnode_quads)))
             return self._serialize()
 
         # steps 3-5: first-degree hashes; unique ones get canonical labels in hash order.
         # (RDFC-1.0 loops while new labels are issued, but first-degree hashes never depend
         # on issued labels, so one pass gives the same result.)
         hash_to_bnodes: dict[str, list[str]] = {}
-        for bnode in self.bnode_quads:
+        for bnode in bnode_quads:
             hash_to_bnodes.setdefault(self._hash_first_degree(bnode), []).append(bnode)
         non_unique: list[list[str]] = []
         for h in sorted(hash_to_bnodes):
@@ -214,7 +232,12 @@ class _Rdfc10:
 
     def _serialize(self) -> str:
         labels = self.canonical.issued
-        return "".join(sorted(set(serialize_quad(q, labels) for q in self.quads)))
+        out = set(self.fixed)
+        for (s, _, o, g), st, pt, ot, gt in self.lines:
+            out.add((st if st is not None else labels.get(s[1], s[1])) + pt
+                    + (ot if ot is not None else labels.get(o[1], o[1]))
+                    + (gt if gt is not None else " " + labels.get(g[1], g[1])) + " .\n")  # type: ignore[index]
+        return "".join(sorted(out))
 
     # 4.6 Hash First Degree Quads
     def _hash_first_degree(self, bnode: str) -> str:
@@ -222,12 +245,11 @@ class _Rdfc10:
         if cached is not None:
             return cached
         lines = []
-        for s, p, o, g in self.bnode_quads[bnode]:
-            lab = {}
-            for term in (s, o, g):
-                if term is not None and term[0] == "B":
-                    lab[term[1]] = "_:a" if term[1] == bnode else "_:z"
-            lines.append(serialize_quad((s, p, o, g), lab))
+        for (s, _, o, g), st, pt, ot, gt in self.bnode_quads[bnode]:
+            lines.append((st if st is not None else "_:a" if s[1] == bnode else "_:z") + pt
+                         + (ot if ot is not None else "_:a" if o[1] == bnode else "_:z")
+                         + (gt if gt is not None else " _:a" if g[1] == bnode else " _:z")  # type: ignore[index]
+                         + " .\n")
         lines.sort()
         digest = hashlib.new(self.hash_algorithm, "".join(lines).encode("utf-8")).hexdigest()
         self.first_degree[bnode] = digest
@@ -253,7 +275,8 @@ class _Rdfc10:
                              "blank nodes (possible poison dataset)", field="document")
         self.remaining -= 1
         hash_to_related: dict[str, list[str]] = {}
-        for quad in self.bnode_quads[bnode]:
+        for entry in self.bnode_quads[bnode]:
+            quad = entry[0]
             s, _, o, g = quad
             for term, position in ((s, "s"), (o, "o"), (g, "g")):
                 if term is not None and term[0] == "B" and term[1] != bnode:
@@ -311,11 +334,22 @@ def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1, hash_algo
 
 def to_quads(doc: dict[str, Any], loader: DocumentLoader, *,
              allow_issuer_dependent: bool = True) -> list[Quad]:
-    """The RDF dataset of `doc` (strict expansion, then pyld's JSON-LD to RDF steps)."""
+    """The RDF dataset of `doc`: strict expansion, then JSON-LD 1.1 "Deserialize JSON-LD to RDF"."""
+    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
+    return expanded_to_quads(expanded)
+
+
+def _to_quads_pyld(doc: dict[str, Any], loader: DocumentLoader, *,
+                   allow_issuer_dependent: bool = True) -> list[Quad]:
+    """to_quads through pyld's node map and RDF conversion (the former path, kept so
+    tests/test_to_rdf_equivalence.py can show to_rdf.py gives the same canonical form)."""
+    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
+    return _pyld_expanded_to_quads(expanded, loader)
+
+
+def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list[Quad]:
+    """pyld's "Deserialize JSON-LD to RDF" steps (it changes `expanded`: pass a copy)."""
     proc = new_processor(loader)
-    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent, processor=proc)
-    # JSON-LD 1.1 API "Deserialize JSON-LD to RDF": node map, then one graph at a time
-    # (what pyld's to_rdf does after its own expansion; we reuse our strict expansion).
     options = proc.options()
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
