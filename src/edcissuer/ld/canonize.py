@@ -79,6 +79,38 @@ def escape_iri(value: str) -> str:
     return value.translate(_IRI_ESCAPES) if _IRI_NEEDS.search(value) else value
 
 
+#: "<escaped IRI>" and literal suffixes ("^^<datatype>", "@lang"), remembered: a credential's
+#: quads repeat a few hundred predicates, types and node ids (cleared when full)
+_IRI_TEXT: dict[str, str] = {}
+_SUFFIX: dict[tuple[str, str], str] = {}
+_TEXT_MEMO_SIZE = 100_000
+#: serialised literals, remembered too: a batch's credentials share their programme's texts
+_LITERAL_TEXT: dict[Term, str] = {}
+_LITERAL_MEMO_SIZE = 20_000
+
+
+def _iri_text(value: str) -> str:
+    got = _IRI_TEXT.get(value)
+    if got is None:
+        if len(_IRI_TEXT) >= _TEXT_MEMO_SIZE:
+            _IRI_TEXT.clear()
+        got = _IRI_TEXT[value] = "<" + escape_iri(value) + ">"
+    return got
+
+
+def _literal_suffix(datatype: str, language: str) -> str:
+    got = _SUFFIX.get((datatype, language))
+    if got is None:
+        if datatype == RDF_LANGSTRING:
+            got = "@" + language if language else ""
+        elif datatype != XSD_STRING:
+            got = "^^" + _iri_text(datatype)
+        else:
+            got = ""
+        if len(_SUFFIX) >= _TEXT_MEMO_SIZE:
+            _SUFFIX.clear()
+        _SUFFIX[(datatype, language)] = got
+    return got
 
 
 def _term(component: dict[str, Any]) -> Term:
@@ -93,22 +125,22 @@ def _term(component: dict[str, Any]) -> Term:
 def _nq_term(term: Term, label: str | None = None) -> str:
     kind = term[0]
     if kind == "I":
-        return "<" + escape_iri(term[1]) + ">"
+        return _iri_text(term[1])
     if kind == "B":
         return label if label is not None else term[1]
-    text = '"' + escape_literal(term[1]) + '"'
-    if term[2] == RDF_LANGSTRING:
-        return text + ("@" + term[3] if term[3] else "")
-    if term[2] != XSD_STRING:
-        return text + "^^<" + escape_iri(term[2]) + ">"
-    return text
+    got = _LITERAL_TEXT.get(term)
+    if got is None:
+        if len(_LITERAL_TEXT) >= _LITERAL_MEMO_SIZE:
+            _LITERAL_TEXT.clear()
+        got = _LITERAL_TEXT[term] = '"' + escape_literal(term[1]) + '"' + _literal_suffix(term[2], term[3])
+    return got
 
 
 def serialize_quad(quad: Quad, labels: dict[str, str] | None = None) -> str:
     """One canonical N-Quads line; blank nodes renamed through `labels` when given."""
     s, p, o, g = quad
     lab = labels or {}
-    line = (_nq_term(s, lab.get(s[1]) if s[0] == "B" else None) + " <" + escape_iri(p) + "> "
+    line = (_nq_term(s, lab.get(s[1]) if s[0] == "B" else None) + " " + _iri_text(p) + " "
             + _nq_term(o, lab.get(o[1]) if o[0] == "B" else None))
     if g is not None:
         line += " " + _nq_term(g, lab.get(g[1]) if g[0] == "B" else None)
@@ -162,7 +194,7 @@ _Line = tuple[Quad, Optional[str], str, Optional[str], Optional[str]]
 
 def _line(quad: Quad) -> _Line:
     s, p, o, g = quad
-    return (quad, None if s[0] == "B" else _nq_term(s), " <" + escape_iri(p) + "> ",
+    return (quad, None if s[0] == "B" else _nq_term(s), " " + _iri_text(p) + " ",
             None if o[0] == "B" else _nq_term(o),
             "" if g is None else None if g[0] == "B" else " " + _nq_term(g))
 
@@ -182,17 +214,31 @@ class _Rdfc10:
         # 4.4.3 step 2: blank node to quads map (each quad serialised in pieces once)
         bnode_quads = self.bnode_quads
         fixed: list[str] = []  # lines of quads without blank nodes: the same under any labels
+        lines = self.lines
+        iri_text = _iri_text
         for quad in self.quads:
-            entry = _line(quad)
-            _, st, pt, ot, gt = entry
-            if st is not None and ot is not None and gt is not None:
-                fixed.append(st + pt + ot + gt + " .\n")
+            s, p, o, g = quad
+            s_blank, o_blank = s[0] == "B", o[0] == "B"
+            st = None if s_blank else iri_text(s[1]) if s[0] == "I" else _nq_term(s)
+            pt = " " + iri_text(p) + " "
+            ot = None if o_blank else iri_text(o[1]) if o[0] == "I" else _nq_term(o)
+            if g is None:
+                gt: str | None = ""
+                g_blank = False
+            else:
+                g_blank = g[0] == "B"
+                gt = None if g_blank else " " + _nq_term(g)
+            if not (s_blank or o_blank or g_blank):
+                fixed.append(st + pt + ot + gt + " .\n")  # type: ignore[operator]
                 continue
-            self.lines.append(entry)
-            for text, term in ((st, quad[0]), (ot, quad[2]), (gt, quad[3])):
-                if text is None:
-                    lst = bnode_quads.setdefault(term[1], [])  # type: ignore[index]
-                    if not lst or lst[-1] is not entry:
+            entry = (quad, st, pt, ot, gt)
+            lines.append(entry)
+            for blank, term in ((s_blank, s), (o_blank, o), (g_blank, g)):
+                if blank:
+                    lst = bnode_quads.get(term[1])  # type: ignore[index]
+                    if lst is None:
+                        bnode_quads[term[1]] = [entry]  # type: ignore[index]
+                    elif lst[-1] is not entry:
                         lst.append(entry)
         self.fixed = fixed
         if not bnode_quads:
