@@ -43,6 +43,7 @@ memo that serves the programme part of each credential (ELM 9.0 -> 6.3 ms, OB3 4
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 from itertools import permutations
@@ -390,7 +391,8 @@ def _to_quads_pyld(doc: dict[str, Any], loader: DocumentLoader, *,
     """to_quads through pyld's node map and RDF conversion (the former path, kept so
     tests/test_to_rdf_equivalence.py can show to_rdf.py gives the same canonical form)."""
     expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
-    return _pyld_expanded_to_quads(expanded, loader)
+    # pyld's node map may change what it is given; expanded output shares memo entries
+    return _pyld_expanded_to_quads(copy.deepcopy(expanded), loader)
 
 
 def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list[Quad]:

@@ -123,6 +123,60 @@ def _restore(node: Any, back: dict[str, str]) -> Any:
     return node
 
 
+def _marks(entry: Any) -> frozenset[int]:
+    """ids of the containers of memo entry `entry` that a hit must copy: those holding a
+    placeholder at any depth, and the ones pyld may change in what `_expand` returns it (the
+    result itself, or each object of a list result, and their arrays: `_expand_index_map`
+    sets @index/@id/@type on such an object and appends to a property-valued index's array).
+    Everything else is shared between the entry and every hit, read-only: nothing after
+    expansion (our checks, to_rdf.py) changes expanded JSON-LD."""
+    marked: set[int] = set()
+
+    def walk(node: Any) -> bool:
+        found = False
+        if isinstance(node, dict):
+            for v in node.values():
+                if isinstance(v, str):
+                    found = found or v.startswith(_PLACEHOLDER)
+                elif isinstance(v, (dict, list)) and walk(v):
+                    found = True
+        elif isinstance(node, list):
+            for v in node:
+                if isinstance(v, str):
+                    found = found or v.startswith(_PLACEHOLDER)
+                elif isinstance(v, (dict, list)) and walk(v):
+                    found = True
+        if found:
+            marked.add(id(node))
+        return found
+
+    walk(entry)
+    roots = entry if isinstance(entry, list) else [entry]
+    marked.add(id(entry))
+    for root in roots:
+        if isinstance(root, dict):
+            marked.add(id(root))
+            marked.update(id(v) for v in root.values() if isinstance(v, list))
+    return frozenset(marked)
+
+
+def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int]) -> Any:
+    """A hit's result: the marked containers of a memo entry copied (placeholders in `back`
+    put back), the others shared."""
+    if isinstance(node, dict):
+        if id(node) not in marked:
+            return node
+        return {k: (back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        if id(node) not in marked:
+            return node
+        return [back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked) for v in node]
+    if isinstance(node, str):
+        return back.get(node, node)
+    return node
+
+
 class _SubtreeMemo:
     """Expanded form of JSON objects already expanded under the same active context.
 
@@ -141,7 +195,8 @@ class _SubtreeMemo:
     """
 
     def __init__(self) -> None:
-        self._data: OrderedDict[tuple[Any, ...], tuple[Any, tuple[str, ...]]] = OrderedDict()
+        # key -> (expanded, dropped terms, ids of the containers a hit copies: see _marks)
+        self._data: OrderedDict[tuple[Any, ...], tuple[Any, tuple[str, ...], frozenset[int]]] = OrderedDict()
         self._seen: set[int] = set()  # hashes of keys seen once (a clash only stores early)
         self._chars = 0
         self._lock = threading.Lock()
@@ -150,7 +205,7 @@ class _SubtreeMemo:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> tuple[Any, tuple[str, ...]] | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[Any, tuple[str, ...], frozenset[int]] | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -175,7 +230,8 @@ class _SubtreeMemo:
                 return
             if key in self._data:
                 return
-        entry = (_restore(expanded, renumbered or {}), dropped)  # our own copy: pyld may mutate it
+        copied = _restore(expanded, renumbered or {})  # our own copy: pyld may change `expanded`
+        entry = (copied, dropped, _marks(copied))
         with self._lock:
             if key in self._data:
                 return
@@ -298,7 +354,7 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
             hit = memo.get(key)
             if hit is not None:
                 self.dropped.extend(hit[1])
-                return _restore(hit[0], {mine: outer for outer, mine in local.items()})
+                return _restore_shared(hit[0], {mine: outer for outer, mine in local.items()}, hit[2])
             before = len(self.dropped)
             result = super()._expand(active_ctx, active_property, element, options, inside_list,
                                      inside_index, type_scoped_ctx)
@@ -317,7 +373,7 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         hit = memo.get(key)
         if hit is not None:
             self.dropped.extend(hit[1])
-            return _restore(hit[0], back)  # a copy: the caller may change what it gets
+            return _restore_shared(hit[0], back, hit[2])  # what the caller may change is a copy
         before = len(self.dropped)
         self._abstracted = True
         try:
@@ -518,23 +574,41 @@ def _printable(key: str) -> str:
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*\Z")
 
 
+_IRI_OK: dict[str, bool] = {}
+
+
 def _is_iri(value: str) -> bool:
-    """Absolute IRI test (scheme ':' rest, no whitespace), as jsonld.js's _isAbsoluteIri."""
-    return _ABSOLUTE_IRI.match(value) is not None
+    """Absolute IRI test (scheme ':' rest, no whitespace), as jsonld.js's _isAbsoluteIri
+    (memoised: the same types and datatypes are asked about in every node)."""
+    got = _IRI_OK.get(value)
+    if got is None:
+        if len(_IRI_OK) >= IRI_MEMO_SIZE:
+            _IRI_OK.clear()
+        got = _IRI_OK[value] = _ABSOLUTE_IRI.match(value) is not None
+    return got
 
 
 def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool) -> None:
     """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output."""
     stack: list[Any] = [node]
     append = problems.append
+    push = stack.append
+    pop = stack.pop
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, list):
             stack.extend(item)
             continue
         if not isinstance(item, dict):
             continue
-        is_value = "@value" in item
+        if "@value" in item:
+            # pyld's value objects hold @value, @type, @language, @direction and @index, all but
+            # @value strings (it refuses anything else): only the datatype can be a problem
+            datatype = item.get("@type")
+            for t in datatype if isinstance(datatype, list) else [datatype]:
+                if isinstance(t, str) and t != "@json" and not _is_iri(t):
+                    append((t, f"undefined datatype {t!r}"))
+            continue
         for key, value in item.items():
             if key == "@id":
                 if isinstance(value, str) and not value.startswith("_:") and not _is_iri(value):
@@ -543,22 +617,18 @@ def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bo
                 for t in value if isinstance(value, list) else [value]:
                     if not isinstance(t, str):
                         continue
-                    if is_value:
-                        if t != "@json" and not _is_iri(t):
-                            append((t, f"undefined datatype {t!r}"))
-                    elif not t.startswith("_:") and not _is_iri(t):
+                    if not t.startswith("_:") and not _is_iri(t):
                         append((t, f"undefined type {t!r}"))
                     elif not allow_issuer_dependent and t.startswith(ISSUER_DEPENDENT):
                         name = t[len(ISSUER_DEPENDENT):]
                         append((name, f"undefined type {name!r} (only issuer-dependent)"))
             elif key.startswith("@"):
-                if key != "@value":
-                    stack.append(value)
+                if not isinstance(value, str):  # a string holds nothing to check
+                    push(value)
             else:
                 if key.startswith("_:"):
                     append((key, f"blank node used as property {key!r}"))
                 elif not allow_issuer_dependent and key.startswith(ISSUER_DEPENDENT):
                     name = key[len(ISSUER_DEPENDENT):]
                     append((name, f"undefined term {name!r} (only issuer-dependent)"))
-                stack.append(value)
-
+                push(value)
