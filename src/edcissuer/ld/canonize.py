@@ -46,6 +46,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
+import weakref
 from itertools import permutations
 from typing import Any, Optional
 
@@ -409,6 +410,31 @@ def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list
     return dataset_quads(dataset)
 
 
+#: canonical forms of flat documents remembered per loader (0 turns it off); see _flat_key
+FLAT_MEMO_SIZE = 512
+_FLAT: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], str]] = weakref.WeakKeyDictionary()
+
+
+def _flat_key(doc: Any) -> tuple[Any, ...] | None:
+    """The JSON of `doc` as a hashable key when every member is a string or a list of strings.
+
+    Why: Data Integrity canonicalises the proof configuration (type, cryptosuite, created,
+    verificationMethod, proofPurpose, the document's @context URLs) on every sign and
+    verify, and a batch signs with one `created` and one key: the same few hundred bytes
+    each time. Such a document's canonical form depends only on this key and the loader."""
+    if type(doc) is not dict or len(doc) > 16:
+        return None
+    items: list[Any] = []
+    for key, value in doc.items():
+        if type(value) is str:
+            items.append((key, value))
+        elif type(value) is list and len(value) <= 16 and all(type(v) is str for v in value):
+            items.append((key, tuple(value)))
+        else:
+            return None
+    return tuple(items)
+
+
 def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_dependent: bool = True,
              max_work_factor: int = 1, hash_algorithm: str = "sha256") -> str:
     """RDFC-1.0 canonical N-Quads of JSON-LD `doc`.
@@ -416,5 +442,24 @@ def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_depend
     Raises ContextError for undefined terms / unknown contexts (see expand_strict) and
     InputError when the dataset exceeds the canonicalization work limit.
     """
+    flat = _flat_key(doc) if FLAT_MEMO_SIZE > 0 else None
+    memo: dict[tuple[Any, ...], str] | None = None
+    if flat is not None:
+        try:
+            memo = _FLAT.get(loader)
+            if memo is None:
+                memo = _FLAT[loader] = {}
+        except TypeError:  # the loader cannot be weakly referenced: no memo
+            memo = None
+        if memo is not None:
+            key = (allow_issuer_dependent, max_work_factor, hash_algorithm, flat)
+            got = memo.get(key)
+            if got is not None:
+                return got
     quads = to_quads(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
-    return canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)
+    result = canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)
+    if memo is not None:
+        if len(memo) >= FLAT_MEMO_SIZE:
+            memo.clear()
+        memo[key] = result
+    return result

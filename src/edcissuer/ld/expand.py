@@ -16,6 +16,7 @@ proves both leave every canonical form and every refusal as it was).
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -424,6 +425,22 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         }
 
 
+class _Prepared(dict):  # type: ignore[type-arg]
+    """A document as pyld's expand() may take it without its deep copy (a copy of the whole
+    document on every call, 10% of expanding a credential): pyld's expansion only reads the
+    document, and the one thing it keys on identity is an inline context (our processed-
+    context memo uses `id(local_ctx)`), so the top-level @context is a fresh copy and a
+    document with a @context below its top is not prepared at all (pyld copies it)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        super().__init__(doc)
+        if "@context" in doc and not isinstance(doc["@context"], str):
+            self["@context"] = copy.deepcopy(doc["@context"])
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Prepared:
+        return self
+
+
 def new_processor(loader: DocumentLoader, *, memo: bool = True) -> _StrictProcessor:
     """A strict processor bound to `loader`'s caches (used by canonize as well)."""
     return _StrictProcessor(_state_for(loader), memo=memo)
@@ -461,8 +478,10 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
     """
     if not isinstance(doc, dict):
         raise ContextError("a JSON-LD document must be a JSON object", field="document")
-    check_json_limits(doc)
+    nested_context = _check_json_limits(doc)
     proc = processor or new_processor(loader)
+    if not nested_context:
+        doc = _Prepared(doc)
     try:
         try:
             expanded: list[dict[str, Any]] = proc.expand(doc, proc.options())
@@ -503,10 +522,17 @@ def check_json_limits(doc: Any) -> None:
     such as "\\ud800" cannot be UTF-8 encoded for hashing), NaN/Infinity, and integers no
     double can hold (pyld converts numbers with float()).
     """
+    _check_json_limits(doc)
+
+
+def _check_json_limits(doc: Any) -> bool:
+    """check_json_limits; True when a `@context` member appears below the top of `doc`
+    (expand_strict then lets pyld copy the document, see _Prepared)."""
     # each entry: (value, parent entry, key or index, depth); paths are spelt only for a refusal
     root: tuple[Any, Any, Any, int] = (doc, None, None, 0)
     stack = [root]
     count = 0
+    nested_context = False
     while stack:
         entry = stack.pop()
         node, _, _, depth = entry
@@ -524,6 +550,8 @@ def check_json_limits(doc: Any) -> None:
                                            field=_path(entry) or "document")
                 if not key.isascii():
                     _check_text(key, _path((None, entry, key, 0)))
+                elif key == "@context" and depth:
+                    nested_context = True
                 stack.append((value, entry, key, depth + 1))
         elif type(node) is list:
             stack.extend([(value, entry, i, depth + 1) for i, value in enumerate(node)])
@@ -547,6 +575,7 @@ def check_json_limits(doc: Any) -> None:
                                    field=_path(entry)) from None
         elif not isinstance(node, (bool, float)):
             raise ContextError(f"a {type(node).__name__} is not a JSON value", field=_path(entry))
+    return nested_context
 
 
 def _path(entry: tuple[Any, Any, Any, int]) -> str:
