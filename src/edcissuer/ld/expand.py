@@ -113,52 +113,55 @@ def _restore_in_place(node: Any, back: dict[str, str]) -> Any:
     return node
 
 
-def _restore(node: Any, back: dict[str, str]) -> Any:
-    """A copy of expanded JSON-LD with the placeholders in `back` put back (values only)."""
-    if isinstance(node, str):
-        return back.get(node, node)
-    if isinstance(node, dict):
-        return {k: _restore(v, back) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_restore(v, back) for v in node]
-    return node
-
-
-def _marks(entry: Any) -> frozenset[int]:
-    """ids of the containers of memo entry `entry` that a hit must copy: those holding a
-    placeholder at any depth, and the ones pyld may change in what `_expand` returns it (the
-    result itself, or each object of a list result, and their arrays: `_expand_index_map`
-    sets @index/@id/@type on such an object and appends to a property-valued index's array).
-    Everything else is shared between the entry and every hit, read-only: nothing after
-    expansion (our checks, to_rdf.py) changes expanded JSON-LD."""
+def _memo_entry(expanded: Any, renumbered: dict[str, str]) -> tuple[Any, frozenset[int]]:
+    """Our own copy of `expanded` (placeholders renamed through `renumbered`) for the memo,
+    and the ids of its containers that a hit must copy: those holding a placeholder at any
+    depth, and the ones pyld may change in what `_expand` returns it (the result itself, or
+    each object of a list result, and their arrays: `_expand_index_map` sets @index/@id/@type
+    on such an object and appends to a property-valued index's array). Everything else is
+    shared between the entry and every hit, read-only: nothing after expansion (our checks,
+    to_rdf.py) changes expanded JSON-LD."""
     marked: set[int] = set()
 
-    def walk(node: Any) -> bool:
+    def copy_of(node: Any) -> tuple[Any, bool]:
         found = False
+        out: Any
         if isinstance(node, dict):
-            for v in node.values():
+            out = {}
+            for k, v in node.items():
                 if isinstance(v, str):
-                    found = found or v.startswith(_PLACEHOLDER)
-                elif isinstance(v, (dict, list)) and walk(v):
-                    found = True
-        elif isinstance(node, list):
+                    v = renumbered.get(v, v)
+                    if not found and v.startswith(_PLACEHOLDER):
+                        found = True
+                elif isinstance(v, (dict, list)):
+                    v, inner = copy_of(v)
+                    found = found or inner
+                out[k] = v
+        else:
+            out = []
             for v in node:
                 if isinstance(v, str):
-                    found = found or v.startswith(_PLACEHOLDER)
-                elif isinstance(v, (dict, list)) and walk(v):
-                    found = True
+                    v = renumbered.get(v, v)
+                    if not found and v.startswith(_PLACEHOLDER):
+                        found = True
+                elif isinstance(v, (dict, list)):
+                    v, inner = copy_of(v)
+                    found = found or inner
+                out.append(v)
         if found:
-            marked.add(id(node))
-        return found
+            marked.add(id(out))
+        return out, found
 
-    walk(entry)
-    roots = entry if isinstance(entry, list) else [entry]
+    if isinstance(expanded, (dict, list)):
+        entry, _ = copy_of(expanded)
+    else:
+        entry = renumbered.get(expanded, expanded) if isinstance(expanded, str) else expanded
     marked.add(id(entry))
-    for root in roots:
+    for root in entry if isinstance(entry, list) else [entry]:
         if isinstance(root, dict):
             marked.add(id(root))
             marked.update(id(v) for v in root.values() if isinstance(v, list))
-    return frozenset(marked)
+    return entry, frozenset(marked)
 
 
 def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int]) -> Any:
@@ -231,8 +234,8 @@ class _SubtreeMemo:
                 return
             if key in self._data:
                 return
-        copied = _restore(expanded, renumbered or {})  # our own copy: pyld may change `expanded`
-        entry = (copied, dropped, _marks(copied))
+        copied, marked = _memo_entry(expanded, renumbered or {})  # pyld may change `expanded`
+        entry = (copied, dropped, marked)
         with self._lock:
             if key in self._data:
                 return
