@@ -208,6 +208,26 @@ def test_what_pyld_writes_into_a_served_subtree_never_reaches_the_stored_one() -
     assert f'<{V}tag> "kept"' in canonize(docs[3], loader)
 
 
+def test_refusals_in_and_around_served_subtrees_are_still_found() -> None:
+    """The strict walk skips the shared parts of a served subtree only when the stored one
+    holds nothing it refuses, even without issuer-dependent terms; what pyld writes into a
+    served result (an @id from an @id map key) is still walked."""
+    ctx = {"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#", "known": f"{V}known",
+           "byId": {"@id": f"{V}byId", "@container": "@id"}}
+    loader = make_loader()
+    clean = {"known": {"known": "x"}}
+    vague = {"known": {"free": "x"}}  # an issuer-dependent term
+    docs = [{"@context": ctx, "@id": f"urn:example:doc{i}", "known": [dict(clean), dict(vague)],
+             "byId": {"relative-key" if i % 2 else f"urn:ex:{i}": dict(clean)}} for i in range(6)]
+    assert_memo_invisible(docs, loader, passes=3)
+    assert_memo_invisible(docs, loader, passes=3, allow_issuer_dependent=False)
+    assert subtree_memo(loader).hits > 0
+    kind, message = outcome(lambda: canonize(docs[2], loader, allow_issuer_dependent=False))
+    assert kind == "ContextError" and "'free'" in message
+    kind, message = outcome(lambda: canonize(docs[3], loader))
+    assert kind == "ContextError" and "relative-key" in message
+
+
 def test_an_undefined_term_in_a_stored_subtree_is_still_refused_by_name() -> None:
     ctx = {"id": "@id", "known": f"{V}known"}
     loader = make_loader()

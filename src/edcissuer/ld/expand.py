@@ -92,22 +92,23 @@ def _abstract(node: Any, table: dict[str, str]) -> Any:
     return node
 
 
-def _restore_in_place(node: Any, back: dict[str, str]) -> Any:
-    """`_restore` without the copy, for expanded output nothing else holds."""
+def _restore_in_place(node: Any, back: dict[str, str], skip: dict[int, Any]) -> Any:
+    """The placeholders in `back` put back into expanded output nothing else holds; containers
+    in `skip` (shared parts of memo hits: no placeholder in them) are not entered."""
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(v, str):
                 if v in back:
                     node[k] = back[v]
-            elif isinstance(v, (dict, list)):
-                _restore_in_place(v, back)
+            elif isinstance(v, (dict, list)) and id(v) not in skip:
+                _restore_in_place(v, back, skip)
     elif isinstance(node, list):
         for i, v in enumerate(node):
             if isinstance(v, str):
                 if v in back:
                     node[i] = back[v]
-            elif isinstance(v, (dict, list)):
-                _restore_in_place(v, back)
+            elif isinstance(v, (dict, list)) and id(v) not in skip:
+                _restore_in_place(v, back, skip)
     elif isinstance(node, str):
         return back.get(node, node)
     return node
@@ -164,21 +165,29 @@ def _memo_entry(expanded: Any, renumbered: dict[str, str]) -> tuple[Any, frozens
     return entry, frozenset(marked)
 
 
-def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int]) -> Any:
+def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int], shared: dict[int, Any] | None) -> Any:
     """A hit's result: the marked containers of a memo entry copied (placeholders in `back`
-    put back), the others shared."""
+    put back), the others shared; those are recorded in `shared` (id -> container, which also
+    keeps them alive so no id is reused meanwhile) when given."""
     if isinstance(node, dict):
         if id(node) not in marked:
+            if shared is not None:
+                shared[id(node)] = node
             return node
-        return {k: (back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked))
+        return {k: (back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked, shared))
                 for k, v in node.items()}
     if isinstance(node, list):
         if id(node) not in marked:
+            if shared is not None:
+                shared[id(node)] = node
             return node
-        return [back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked) for v in node]
+        return [back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked, shared) for v in node]
     if isinstance(node, str):
         return back.get(node, node)
     return node
+
+
+_Entry = tuple[Any, tuple[str, ...], frozenset[int], bool]
 
 
 class _SubtreeMemo:
@@ -199,8 +208,9 @@ class _SubtreeMemo:
     """
 
     def __init__(self) -> None:
-        # key -> (expanded, dropped terms, ids of the containers a hit copies: see _marks)
-        self._data: OrderedDict[tuple[Any, ...], tuple[Any, tuple[str, ...], frozenset[int]]] = OrderedDict()
+        # key -> (expanded, dropped terms, ids of the containers a hit copies (see _memo_entry),
+        # whether _walk finds nothing in it even without issuer-dependent terms)
+        self._data: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._seen: set[int] = set()  # hashes of keys seen once (a clash only stores early)
         self._chars = 0
         self._lock = threading.Lock()
@@ -209,7 +219,7 @@ class _SubtreeMemo:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> tuple[Any, tuple[str, ...], frozenset[int]] | None:
+    def get(self, key: tuple[Any, ...]) -> _Entry | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -235,7 +245,9 @@ class _SubtreeMemo:
             if key in self._data:
                 return
         copied, marked = _memo_entry(expanded, renumbered or {})  # pyld may change `expanded`
-        entry = (copied, dropped, marked)
+        problems: list[tuple[str, str]] = []
+        _walk(copied, problems, False)  # placeholders are absolute IRIs: no problem of their own
+        entry = (copied, dropped, marked, not problems)
         with self._lock:
             if key in self._data:
                 return
@@ -297,6 +309,9 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         self._state = state
         self.memo = memo  # False: expand every subtree (used to report errors exactly)
         self._abstracted = False  # True while expanding an element _abstract made
+        # shared parts of memo hits with nothing for _walk to find (id -> container): _walk
+        # and _restore_in_place do not enter them
+        self.checked: dict[int, Any] = {}
 
     def _on_dropped(self, expanded_property: str | None) -> None:
         self.dropped.append(expanded_property if expanded_property else "(keyword-like key)")
@@ -358,7 +373,8 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
             hit = memo.get(key)
             if hit is not None:
                 self.dropped.extend(hit[1])
-                return _restore_shared(hit[0], {mine: outer for outer, mine in local.items()}, hit[2])
+                return _restore_shared(hit[0], {mine: outer for outer, mine in local.items()}, hit[2],
+                                       self.checked if hit[3] else None)
             before = len(self.dropped)
             result = super()._expand(active_ctx, active_property, element, options, inside_list,
                                      inside_index, type_scoped_ctx)
@@ -377,7 +393,7 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         hit = memo.get(key)
         if hit is not None:
             self.dropped.extend(hit[1])
-            return _restore_shared(hit[0], back, hit[2])  # what the caller may change is a copy
+            return _restore_shared(hit[0], back, hit[2], self.checked if hit[3] else None)
         before = len(self.dropped)
         self._abstracted = True
         try:
@@ -391,7 +407,7 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
                                    inside_index, type_scoped_ctx)
         memo.put(key, result, tuple(self.dropped[before:]), budget)
         # pyld built `result` for this call alone (children's results are fresh copies too)
-        return _restore_in_place(result, back) if back else result
+        return _restore_in_place(result, back, self.checked) if back else result
 
     def _expand_iri(self, active_ctx: Any, value: Any, base: Any = None, vocab: bool = False,
                     local_ctx: Any = None, defined: Any = None) -> Any:
@@ -494,13 +510,14 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
             # say exactly what pyld says without the memo (its messages may quote values)
             proc.memo = False
             del proc.dropped[:]
+            proc.checked.clear()
             expanded = proc.expand(doc, proc.options())
     except JsonLdError as exc:
         raise context_error_from(exc) from exc
     except (ValueError, TypeError, KeyError) as exc:  # pyld's own checks, e.g. '"@context": "x"' (relative IRI)
         raise ContextError(f"@context: not processable JSON-LD: {exc}", field="@context") from exc
     problems = [(t, f"undefined term {t!r}") for t in proc.dropped]
-    _walk(expanded, problems, allow_issuer_dependent)
+    _walk(expanded, problems, allow_issuer_dependent, proc.checked)
     if problems:
         unique = list(dict.fromkeys(problems))
         texts = [msg for _, msg in unique]
@@ -620,8 +637,11 @@ def _is_iri(value: str) -> bool:
     return got
 
 
-def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool) -> None:
-    """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output."""
+def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool,
+          skip: dict[int, Any] | None = None) -> None:
+    """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output;
+    containers in `skip` are known to hold nothing to find."""
+    skip = skip or {}
     stack: list[Any] = [node]
     append = problems.append
     push = stack.append
@@ -629,9 +649,10 @@ def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bo
     while stack:
         item = pop()
         if isinstance(item, list):
-            stack.extend(item)
+            if id(item) not in skip:
+                stack.extend(item)
             continue
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or id(item) in skip:
             continue
         if "@value" in item:
             # pyld's value objects hold @value, @type, @language, @direction and @index, all but
