@@ -1,7 +1,7 @@
 """RDFC-1.0 canonical N-Quads of a JSON-LD document (what Data Integrity proofs hash).
 
-pyld converts JSON-LD to an RDF dataset (through our strict expansion, see expand.py);
-the canonicalisation itself is done here, following RDF Dataset Canonicalization
+Our strict expansion (pyld, see expand.py) and our JSON-LD to RDF conversion (to_rdf.py)
+give the RDF dataset; the canonicalisation itself is done here, following RDF Dataset Canonicalization
 (W3C Recommendation, 2024) rather than pyld's URDNA2015 class, because pyld differs
 from RDFC-1.0 where it matters for signatures:
 
@@ -30,16 +30,15 @@ Fast paths (exactly RDFC-1.0's result, just less work): no blank nodes -> the so
 de-duplicated quads; one blank node -> it is `_:c14n0`; all first-degree hashes
 unique -> labels in hash order with no N-degree hashing.
 
-Performance (CPU time, Python 3.11, pyld 3.3, benchmarks/canonize_bench.py): an 11 KB
-OB3 credential (204 quads) canonicalises in ~4.2 ms, the 34 KB ELM one (264 quads) in
-~8.8 ms; of that the RDFC-1.0 step below is only ~0.4 ms (our stable node ids leave few
-blank nodes), the rest is pyld's expansion (~70%) and node map / RDF conversion. A
-compiled canonicalizer therefore cannot help: pyoxigraph 0.5.13 (Rust) is byte-identical
-on our documents but takes 1.2-1.6 ms for the same step (building its Dataset from Python
-costs more than our whole step), and its JSON-LD parser cannot load contexts from Python.
-What does help is in expand.py: memoised IRI expansion and, across a batch, the subtree
-memo that serves the programme part of each credential (ELM 9.0 -> 6.3 ms, OB3 4.4 ->
-2.8 ms per canonicalisation over a cohort).
+Performance (CPU time, Python 3.11, pyld 3.3, shared 2-core machine, over a cohort with the
+expansion memos warm): a 10 KB OB3 credential canonicalises in ~1.0 ms (2.8 ms before issue
+17), a 42 KB ELM one in ~2.2 ms (5.5 ms); a learner never seen before ~1.4 / ~3.4 ms. Of that
+expansion is about 40-55%, to_rdf.py 15-20%, the RDFC-1.0 step here 10-30% (each quad is
+escaped once, IRIs and literal texts are memoised). A compiled canonicalizer does not help:
+pyoxigraph 0.5.13 (Rust) is byte-identical on our documents but takes 1.2-1.6 ms for this
+step alone (building its Dataset from Python costs more than our whole step), and its
+JSON-LD parser cannot load contexts from Python. Flat documents (a proof configuration) are
+remembered per loader: a batch signs every credential with the same one.
 """
 from __future__ import annotations
 

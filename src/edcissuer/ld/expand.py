@@ -12,7 +12,10 @@ unless the loader tags documents as static, and it re-processes type-scoped cont
 per loader, which makes expansion of an OB 3.0 credential about 2-4x faster. Two more
 memos per loader: expanded IRIs (pure for a frozen context), and across a batch expanded
 subtrees up to their urn:uuid node ids (`_SubtreeMemo`; tests/test_expansion_memo.py
-proves both leave every canonical form and every refusal as it was).
+proves both leave every canonical form and every refusal as it was). A hit copies only what
+must differ or may be changed and shares the rest read-only; the strict walk does not enter
+shared parts it already found clean; pyld's deep copy of the document is skipped
+(`_Prepared`).
 """
 from __future__ import annotations
 
