@@ -187,7 +187,7 @@ class _Converter:
 
     def node(self, item: dict[str, Any], node_id: str, graph: str) -> None:
         """The members of node object `item` (id `node_id`), in pyld's (sorted) order."""
-        subject_ok = _absolute(node_id)
+        subject_ok = _absolute_memo.get(node_id) or _absolute(node_id)
         for prop in sorted(item) if len(item) > 1 else item:
             objects = item[prop]
             if prop in _KEYWORDS:
@@ -233,9 +233,13 @@ class _Converter:
                 self.label(prop)
                 emit = False
             else:
-                emit = subject_ok and _absolute(prop)
+                emit = subject_ok and (_absolute_memo.get(prop) or _absolute(prop))
             for o in objects:
-                self.element(o, graph, node_id, None, prop, None, emit)
+                if type(o) is dict and "@value" in o:  # the common case of element(), inline
+                    if emit:
+                        self.add_value(graph, node_id, prop, o)
+                else:
+                    self.element(o, graph, node_id, None, prop, None, emit)
 
     # --- emitting --------------------------------------------------------------------------
 
