@@ -190,7 +190,27 @@ def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int], sha
     return node
 
 
-_Entry = tuple[Any, tuple[str, ...], frozenset[int], bool]
+class _Entry:
+    """A stored subtree: expanded JSON-LD (placeholders for urn:uuid ids), the terms dropped
+    while expanding it, the ids of the containers a hit copies (see _memo_entry), and whether
+    _walk finds nothing in it even without issuer-dependent terms (asked at the first hit:
+    most entries of a batch, a learner's own parts, are never served)."""
+
+    __slots__ = ("expanded", "dropped", "marked", "_clean")
+
+    def __init__(self, expanded: Any, dropped: tuple[str, ...], marked: frozenset[int]) -> None:
+        self.expanded = expanded
+        self.dropped = dropped
+        self.marked = marked
+        self._clean: bool | None = None
+
+    @property
+    def clean(self) -> bool:
+        if self._clean is None:
+            problems: list[tuple[str, str]] = []
+            _walk(self.expanded, problems, False)  # placeholders are absolute IRIs: no problem
+            self._clean = not problems
+        return self._clean
 
 
 class _SubtreeMemo:
@@ -211,8 +231,6 @@ class _SubtreeMemo:
     """
 
     def __init__(self) -> None:
-        # key -> (expanded, dropped terms, ids of the containers a hit copies (see _memo_entry),
-        # whether _walk finds nothing in it even without issuer-dependent terms)
         self._data: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._seen: set[int] = set()  # hashes of keys seen once (a clash only stores early)
         self._chars = 0
@@ -248,9 +266,7 @@ class _SubtreeMemo:
             if key in self._data:
                 return
         copied, marked = _memo_entry(expanded, renumbered or {})  # pyld may change `expanded`
-        problems: list[tuple[str, str]] = []
-        _walk(copied, problems, False)  # placeholders are absolute IRIs: no problem of their own
-        entry = (copied, dropped, marked, not problems)
+        entry = _Entry(copied, dropped, marked)
         with self._lock:
             if key in self._data:
                 return
@@ -375,9 +391,9 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
             key = (active_ctx["_uuid"], *flags, _PLACEHOLDER_RE.sub(renumber, raw))
             hit = memo.get(key)
             if hit is not None:
-                self.dropped.extend(hit[1])
-                return _restore_shared(hit[0], {mine: outer for outer, mine in local.items()}, hit[2],
-                                       self.checked if hit[3] else None)
+                self.dropped.extend(hit.dropped)
+                return _restore_shared(hit.expanded, {mine: outer for outer, mine in local.items()},
+                                       hit.marked, self.checked if hit.clean else None)
             before = len(self.dropped)
             result = super()._expand(active_ctx, active_property, element, options, inside_list,
                                      inside_index, type_scoped_ctx)
@@ -395,8 +411,8 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         key = (active_ctx["_uuid"], *flags, text)
         hit = memo.get(key)
         if hit is not None:
-            self.dropped.extend(hit[1])
-            return _restore_shared(hit[0], back, hit[2], self.checked if hit[3] else None)
+            self.dropped.extend(hit.dropped)
+            return _restore_shared(hit.expanded, back, hit.marked, self.checked if hit.clean else None)
         before = len(self.dropped)
         self._abstracted = True
         try:
