@@ -50,10 +50,11 @@ from itertools import permutations
 from typing import Any, Optional
 
 from pyld.identifier_issuer import IdentifierIssuer
+from pyld.jsonld import JsonLdError
 from pyld.jsonld import _is_absolute_iri
 
 from ..errors import InputError
-from .expand import expand_strict, new_processor
+from .expand import context_error_from, expand_strict, new_processor
 from .loader import DocumentLoader
 from .to_rdf import RDF_LANGSTRING, XSD_STRING, Quad, Term, expanded_to_quads
 
@@ -383,7 +384,10 @@ def to_quads(doc: dict[str, Any], loader: DocumentLoader, *,
              allow_issuer_dependent: bool = True) -> list[Quad]:
     """The RDF dataset of `doc`: strict expansion, then JSON-LD 1.1 "Deserialize JSON-LD to RDF"."""
     expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
-    return expanded_to_quads(expanded)
+    try:
+        return expanded_to_quads(expanded)
+    except JsonLdError as exc:  # a node with two @index values: a refusal, not a crash
+        raise context_error_from(exc) from exc
 
 
 def _to_quads_pyld(doc: dict[str, Any], loader: DocumentLoader, *,
@@ -392,7 +396,10 @@ def _to_quads_pyld(doc: dict[str, Any], loader: DocumentLoader, *,
     tests/test_to_rdf_equivalence.py can show to_rdf.py gives the same canonical form)."""
     expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
     # pyld's node map may change what it is given; expanded output shares memo entries
-    return _pyld_expanded_to_quads(copy.deepcopy(expanded), loader)
+    try:
+        return _pyld_expanded_to_quads(copy.deepcopy(expanded), loader)
+    except JsonLdError as exc:
+        raise context_error_from(exc) from exc
 
 
 def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list[Quad]:
