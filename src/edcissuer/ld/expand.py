@@ -513,6 +513,8 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
     undefined type name), relative `@id`s, blank-node properties; loader failures
     become ContextError too. `allow_issuer_dependent=False` also refuses terms that
     only VC 2.0's `@vocab` catch-all (issuer-dependent#) gives a meaning to.
+    The result may share parts with the subtree memo (and @json values with `doc`): read it,
+    never change it.
     """
     if not isinstance(doc, dict):
         raise ContextError("a JSON-LD document must be a JSON object", field="document")
