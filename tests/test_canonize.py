@@ -266,3 +266,47 @@ def test_context_cache_is_per_loader() -> None:
 
 def test_escape_literal_leaves_ordinary_text_alone() -> None:
     assert escape_literal("Müller – 学位 🎓") == "Müller – 学位 🎓"
+
+
+def test_an_inline_context_changed_between_calls_is_read_again() -> None:
+    """expand_strict lets pyld skip its deep copy of the document (ld.expand._Prepared); the
+    processed-context memo keys inline contexts by identity, so a context the caller changes
+    in place must still be seen as the new context, at the top and further down."""
+    ctx = {"id": "@id", "name": "urn:a:name", "inner": "urn:a:inner"}
+    top = {"@context": ctx, "id": "urn:ex:1", "name": "x"}
+    nested_ctx = {"name": "urn:b:name"}
+    nested = {"@context": {**ctx}, "id": "urn:ex:1", "inner": {"@context": nested_ctx, "name": "y"}}
+    loader = make_loader()
+    assert "<urn:a:name>" in canonize(top, loader) and "<urn:b:name>" in canonize(nested, loader)
+    ctx["name"] = "urn:c:name"
+    nested_ctx["name"] = "urn:d:name"
+    assert "<urn:c:name>" in canonize(top, loader) and "<urn:d:name>" in canonize(nested, loader)
+    assert ctx == {"id": "@id", "name": "urn:c:name", "inner": "urn:a:inner"}  # and never changed by us
+
+
+def test_flat_documents_are_remembered_per_loader_and_per_option() -> None:
+    """A proof configuration (strings and lists of strings only) is canonicalised once per
+    loader and options; any change of a value is a different document."""
+    from edcissuer.ld import canonize as module
+
+    url = "https://contexts.example/proof"
+    config = {"@context": [url], "type": "Proof", "created": "2026-01-01T00:00:00Z", "id": "urn:ex:p"}
+    a = make_loader(extra={url: {"@context": {"id": "@id", "type": "@type", "Proof": "urn:a:Proof",
+                                              "created": "urn:a:created"}}})
+    b = make_loader(extra={url: {"@context": {"id": "@id", "type": "@type", "Proof": "urn:b:Proof",
+                                              "created": "urn:b:created"}}})
+    first = canonize(config, a)
+    assert canonize(config, a) == first and "<urn:a:created>" in first
+    assert "<urn:b:created>" in canonize(config, b)
+    assert "2026-01-02" in canonize({**config, "created": "2026-01-02T00:00:00Z"}, a)
+    assert canonize(config, a, hash_algorithm="sha384") == first  # no blank nodes: same text
+    with pytest.raises(ContextError):
+        canonize({**config, "typo": "x"}, a)  # refusals are never remembered
+    with pytest.raises(ContextError):
+        canonize({**config, "typo": "x"}, a)
+    saved = module.FLAT_MEMO_SIZE
+    module.FLAT_MEMO_SIZE = 0
+    try:
+        assert canonize(config, a) == first
+    finally:
+        module.FLAT_MEMO_SIZE = saved

@@ -186,6 +186,48 @@ def test_index_and_type_maps_do_not_corrupt_stored_subtrees() -> None:
     assert_memo_invisible(docs, loader, passes=4)
 
 
+def test_what_pyld_writes_into_a_served_subtree_never_reaches_the_stored_one() -> None:
+    """A hit shares the parts of a stored subtree pyld never changes. What it changes in the
+    results it gets back is copied: a property-valued index appends to the item's array,
+    @id / @type maps set members of each item (also of items a list-valued result holds)."""
+    ctx = {"@vocab": V, "T": f"{V}T", "U": f"{V}U",
+           "byProp": {"@id": f"{V}byProp", "@container": "@index", "@index": "tag"},
+           "byId": {"@id": f"{V}byId", "@container": "@id"},
+           "byType": {"@id": f"{V}byType", "@container": "@type"},
+           "inGraph": {"@id": f"{V}inGraph", "@container": ["@graph", "@index"]}}
+    loader = make_loader()
+    shared = {"tag": ["kept"], "n": [{"@value": 1, "@type": f"{V}dt"}], "deep": {"m": ["x", "y"]}}
+    # the map keys differ per document, the subtrees under them do not (so they are hits)
+    docs = [{"@context": ctx, "@id": f"urn:example:doc{i}",
+             "a": {"byProp": {f"one{i}": dict(shared), f"two{i}": [dict(shared), {"@set": [dict(shared)]}]},
+                   "byId": {f"urn:ex:{i}": dict(shared), f"urn:ex:{i}b": {"@set": [dict(shared)]}},
+                   "byType": {"TU"[i % 2]: dict(shared), "UT"[i % 2]: [{"@set": [dict(shared)]}]},
+                   "inGraph": {f"g{i}": dict(shared)}}} for i in range(6)]
+    assert_memo_invisible(docs, loader, passes=4)
+    assert subtree_memo(loader).hits > 0
+    assert f'<{V}tag> "kept"' in canonize(docs[3], loader)
+
+
+def test_refusals_in_and_around_served_subtrees_are_still_found() -> None:
+    """The strict walk skips the shared parts of a served subtree only when the stored one
+    holds nothing it refuses, even without issuer-dependent terms; what pyld writes into a
+    served result (an @id from an @id map key) is still walked."""
+    ctx = {"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#", "known": f"{V}known",
+           "byId": {"@id": f"{V}byId", "@container": "@id"}}
+    loader = make_loader()
+    clean = {"known": {"known": "x"}}
+    vague = {"known": {"free": "x"}}  # an issuer-dependent term
+    docs = [{"@context": ctx, "@id": f"urn:example:doc{i}", "known": [dict(clean), dict(vague)],
+             "byId": {"relative-key" if i % 2 else f"urn:ex:{i}": dict(clean)}} for i in range(6)]
+    assert_memo_invisible(docs, loader, passes=3)
+    assert_memo_invisible(docs, loader, passes=3, allow_issuer_dependent=False)
+    assert subtree_memo(loader).hits > 0
+    kind, message = outcome(lambda: canonize(docs[2], loader, allow_issuer_dependent=False))
+    assert kind == "ContextError" and "'free'" in message
+    kind, message = outcome(lambda: canonize(docs[3], loader))
+    assert kind == "ContextError" and "relative-key" in message
+
+
 def test_an_undefined_term_in_a_stored_subtree_is_still_refused_by_name() -> None:
     ctx = {"id": "@id", "known": f"{V}known"}
     loader = make_loader()

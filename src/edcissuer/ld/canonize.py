@@ -1,7 +1,7 @@
 """RDFC-1.0 canonical N-Quads of a JSON-LD document (what Data Integrity proofs hash).
 
-pyld converts JSON-LD to an RDF dataset (through our strict expansion, see expand.py);
-the canonicalisation itself is done here, following RDF Dataset Canonicalization
+Our strict expansion (pyld, see expand.py) and our JSON-LD to RDF conversion (to_rdf.py)
+give the RDF dataset; the canonicalisation itself is done here, following RDF Dataset Canonicalization
 (W3C Recommendation, 2024) rather than pyld's URDNA2015 class, because pyld differs
 from RDFC-1.0 where it matters for signatures:
 
@@ -30,33 +30,34 @@ Fast paths (exactly RDFC-1.0's result, just less work): no blank nodes -> the so
 de-duplicated quads; one blank node -> it is `_:c14n0`; all first-degree hashes
 unique -> labels in hash order with no N-degree hashing.
 
-Performance (CPU time, Python 3.11, pyld 3.3, benchmarks/canonize_bench.py): an 11 KB
-OB3 credential (204 quads) canonicalises in ~4.2 ms, the 34 KB ELM one (264 quads) in
-~8.8 ms; of that the RDFC-1.0 step below is only ~0.4 ms (our stable node ids leave few
-blank nodes), the rest is pyld's expansion (~70%) and node map / RDF conversion. A
-compiled canonicalizer therefore cannot help: pyoxigraph 0.5.13 (Rust) is byte-identical
-on our documents but takes 1.2-1.6 ms for the same step (building its Dataset from Python
-costs more than our whole step), and its JSON-LD parser cannot load contexts from Python.
-What does help is in expand.py: memoised IRI expansion and, across a batch, the subtree
-memo that serves the programme part of each credential (ELM 9.0 -> 6.3 ms, OB3 4.4 ->
-2.8 ms per canonicalisation over a cohort).
+Performance (CPU time, Python 3.11, pyld 3.3, shared 2-core machine, over a cohort with the
+expansion memos warm): a 10 KB OB3 credential canonicalises in ~1.0 ms (2.8 ms before issue
+17), a 42 KB ELM one in ~2.2 ms (5.5 ms); a learner never seen before ~1.4 / ~3.4 ms. Of that
+expansion is about 40-55%, to_rdf.py 15-20%, the RDFC-1.0 step here 10-30% (each quad is
+escaped once, IRIs and literal texts are memoised). A compiled canonicalizer does not help:
+pyoxigraph 0.5.13 (Rust) is byte-identical on our documents but takes 1.2-1.6 ms for this
+step alone (building its Dataset from Python costs more than our whole step), and its
+JSON-LD parser cannot load contexts from Python. Flat documents (a proof configuration) are
+remembered per loader: a batch signs every credential with the same one.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
+import weakref
 from itertools import permutations
 from typing import Any, Optional
 
 from pyld.identifier_issuer import IdentifierIssuer
+from pyld.jsonld import JsonLdError
 from pyld.jsonld import _is_absolute_iri
 
 from ..errors import InputError
-from .expand import expand_strict, new_processor
+from .expand import context_error_from, expand_strict, new_processor
 from .loader import DocumentLoader
+from .to_rdf import RDF_LANGSTRING, XSD_STRING, Quad, Term, expanded_to_quads
 
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 # --- canonical N-Quads term serialisation -------------------------------------------------
 
@@ -80,9 +81,38 @@ def escape_iri(value: str) -> str:
     return value.translate(_IRI_ESCAPES) if _IRI_NEEDS.search(value) else value
 
 
-# A term is a tuple: (kind, value[, datatype, language]); kind "I" IRI, "B" blank node, "L" literal.
-Term = tuple[str, ...]
-Quad = tuple[Term, str, Term, Optional[Term]]
+#: "<escaped IRI>" and literal suffixes ("^^<datatype>", "@lang"), remembered: a credential's
+#: quads repeat a few hundred predicates, types and node ids (cleared when full)
+_IRI_TEXT: dict[str, str] = {}
+_SUFFIX: dict[tuple[str, str], str] = {}
+_TEXT_MEMO_SIZE = 100_000
+#: serialised literals, remembered too: a batch's credentials share their programme's texts
+_LITERAL_TEXT: dict[Term, str] = {}
+_LITERAL_MEMO_SIZE = 20_000
+
+
+def _iri_text(value: str) -> str:
+    got = _IRI_TEXT.get(value)
+    if got is None:
+        if len(_IRI_TEXT) >= _TEXT_MEMO_SIZE:
+            _IRI_TEXT.clear()
+        got = _IRI_TEXT[value] = "<" + escape_iri(value) + ">"
+    return got
+
+
+def _literal_suffix(datatype: str, language: str) -> str:
+    got = _SUFFIX.get((datatype, language))
+    if got is None:
+        if datatype == RDF_LANGSTRING:
+            got = "@" + language if language else ""
+        elif datatype != XSD_STRING:
+            got = "^^" + _iri_text(datatype)
+        else:
+            got = ""
+        if len(_SUFFIX) >= _TEXT_MEMO_SIZE:
+            _SUFFIX.clear()
+        _SUFFIX[(datatype, language)] = got
+    return got
 
 
 def _term(component: dict[str, Any]) -> Term:
@@ -97,22 +127,22 @@ def _term(component: dict[str, Any]) -> Term:
 def _nq_term(term: Term, label: str | None = None) -> str:
     kind = term[0]
     if kind == "I":
-        return "<" + escape_iri(term[1]) + ">"
+        return _iri_text(term[1])
     if kind == "B":
         return label if label is not None else term[1]
-    text = '"' + escape_literal(term[1]) + '"'
-    if term[2] == RDF_LANGSTRING:
-        return text + ("@" + term[3] if term[3] else "")
-    if term[2] != XSD_STRING:
-        return text + "^^<" + escape_iri(term[2]) + ">"
-    return text
+    got = _LITERAL_TEXT.get(term)
+    if got is None:
+        if len(_LITERAL_TEXT) >= _LITERAL_MEMO_SIZE:
+            _LITERAL_TEXT.clear()
+        got = _LITERAL_TEXT[term] = '"' + escape_literal(term[1]) + '"' + _literal_suffix(term[2], term[3])
+    return got
 
 
 def serialize_quad(quad: Quad, labels: dict[str, str] | None = None) -> str:
     """One canonical N-Quads line; blank nodes renamed through `labels` when given."""
     s, p, o, g = quad
     lab = labels or {}
-    line = (_nq_term(s, lab.get(s[1]) if s[0] == "B" else None) + " <" + escape_iri(p) + "> "
+    line = (_nq_term(s, lab.get(s[1]) if s[0] == "B" else None) + " " + _iri_text(p) + " "
             + _nq_term(o, lab.get(o[1]) if o[0] == "B" else None))
     if g is not None:
         line += " " + _nq_term(g, lab.get(g[1]) if g[0] == "B" else None)
@@ -158,36 +188,72 @@ class _Issuer:
         return new
 
 
+#: a quad with its N-Quads pieces escaped once: (quad, subject text, " <predicate> ",
+#: object text, graph text); a blank node's text is None (its label varies), the default
+#: graph's text is ""
+_Line = tuple[Quad, Optional[str], str, Optional[str], Optional[str]]
+
+
+def _line(quad: Quad) -> _Line:
+    s, p, o, g = quad
+    return (quad, None if s[0] == "B" else _nq_term(s), " " + _iri_text(p) + " ",
+            None if o[0] == "B" else _nq_term(o),
+            "" if g is None else None if g[0] == "B" else " " + _nq_term(g))
+
+
 class _Rdfc10:
     def __init__(self, quads: list[Quad], max_work_factor: int, hash_algorithm: str) -> None:
         self.quads = quads
         self.max_work_factor = max_work_factor
         self.hash_algorithm = hash_algorithm
-        self.bnode_quads: dict[str, list[Quad]] = {}
+        self.bnode_quads: dict[str, list[_Line]] = {}
+        self.lines: list[_Line] = []
         self.first_degree: dict[str, str] = {}
         self.canonical = _Issuer("_:c14n")
         self.remaining = 0
 
     def run(self) -> str:
-        # 4.4.3 step 2: blank node to quads map
+        # 4.4.3 step 2: blank node to quads map (each quad serialised in pieces once)
+        bnode_quads = self.bnode_quads
+        fixed: list[str] = []  # lines of quads without blank nodes: the same under any labels
+        lines = self.lines
+        iri_text = _iri_text
         for quad in self.quads:
-            s, _, o, g = quad
-            for term in (s, o, g):
-                if term is not None and term[0] == "B":
-                    lst = self.bnode_quads.setdefault(term[1], [])
-                    if not lst or lst[-1] is not quad:
-                        lst.append(quad)
-        if not self.bnode_quads:
-            return "".join(sorted(set(serialize_quad(q) for q in self.quads)))
-        if len(self.bnode_quads) == 1:
-            self.canonical.issue(next(iter(self.bnode_quads)))
+            s, p, o, g = quad
+            s_blank, o_blank = s[0] == "B", o[0] == "B"
+            st = None if s_blank else iri_text(s[1]) if s[0] == "I" else _nq_term(s)
+            pt = " " + iri_text(p) + " "
+            ot = None if o_blank else iri_text(o[1]) if o[0] == "I" else _nq_term(o)
+            if g is None:
+                gt: str | None = ""
+                g_blank = False
+            else:
+                g_blank = g[0] == "B"
+                gt = None if g_blank else " " + _nq_term(g)
+            if not (s_blank or o_blank or g_blank):
+                fixed.append(st + pt + ot + gt + " .\n")  # type: ignore[operator]
+                continue
+            entry = (quad, st, pt, ot, gt)
+            lines.append(entry)
+            for blank, term in ((s_blank, s), (o_blank, o), (g_blank, g)):
+                if blank:
+                    lst = bnode_quads.get(term[1])  # type: ignore[index]
+                    if lst is None:
+                        bnode_quads[term[1]] = [entry]  # type: ignore[index]
+                    elif lst[-1] is not entry:
+                        lst.append(entry)
+        self.fixed = fixed
+        if not bnode_quads:
+            return "".join(sorted(set(fixed)))
+        if len(bnode_quads) == 1:
+            self.canonical.issue(next(iter(bnode_quads)))
             return self._serialize()
 
         # steps 3-5: first-degree hashes; unique ones get canonical labels in hash order.
         # (RDFC-1.0 loops while new labels are issued, but first-degree hashes never depend
         # on issued labels, so one pass gives the same result.)
         hash_to_bnodes: dict[str, list[str]] = {}
-        for bnode in self.bnode_quads:
+        for bnode in bnode_quads:
             hash_to_bnodes.setdefault(self._hash_first_degree(bnode), []).append(bnode)
         non_unique: list[list[str]] = []
         for h in sorted(hash_to_bnodes):
@@ -214,7 +280,12 @@ class _Rdfc10:
 
     def _serialize(self) -> str:
         labels = self.canonical.issued
-        return "".join(sorted(set(serialize_quad(q, labels) for q in self.quads)))
+        out = set(self.fixed)
+        for (s, _, o, g), st, pt, ot, gt in self.lines:
+            out.add((st if st is not None else labels.get(s[1], s[1])) + pt
+                    + (ot if ot is not None else labels.get(o[1], o[1]))
+                    + (gt if gt is not None else " " + labels.get(g[1], g[1])) + " .\n")  # type: ignore[index]
+        return "".join(sorted(out))
 
     # 4.6 Hash First Degree Quads
     def _hash_first_degree(self, bnode: str) -> str:
@@ -222,12 +293,11 @@ class _Rdfc10:
         if cached is not None:
             return cached
         lines = []
-        for s, p, o, g in self.bnode_quads[bnode]:
-            lab = {}
-            for term in (s, o, g):
-                if term is not None and term[0] == "B":
-                    lab[term[1]] = "_:a" if term[1] == bnode else "_:z"
-            lines.append(serialize_quad((s, p, o, g), lab))
+        for (s, _, o, g), st, pt, ot, gt in self.bnode_quads[bnode]:
+            lines.append((st if st is not None else "_:a" if s[1] == bnode else "_:z") + pt
+                         + (ot if ot is not None else "_:a" if o[1] == bnode else "_:z")
+                         + (gt if gt is not None else " _:a" if g[1] == bnode else " _:z")  # type: ignore[index]
+                         + " .\n")
         lines.sort()
         digest = hashlib.new(self.hash_algorithm, "".join(lines).encode("utf-8")).hexdigest()
         self.first_degree[bnode] = digest
@@ -253,7 +323,8 @@ class _Rdfc10:
                              "blank nodes (possible poison dataset)", field="document")
         self.remaining -= 1
         hash_to_related: dict[str, list[str]] = {}
-        for quad in self.bnode_quads[bnode]:
+        for entry in self.bnode_quads[bnode]:
+            quad = entry[0]
             s, _, o, g = quad
             for term, position in ((s, "s"), (o, "o"), (g, "g")):
                 if term is not None and term[0] == "B" and term[1] != bnode:
@@ -311,11 +382,29 @@ def canonicalize_quads(quads: list[Quad], *, max_work_factor: int = 1, hash_algo
 
 def to_quads(doc: dict[str, Any], loader: DocumentLoader, *,
              allow_issuer_dependent: bool = True) -> list[Quad]:
-    """The RDF dataset of `doc` (strict expansion, then pyld's JSON-LD to RDF steps)."""
+    """The RDF dataset of `doc`: strict expansion, then JSON-LD 1.1 "Deserialize JSON-LD to RDF"."""
+    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
+    try:
+        return expanded_to_quads(expanded)
+    except JsonLdError as exc:  # a node with two @index values: a refusal, not a crash
+        raise context_error_from(exc) from exc
+
+
+def _to_quads_pyld(doc: dict[str, Any], loader: DocumentLoader, *,
+                   allow_issuer_dependent: bool = True) -> list[Quad]:
+    """to_quads through pyld's node map and RDF conversion (the former path, kept so
+    tests/test_to_rdf_equivalence.py can show to_rdf.py gives the same canonical form)."""
+    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
+    # pyld's node map may change what it is given; expanded output shares memo entries
+    try:
+        return _pyld_expanded_to_quads(copy.deepcopy(expanded), loader)
+    except JsonLdError as exc:
+        raise context_error_from(exc) from exc
+
+
+def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list[Quad]:
+    """pyld's "Deserialize JSON-LD to RDF" steps (it changes `expanded`: pass a copy)."""
     proc = new_processor(loader)
-    expanded = expand_strict(doc, loader, allow_issuer_dependent=allow_issuer_dependent, processor=proc)
-    # JSON-LD 1.1 API "Deserialize JSON-LD to RDF": node map, then one graph at a time
-    # (what pyld's to_rdf does after its own expansion; we reuse our strict expansion).
     options = proc.options()
     issuer = IdentifierIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
@@ -327,6 +416,31 @@ def to_quads(doc: dict[str, Any], loader: DocumentLoader, *,
     return dataset_quads(dataset)
 
 
+#: canonical forms of flat documents remembered per loader (0 turns it off); see _flat_key
+FLAT_MEMO_SIZE = 512
+_FLAT: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], str]] = weakref.WeakKeyDictionary()
+
+
+def _flat_key(doc: Any) -> tuple[Any, ...] | None:
+    """The JSON of `doc` as a hashable key when every member is a string or a list of strings.
+
+    Why: Data Integrity canonicalises the proof configuration (type, cryptosuite, created,
+    verificationMethod, proofPurpose, the document's @context URLs) on every sign and
+    verify, and a batch signs with one `created` and one key: the same few hundred bytes
+    each time. Such a document's canonical form depends only on this key and the loader."""
+    if type(doc) is not dict or len(doc) > 16:
+        return None
+    items: list[Any] = []
+    for key, value in doc.items():
+        if type(value) is str:
+            items.append((key, value))
+        elif type(value) is list and len(value) <= 16 and all(type(v) is str for v in value):
+            items.append((key, tuple(value)))
+        else:
+            return None
+    return tuple(items)
+
+
 def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_dependent: bool = True,
              max_work_factor: int = 1, hash_algorithm: str = "sha256") -> str:
     """RDFC-1.0 canonical N-Quads of JSON-LD `doc`.
@@ -334,5 +448,24 @@ def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_depend
     Raises ContextError for undefined terms / unknown contexts (see expand_strict) and
     InputError when the dataset exceeds the canonicalization work limit.
     """
+    flat = _flat_key(doc) if FLAT_MEMO_SIZE > 0 else None
+    memo: dict[tuple[Any, ...], str] | None = None
+    if flat is not None:
+        try:
+            memo = _FLAT.get(loader)
+            if memo is None:
+                memo = _FLAT[loader] = {}
+        except TypeError:  # the loader cannot be weakly referenced: no memo
+            memo = None
+        if memo is not None:
+            key = (allow_issuer_dependent, max_work_factor, hash_algorithm, flat)
+            got = memo.get(key)
+            if got is not None:
+                return got
     quads = to_quads(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
-    return canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)
+    result = canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)
+    if memo is not None:
+        if len(memo) >= FLAT_MEMO_SIZE:
+            memo.clear()
+        memo[key] = result
+    return result

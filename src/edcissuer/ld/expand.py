@@ -12,10 +12,14 @@ unless the loader tags documents as static, and it re-processes type-scoped cont
 per loader, which makes expansion of an OB 3.0 credential about 2-4x faster. Two more
 memos per loader: expanded IRIs (pure for a frozen context), and across a batch expanded
 subtrees up to their urn:uuid node ids (`_SubtreeMemo`; tests/test_expansion_memo.py
-proves both leave every canonical form and every refusal as it was).
+proves both leave every canonical form and every refusal as it was). A hit copies only what
+must differ or may be changed and shares the rest read-only; the strict walk does not enter
+shared parts it already found clean; pyld's deep copy of the document is skipped
+(`_Prepared`).
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -91,36 +95,122 @@ def _abstract(node: Any, table: dict[str, str]) -> Any:
     return node
 
 
-def _restore_in_place(node: Any, back: dict[str, str]) -> Any:
-    """`_restore` without the copy, for expanded output nothing else holds."""
+def _restore_in_place(node: Any, back: dict[str, str], skip: dict[int, Any]) -> Any:
+    """The placeholders in `back` put back into expanded output nothing else holds; containers
+    in `skip` (shared parts of memo hits: no placeholder in them) are not entered."""
     if isinstance(node, dict):
         for k, v in node.items():
             if isinstance(v, str):
                 if v in back:
                     node[k] = back[v]
-            elif isinstance(v, (dict, list)):
-                _restore_in_place(v, back)
+            elif isinstance(v, (dict, list)) and id(v) not in skip:
+                _restore_in_place(v, back, skip)
     elif isinstance(node, list):
         for i, v in enumerate(node):
             if isinstance(v, str):
                 if v in back:
                     node[i] = back[v]
-            elif isinstance(v, (dict, list)):
-                _restore_in_place(v, back)
+            elif isinstance(v, (dict, list)) and id(v) not in skip:
+                _restore_in_place(v, back, skip)
     elif isinstance(node, str):
         return back.get(node, node)
     return node
 
 
-def _restore(node: Any, back: dict[str, str]) -> Any:
-    """A copy of expanded JSON-LD with the placeholders in `back` put back (values only)."""
+def _memo_entry(expanded: Any, renumbered: dict[str, str]) -> tuple[Any, frozenset[int]]:
+    """Our own copy of `expanded` (placeholders renamed through `renumbered`) for the memo,
+    and the ids of its containers that a hit must copy: those holding a placeholder at any
+    depth, and the ones pyld may change in what `_expand` returns it (the result itself, or
+    each object of a list result, and their arrays: `_expand_index_map` sets @index/@id/@type
+    on such an object and appends to a property-valued index's array). Everything else is
+    shared between the entry and every hit, read-only: nothing after expansion (our checks,
+    to_rdf.py) changes expanded JSON-LD."""
+    marked: set[int] = set()
+
+    def copy_of(node: Any) -> tuple[Any, bool]:
+        found = False
+        out: Any
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if isinstance(v, str):
+                    v = renumbered.get(v, v)
+                    if not found and v.startswith(_PLACEHOLDER):
+                        found = True
+                elif isinstance(v, (dict, list)):
+                    v, inner = copy_of(v)
+                    found = found or inner
+                out[k] = v
+        else:
+            out = []
+            for v in node:
+                if isinstance(v, str):
+                    v = renumbered.get(v, v)
+                    if not found and v.startswith(_PLACEHOLDER):
+                        found = True
+                elif isinstance(v, (dict, list)):
+                    v, inner = copy_of(v)
+                    found = found or inner
+                out.append(v)
+        if found:
+            marked.add(id(out))
+        return out, found
+
+    if isinstance(expanded, (dict, list)):
+        entry, _ = copy_of(expanded)
+    else:
+        entry = renumbered.get(expanded, expanded) if isinstance(expanded, str) else expanded
+    marked.add(id(entry))
+    for root in entry if isinstance(entry, list) else [entry]:
+        if isinstance(root, dict):
+            marked.add(id(root))
+            marked.update(id(v) for v in root.values() if isinstance(v, list))
+    return entry, frozenset(marked)
+
+
+def _restore_shared(node: Any, back: dict[str, str], marked: frozenset[int], shared: dict[int, Any] | None) -> Any:
+    """A hit's result: the marked containers of a memo entry copied (placeholders in `back`
+    put back), the others shared; those are recorded in `shared` (id -> container, which also
+    keeps them alive so no id is reused meanwhile) when given."""
+    if isinstance(node, dict):
+        if id(node) not in marked:
+            if shared is not None:
+                shared[id(node)] = node
+            return node
+        return {k: (back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked, shared))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        if id(node) not in marked:
+            if shared is not None:
+                shared[id(node)] = node
+            return node
+        return [back.get(v, v) if isinstance(v, str) else _restore_shared(v, back, marked, shared) for v in node]
     if isinstance(node, str):
         return back.get(node, node)
-    if isinstance(node, dict):
-        return {k: _restore(v, back) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_restore(v, back) for v in node]
     return node
+
+
+class _Entry:
+    """A stored subtree: expanded JSON-LD (placeholders for urn:uuid ids), the terms dropped
+    while expanding it, the ids of the containers a hit copies (see _memo_entry), and whether
+    _walk finds nothing in it even without issuer-dependent terms (asked at the first hit:
+    most entries of a batch, a learner's own parts, are never served)."""
+
+    __slots__ = ("expanded", "dropped", "marked", "_clean")
+
+    def __init__(self, expanded: Any, dropped: tuple[str, ...], marked: frozenset[int]) -> None:
+        self.expanded = expanded
+        self.dropped = dropped
+        self.marked = marked
+        self._clean: bool | None = None
+
+    @property
+    def clean(self) -> bool:
+        if self._clean is None:
+            problems: list[tuple[str, str]] = []
+            _walk(self.expanded, problems, False)  # placeholders are absolute IRIs: no problem
+            self._clean = not problems
+        return self._clean
 
 
 class _SubtreeMemo:
@@ -141,7 +231,7 @@ class _SubtreeMemo:
     """
 
     def __init__(self) -> None:
-        self._data: OrderedDict[tuple[Any, ...], tuple[Any, tuple[str, ...]]] = OrderedDict()
+        self._data: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
         self._seen: set[int] = set()  # hashes of keys seen once (a clash only stores early)
         self._chars = 0
         self._lock = threading.Lock()
@@ -150,7 +240,7 @@ class _SubtreeMemo:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple[Any, ...]) -> tuple[Any, tuple[str, ...]] | None:
+    def get(self, key: tuple[Any, ...]) -> _Entry | None:
         with self._lock:
             hit = self._data.get(key)
             if hit is None:
@@ -175,7 +265,8 @@ class _SubtreeMemo:
                 return
             if key in self._data:
                 return
-        entry = (_restore(expanded, renumbered or {}), dropped)  # our own copy: pyld may mutate it
+        copied, marked = _memo_entry(expanded, renumbered or {})  # pyld may change `expanded`
+        entry = _Entry(copied, dropped, marked)
         with self._lock:
             if key in self._data:
                 return
@@ -237,6 +328,9 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         self._state = state
         self.memo = memo  # False: expand every subtree (used to report errors exactly)
         self._abstracted = False  # True while expanding an element _abstract made
+        # shared parts of memo hits with nothing for _walk to find (id -> container): _walk
+        # and _restore_in_place do not enter them
+        self.checked: dict[int, Any] = {}
 
     def _on_dropped(self, expanded_property: str | None) -> None:
         self.dropped.append(expanded_property if expanded_property else "(keyword-like key)")
@@ -297,8 +391,9 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
             key = (active_ctx["_uuid"], *flags, _PLACEHOLDER_RE.sub(renumber, raw))
             hit = memo.get(key)
             if hit is not None:
-                self.dropped.extend(hit[1])
-                return _restore(hit[0], {mine: outer for outer, mine in local.items()})
+                self.dropped.extend(hit.dropped)
+                return _restore_shared(hit.expanded, {mine: outer for outer, mine in local.items()},
+                                       hit.marked, self.checked if hit.clean else None)
             before = len(self.dropped)
             result = super()._expand(active_ctx, active_property, element, options, inside_list,
                                      inside_index, type_scoped_ctx)
@@ -316,8 +411,8 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         key = (active_ctx["_uuid"], *flags, text)
         hit = memo.get(key)
         if hit is not None:
-            self.dropped.extend(hit[1])
-            return _restore(hit[0], back)  # a copy: the caller may change what it gets
+            self.dropped.extend(hit.dropped)
+            return _restore_shared(hit.expanded, back, hit.marked, self.checked if hit.clean else None)
         before = len(self.dropped)
         self._abstracted = True
         try:
@@ -331,7 +426,7 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
                                    inside_index, type_scoped_ctx)
         memo.put(key, result, tuple(self.dropped[before:]), budget)
         # pyld built `result` for this call alone (children's results are fresh copies too)
-        return _restore_in_place(result, back) if back else result
+        return _restore_in_place(result, back, self.checked) if back else result
 
     def _expand_iri(self, active_ctx: Any, value: Any, base: Any = None, vocab: bool = False,
                     local_ctx: Any = None, defined: Any = None) -> Any:
@@ -368,6 +463,22 @@ class _StrictProcessor(JsonLdProcessor):  # type: ignore[misc]
         }
 
 
+class _Prepared(dict):  # type: ignore[type-arg]
+    """A document as pyld's expand() may take it without its deep copy (a copy of the whole
+    document on every call, 10% of expanding a credential): pyld's expansion only reads the
+    document, and the one thing it keys on identity is an inline context (our processed-
+    context memo uses `id(local_ctx)`), so the top-level @context is a fresh copy and a
+    document with a @context below its top is not prepared at all (pyld copies it)."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        super().__init__(doc)
+        if "@context" in doc and not isinstance(doc["@context"], str):
+            self["@context"] = copy.deepcopy(doc["@context"])
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Prepared:
+        return self
+
+
 def new_processor(loader: DocumentLoader, *, memo: bool = True) -> _StrictProcessor:
     """A strict processor bound to `loader`'s caches (used by canonize as well)."""
     return _StrictProcessor(_state_for(loader), memo=memo)
@@ -402,11 +513,15 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
     undefined type name), relative `@id`s, blank-node properties; loader failures
     become ContextError too. `allow_issuer_dependent=False` also refuses terms that
     only VC 2.0's `@vocab` catch-all (issuer-dependent#) gives a meaning to.
+    The result may share parts with the subtree memo (and @json values with `doc`): read it,
+    never change it.
     """
     if not isinstance(doc, dict):
         raise ContextError("a JSON-LD document must be a JSON object", field="document")
-    check_json_limits(doc)
+    nested_context = _check_json_limits(doc)
     proc = processor or new_processor(loader)
+    if not nested_context:
+        doc = _Prepared(doc)
     try:
         try:
             expanded: list[dict[str, Any]] = proc.expand(doc, proc.options())
@@ -416,13 +531,14 @@ def expand_strict(doc: dict[str, Any], loader: DocumentLoader, *,
             # say exactly what pyld says without the memo (its messages may quote values)
             proc.memo = False
             del proc.dropped[:]
+            proc.checked.clear()
             expanded = proc.expand(doc, proc.options())
     except JsonLdError as exc:
         raise context_error_from(exc) from exc
     except (ValueError, TypeError, KeyError) as exc:  # pyld's own checks, e.g. '"@context": "x"' (relative IRI)
         raise ContextError(f"@context: not processable JSON-LD: {exc}", field="@context") from exc
     problems = [(t, f"undefined term {t!r}") for t in proc.dropped]
-    _walk(expanded, problems, allow_issuer_dependent)
+    _walk(expanded, problems, allow_issuer_dependent, proc.checked)
     if problems:
         unique = list(dict.fromkeys(problems))
         texts = [msg for _, msg in unique]
@@ -447,10 +563,17 @@ def check_json_limits(doc: Any) -> None:
     such as "\\ud800" cannot be UTF-8 encoded for hashing), NaN/Infinity, and integers no
     double can hold (pyld converts numbers with float()).
     """
+    _check_json_limits(doc)
+
+
+def _check_json_limits(doc: Any) -> bool:
+    """check_json_limits; True when a `@context` member appears below the top of `doc`
+    (expand_strict then lets pyld copy the document, see _Prepared)."""
     # each entry: (value, parent entry, key or index, depth); paths are spelt only for a refusal
     root: tuple[Any, Any, Any, int] = (doc, None, None, 0)
     stack = [root]
     count = 0
+    nested_context = False
     while stack:
         entry = stack.pop()
         node, _, _, depth = entry
@@ -468,6 +591,8 @@ def check_json_limits(doc: Any) -> None:
                                            field=_path(entry) or "document")
                 if not key.isascii():
                     _check_text(key, _path((None, entry, key, 0)))
+                elif key == "@context" and depth:
+                    nested_context = True
                 stack.append((value, entry, key, depth + 1))
         elif type(node) is list:
             stack.extend([(value, entry, i, depth + 1) for i, value in enumerate(node)])
@@ -491,6 +616,7 @@ def check_json_limits(doc: Any) -> None:
                                    field=_path(entry)) from None
         elif not isinstance(node, (bool, float)):
             raise ContextError(f"a {type(node).__name__} is not a JSON value", field=_path(entry))
+    return nested_context
 
 
 def _path(entry: tuple[Any, Any, Any, int]) -> str:
@@ -518,23 +644,45 @@ def _printable(key: str) -> str:
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S*\Z")
 
 
+_IRI_OK: dict[str, bool] = {}
+
+
 def _is_iri(value: str) -> bool:
-    """Absolute IRI test (scheme ':' rest, no whitespace), as jsonld.js's _isAbsoluteIri."""
-    return _ABSOLUTE_IRI.match(value) is not None
+    """Absolute IRI test (scheme ':' rest, no whitespace), as jsonld.js's _isAbsoluteIri
+    (memoised: the same types and datatypes are asked about in every node)."""
+    got = _IRI_OK.get(value)
+    if got is None:
+        if len(_IRI_OK) >= IRI_MEMO_SIZE:
+            _IRI_OK.clear()
+        got = _IRI_OK[value] = _ABSOLUTE_IRI.match(value) is not None
+    return got
 
 
-def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool) -> None:
-    """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output."""
+def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool,
+          skip: dict[int, Any] | None = None) -> None:
+    """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output;
+    containers in `skip` are known to hold nothing to find."""
+    skip = skip or {}
     stack: list[Any] = [node]
     append = problems.append
+    push = stack.append
+    pop = stack.pop
     while stack:
-        item = stack.pop()
+        item = pop()
         if isinstance(item, list):
-            stack.extend(item)
+            if id(item) not in skip:
+                stack.extend(item)
             continue
-        if not isinstance(item, dict):
+        if not isinstance(item, dict) or id(item) in skip:
             continue
-        is_value = "@value" in item
+        if "@value" in item:
+            # pyld's value objects hold @value, @type, @language, @direction and @index, all but
+            # @value strings (it refuses anything else): only the datatype can be a problem
+            datatype = item.get("@type")
+            for t in datatype if isinstance(datatype, list) else [datatype]:
+                if isinstance(t, str) and t != "@json" and not _is_iri(t):
+                    append((t, f"undefined datatype {t!r}"))
+            continue
         for key, value in item.items():
             if key == "@id":
                 if isinstance(value, str) and not value.startswith("_:") and not _is_iri(value):
@@ -543,22 +691,18 @@ def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bo
                 for t in value if isinstance(value, list) else [value]:
                     if not isinstance(t, str):
                         continue
-                    if is_value:
-                        if t != "@json" and not _is_iri(t):
-                            append((t, f"undefined datatype {t!r}"))
-                    elif not t.startswith("_:") and not _is_iri(t):
+                    if not t.startswith("_:") and not _is_iri(t):
                         append((t, f"undefined type {t!r}"))
                     elif not allow_issuer_dependent and t.startswith(ISSUER_DEPENDENT):
                         name = t[len(ISSUER_DEPENDENT):]
                         append((name, f"undefined type {name!r} (only issuer-dependent)"))
             elif key.startswith("@"):
-                if key != "@value":
-                    stack.append(value)
+                if not isinstance(value, str):  # a string holds nothing to check
+                    push(value)
             else:
                 if key.startswith("_:"):
                     append((key, f"blank node used as property {key!r}"))
                 elif not allow_issuer_dependent and key.startswith(ISSUER_DEPENDENT):
                     name = key[len(ISSUER_DEPENDENT):]
                     append((name, f"undefined term {name!r} (only issuer-dependent)"))
-                stack.append(value)
-
+                push(value)
