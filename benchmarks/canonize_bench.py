@@ -4,8 +4,8 @@
 Run:  PYTHONPATH=src .venv/bin/python benchmarks/canonize_bench.py [--n 30] [--rounds 5]
 
 Per document (ms, best of --rounds passes over --n learners of the sample cohort):
-  * canonize: the whole of ld.canonize (strict expansion -> node map -> RDF -> RDFC-1.0),
-    split into expand (expand_strict), to_quads (expansion + node map + RDF conversion)
+  * canonize: the whole of ld.canonize (strict expansion -> RDF, ld/to_rdf.py -> RDFC-1.0),
+    split into expand (expand_strict), to_quads (expansion + RDF conversion)
     and canonicalize_quads (the RDFC-1.0 step alone, on the quads);
   * pyoxigraph doing the RDFC-1.0 step on the same quads (its JSON-LD parser cannot load
     contexts from Python, so expansion stays pyld's): building its Dataset from our quads,

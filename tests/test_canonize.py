@@ -230,6 +230,11 @@ def test_undefined_terms_raise_context_error_naming_each_term() -> None:
     ({"@context": CTX, "id": "relative/id", "name": "x"}, "relative or invalid IRI 'relative/id'"),
     ({"@context": CTX, "id": "urn:ex:1", "knows": "not an iri"}, "'not an iri'"),
     ({"@context": {**CTX, "@vocab": "_:"}, "id": "urn:ex:1", "free": "x"}, "blank node used as property"),
+    # a property-valued @index naming no IRI: pyld keeps the map key under the bare name, RDF drops it
+    ({"@context": {**CTX, "@version": 1.1, "tags": {"@id": "https://schema.org/tags", "@container": "@index",
+                                                    "@index": "tag"}},
+      "id": "urn:ex:1", "tags": {"unsigned": {"id": "urn:ex:2", "name": "x"}}},
+     "property 'tag' is not an absolute IRI"),
 ])
 def test_things_rdf_conversion_would_drop_are_refused(doc: dict, fragment: str) -> None:
     with pytest.raises(ContextError, match=re.escape(fragment)):

@@ -658,6 +658,10 @@ def _is_iri(value: str) -> bool:
     return got
 
 
+#: property IRIs already found absolute (a document's vocabulary is small; the test is a regex)
+_ABSOLUTE_KEYS: set[str] = set()
+
+
 def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool,
           skip: dict[int, Any] | None = None) -> None:
     """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output;
@@ -705,4 +709,10 @@ def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bo
                 elif not allow_issuer_dependent and key.startswith(ISSUER_DEPENDENT):
                     name = key[len(ISSUER_DEPENDENT):]
                     append((name, f"undefined term {name!r} (only issuer-dependent)"))
+                elif key not in _ABSOLUTE_KEYS:
+                    if _is_iri(key):
+                        if len(_ABSOLUTE_KEYS) < 8192:
+                            _ABSOLUTE_KEYS.add(key)
+                    else:   # e.g. a property-valued @index naming no IRI: RDF conversion drops it
+                        append((key, f"property {key!r} is not an absolute IRI (it would not be signed)"))
                 push(value)
