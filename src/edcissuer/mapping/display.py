@@ -187,32 +187,83 @@ def display_text(record: MicroCredentialRecord) -> list[str]:
     return [ln.text for ln in _page_lines(record, translator(record.language))]
 
 
-def render_summary_png(record: MicroCredentialRecord) -> bytes:
-    """Title, learner, the awarding statement, every partner with its role, workload and EQF on an
-    A-format landscape page (taller when the partners need it), in the record's language."""
-    tr = translator(record.language)
-    lines = _page_lines(record, tr)
-    height = max(_H, 95 + sum(ln.size + ln.size // 3 + ln.gap for ln in lines) + 30)
-    img = Image.new("RGB", (_W, height), "white")
+def _palette() -> Image.Image:
+    """The one fixed palette every page uses: a 6x6x6 colour cube (white, black, our blue and gold are
+    on it, and a logo keeps its hues) plus antialiasing ramps for the text/background pairs drawn."""
+    steps = (0, 51, 102, 153, 204, 255)
+    values = [v for r in steps for g in steps for b in steps for v in (r, g, b)]
+    for fg, bg in (((0, 0, 0), (255, 255, 255)), (_BLUE, (255, 255, 255)), (_GOLD, _BLUE),
+                   ((255, 255, 255), _BLUE)):
+        values += [round(bg[c] + (fg[c] - bg[c]) * k / 11) for k in range(1, 11) for c in range(3)]
+    pal = Image.new("P", (1, 1))
+    pal.putpalette(values)
+    return pal
+
+
+_PALETTE = _palette()
+_WHITE = 215   # (255, 255, 255): the last entry of the cube
+
+
+def _fixed(img: Image.Image) -> Image.Image:
+    """`img` mapped to the fixed palette, nearest colour, no dithering: the same pixels give the same
+    indices whatever else was drawn, so cached pieces compose into the page a cold render gives."""
+    return img.quantize(palette=_PALETTE, dither=Image.Dither.NONE)
+
+
+@lru_cache(maxsize=64)
+def _header(title: str, alliance: str | None, logo_uri: str | None) -> Image.Image:
+    """The title band (the alliance's logo, or its name), in palette space: the same on every page of a batch."""
+    img = Image.new("RGB", (_W, 71), _BLUE)
     d = ImageDraw.Draw(img)
-    d.rectangle([0, 0, _W, 70], fill=_BLUE)
-    d.text((24, 20), tr("European micro-credential"), font=_font(28), fill=_GOLD)
-    alliance = record.awarding.alliance
-    logo = _logo_image(str(alliance.logo), (220, 58)) if alliance and alliance.logo else None
+    d.text((24, 20), title, font=_font(28), fill=_GOLD)
+    logo = _logo_image(logo_uri, (220, 58)) if logo_uri else None
     if logo is not None:
         x, y = _W - 16 - logo.width, (70 - logo.height) // 2
         d.rectangle([x - 4, y - 4, x + logo.width + 4, y + logo.height + 4], fill="white")
         img.paste(logo, (x, y), logo)
-    elif alliance:   # no embedded logo: the alliance's name stands for it
-        name = textwrap.shorten(tr.text(alliance.name), 34, placeholder="...")
-        d.text((_W - 16, 35), name, font=_font(16), fill="white", anchor="rm")
+    elif alliance is not None:   # no embedded logo: the alliance's name stands for it
+        d.text((_W - 16, 35), textwrap.shorten(alliance, 34, placeholder="..."), font=_font(16),
+               fill="white", anchor="rm")
+    return _fixed(img)
+
+
+@lru_cache(maxsize=1024)
+def _strip(text: str, size: int, colour: tuple[int, int, int] | str) -> tuple[Image.Image, Image.Image]:
+    """One text line (as tall as its ink) in palette space and the mask of its ink: a batch redraws only
+    the learner's lines; the mask lets a descender that reaches into the next line survive its paste."""
+    font = _font(size)
+    bottom = max(1, int(ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((24, 0), text, font=font)[3]))
+    img = Image.new("RGB", (_W, bottom), "white")
+    ImageDraw.Draw(img).text((24, 0), text, font=font, fill=colour)
+    strip = _fixed(img)
+    return strip, strip.point([0 if i == _WHITE else 255 for i in range(256)], "1")
+
+
+def render_summary_png(record: MicroCredentialRecord) -> bytes:
+    """Title, learner, the awarding statement, every partner with its role, workload and EQF on an
+    A-format landscape page (taller when the partners need it), in the record's language.
+
+    Composed in a fixed palette from cached pieces (the header band, each text line): the bytes depend
+    on the record alone, never on what was drawn before, and equal a cold render's."""
+    tr = translator(record.language)
+    lines = _page_lines(record, tr)
+    height = max(_H, 95 + sum(ln.size + ln.size // 3 + ln.gap for ln in lines) + 30)
+    page = Image.new("P", (_W, height), _WHITE)
+    page.putpalette(_PALETTE.getpalette() or [])
+    alliance = record.awarding.alliance
+    page.paste(_header(tr("European micro-credential"), tr.text(alliance.name) if alliance else None,
+                       str(alliance.logo) if alliance and alliance.logo else None), (0, 0))
     y = 95
     for ln in lines:
         y += ln.gap
-        d.text((24, y), ln.text, font=_font(ln.size), fill=ln.colour)
+        strip, ink = _strip(ln.text, ln.size, ln.colour)
+        page.paste(strip, (0, y), ink)
         y += ln.size + ln.size // 3
-    d.rectangle([0, height - 12, _W, height], fill=_GOLD)
+    page.paste(_GOLD_INDEX, (0, height - 12, _W, height))
     buf = io.BytesIO()
-    # an 8-colour palette PNG: a quarter of the size, and 4x faster than optimize=True (16 keep a logo's colours)
-    img.quantize(colors=8 if logo is None else 16).save(buf, format="PNG")
+    page.save(buf, format="PNG", compress_level=_COMPRESS_LEVEL)
     return buf.getvalue()
+
+
+_GOLD_INDEX = 5 * 36 + 4 * 6   # (255, 204, 0) on the cube
+_COMPRESS_LEVEL = 1   # zlib level 1: 1.4 ms and 32.7 kB a page; level 6: 3.4 ms and 24 kB
