@@ -29,6 +29,7 @@ def _learner(name: str, family: str, days: int = 0) -> MicroCredentialRecord:
 def _cold(rec: MicroCredentialRecord) -> bytes:
     for cache in (display._header, display._strip, display._logo_image, display._font):
         cache.cache_clear()
+    display._SEGMENTS.clear()
     return render_summary_png(rec)
 
 
@@ -81,3 +82,18 @@ def test_the_page_is_a_palette_png_in_the_fixed_palette() -> None:
     img = Image.open(io.BytesIO(render_summary_png(_learner("Ana", "Kovač"))))
     assert img.mode == "P" and img.size[0] == 800
     assert img.getpalette() == display._PALETTE.getpalette()
+
+
+def test_the_banded_png_is_one_valid_zlib_stream_of_the_pages_rows() -> None:
+    """zlib checks the combined Adler-32 of the concatenated band segments; the rows are the pixels drawn."""
+    import struct
+    import zlib
+
+    png = render_summary_png(_learner("Ana", "Kovač"))
+    img = Image.open(io.BytesIO(png))
+    at = png.index(b"IDAT")
+    (length,) = struct.unpack(">I", png[at - 4:at])
+    raw = zlib.decompress(png[at + 4:at + 4 + length])
+    rows = img.tobytes()
+    assert raw == b"".join(b"\0" + rows[i:i + img.width] for i in range(0, len(rows), img.width))
+    assert zlib.crc32(png[at:at + 4 + length]) == struct.unpack(">I", png[at + 4 + length:at + 8 + length])[0]
