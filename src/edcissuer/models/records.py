@@ -78,26 +78,44 @@ class _Model(BaseModel):
     _ADDED: ClassVar[frozenset[str]] = frozenset()
 
     def hash_view(self) -> dict[str, Any]:
-        """The JSON of this model for the content hash (see `_ADDED`)."""
-        defaults = _added_defaults(type(self))
-        out: dict[str, Any] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if name in defaults and value == defaults[name]:
-                continue
-            out[name] = _hash_value(value)
-        return out
+        """The JSON of this model for the content hash (see `_ADDED`).
+
+        Memoised on the frozen model (a new top-level dict each call; the nested views are
+        shared and never changed): a batch hashes each record and its issuer-bound copy,
+        which shares every part but the Lead Partner.
+        """
+        memo = self.__dict__.get(_VIEW_MEMO)
+        if memo is None:
+            defaults = _added_defaults(type(self))
+            memo = {}
+            for name in type(self).model_fields:
+                value = getattr(self, name)
+                if name in defaults and value == defaults[name]:
+                    continue
+                memo[name] = _hash_value(value)
+            self.__dict__[_VIEW_MEMO] = memo
+        return dict(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled without the memos: a batch sends records to its workers, which recompute what they need."""
+        state: dict[Any, Any] = super().__getstate__()
+        fields = state.get("__dict__")
+        if isinstance(fields, dict) and (_HASH_MEMO in fields or _VIEW_MEMO in fields):
+            state["__dict__"] = {k: v for k, v in fields.items() if k not in (_HASH_MEMO, _VIEW_MEMO)}
+        return state
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy without the memoised content hash: an updated copy has content of its own."""
         copied = super().model_copy(update=update, deep=deep)
         copied.__dict__.pop(_HASH_MEMO, None)
+        copied.__dict__.pop(_VIEW_MEMO, None)
         return copied
 
 
 #: where a frozen record keeps its content hash once computed (a key of its __dict__ that is
 #: not a field: pydantic's dump, equality and validation ignore it; model_copy drops it)
 _HASH_MEMO = "_edcissuer_content_hash"
+_VIEW_MEMO = "_edcissuer_hash_view"
 _DEFAULTS: dict[type[_Model], dict[str, Any]] = {}
 
 
