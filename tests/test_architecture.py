@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "time", "checks", "results",   # vocabulary every layer uses
      "i18n",                                  # learner-facing labels in the output language (gettext, Babel)
      "identifiers", "files", "tabular",       # identifier spellings; the one bounded file reader; tables
+     "jsontext",                              # the JSON text of what we hand out
      "config"),                               # the issuer profile (edcissuer.toml), read by the CLI
     ("crypto", "ld", "fetch", "fetch_cache",  # keys/DIDs/X.509, JSON-LD, the one network door (+ its disk cache),
      "carriers"),                             # badge readers

@@ -6,7 +6,6 @@ sealing European Digital Credentials) takes a `SealIdentity` (X.509 certificate 
 """
 from __future__ import annotations
 
-import json
 import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,6 +16,7 @@ from .crypto.did import did_web_verification_method
 from .crypto.keys import KeyPair
 from .crypto.x509 import SealIdentity, load_pkcs12, load_seal
 from .errors import SigningError
+from .jsontext import pretty_json
 from .ld.loader import DocumentLoader, default_loader
 from .mapping.elm import to_elm
 from .mapping.ob3 import to_ob3
@@ -73,7 +73,7 @@ class IssuedCredential:
         """The artefact as text, exactly as it is signed and handed out."""
         if isinstance(self.artefact, str):
             return self.artefact
-        return json.dumps(self.artefact, ensure_ascii=False, indent=2) + "\n"
+        return pretty_json(self.artefact) + "\n"
 
 
 def map_record(record: MicroCredentialRecord, fmt: str, *, ob3_form: str = "standard") -> dict[str, Any]:
