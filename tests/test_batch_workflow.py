@@ -485,3 +485,29 @@ def test_an_exact_repeat_of_an_issued_row_added_on_a_re_run_refuses_only_the_rep
     assert [(e["row"], e["reason"]) for e in summary["errors"]] == [
         (3, "row 3 repeats row 1, which is already issued: remove row 3")]
     assert [m["status"] for m in manifest(out)] == ["skipped", "skipped", "refused"]
+
+
+def test_a_repeat_is_found_whether_a_cell_restates_the_programme_or_the_keys_come_in_another_order():
+    from edcissuer.batch import SourceRow
+
+    programme = {"title": {"en": "Data literacy"}, "grade": {"scheme": "0-20"}, "language": "en"}
+    rows = [SourceRow(1, {"student_id": "S-1", "given_name": "A", "family_name": "B"}),
+            SourceRow(2, {"family_name": "B", "given_name": "A", "student_id": "S-1"}),
+            SourceRow(3, {"student_id": "S-2", "given_name": "C", "family_name": "D", "language": "en"}),
+            SourceRow(4, {"student_id": "S-2", "given_name": "C", "family_name": "D"}),
+            SourceRow(5, {"student_id": "S-3", "given_name": "E", "family_name": "F", "language": "pt"})]
+    found = find_duplicates(programme, rows)
+    assert {n: [e.reason for e in errors if "repeats" in e.reason] for n, errors in found.items()} == {
+        1: ["row 2 repeats row 1: remove one of them"], 2: ["row 2 repeats row 1: remove one of them"],
+        3: ["row 4 repeats row 3: remove one of them"], 4: ["row 4 repeats row 3: remove one of them"]}
+    assert programme == {"title": {"en": "Data literacy"}, "grade": {"scheme": "0-20"}, "language": "en"}
+
+
+def test_a_dotted_column_changes_its_row_only_never_the_programme():
+    from edcissuer.batch import record_data
+
+    programme = {"title": {"en": "Data literacy"}, "learner": {"given_name": "x"}}
+    first = record_data(programme, {"given_name": "A", "family_name": "B", "title.pt": "Literacia de dados"})
+    second = record_data(programme, {"given_name": "C", "family_name": "D"})
+    assert first["title"] == {"en": "Data literacy", "pt": "Literacia de dados"}
+    assert second["title"] == programme["title"] == {"en": "Data literacy"}
