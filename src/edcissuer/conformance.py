@@ -556,7 +556,9 @@ class _Graph:
         self.by_id: dict[str, dict[str, list[Any]]] = {}
         self.nodes: list[tuple[str, dict[str, list[Any]]]] = []    # (path of first sight, merged members)
         stack: list[tuple[Any, str]] = [(doc, "")]
-        keys: dict[tuple[int, str], set[str]] = {}
+        # per merged node (by id()), per member: the marks of the values it already holds
+        marks: dict[int, dict[str, set[str]]] = {}
+        by_id, nodes = self.by_id, self.nodes
         while stack:
             value, path = stack.pop()
             if isinstance(value, list):
@@ -565,28 +567,42 @@ class _Graph:
             if not isinstance(value, dict) or "@value" in value:
                 continue
             node_id = value.get("id")
-            merged = self.by_id.get(node_id) if isinstance(node_id, str) else None
+            merged = by_id.get(node_id) if isinstance(node_id, str) else None
             if merged is None:
                 merged = {}
                 if isinstance(node_id, str):
-                    self.by_id[node_id] = merged
-                self.nodes.append((path or "(root)", merged))
+                    by_id[node_id] = merged
+                nodes.append((path or "(root)", merged))
+                marks[id(merged)] = {}
+            node_marks = marks[id(merged)]
             for key, item in value.items():
-                if key in ("@context", "proof"):
+                if key == "@context" or key == "proof":
                     continue
-                held = merged.setdefault(key, [])
-                seen = keys.setdefault((id(merged), key), set())
-                for one in _values(item):
+                held = merged.get(key)
+                if held is None:
+                    held = merged[key] = []
+                    seen = node_marks[key] = set()
+                else:
+                    seen = node_marks[key]
+                for one in item if isinstance(item, list) else () if item is None else (item,):
                     # the graph holds a triple once: a repeated IRI or literal is one value, a blank node
                     # (an object without id) is a node of its own each time
-                    if _is_blank(one):
-                        held.append(one)
-                        continue
-                    mark = one if isinstance(one, str) else _iri(one) or json.dumps(one, sort_keys=True)
+                    if isinstance(one, str):
+                        mark = one
+                    elif isinstance(one, dict) and "@value" not in one:
+                        one_id = one.get("id")
+                        if not isinstance(one_id, str):  # blank node
+                            held.append(one)
+                            continue
+                        mark = one_id if ":" in one_id and not one_id.startswith("_:") \
+                            else json.dumps(one, sort_keys=True)
+                    else:
+                        mark = json.dumps(one, sort_keys=True)
                     if mark not in seen:
                         seen.add(mark)
                         held.append(one)
-                stack.append((item, f"{path}.{key}" if path else key))
+                if isinstance(item, (dict, list)):  # nothing else can hold a node
+                    stack.append((item, f"{path}.{key}" if path else key))
 
     def node(self, value: Any) -> dict[str, list[Any]] | None:
         """The merged node a value names (an object or an id string), None for a literal."""
@@ -728,13 +744,19 @@ def _elm_problems(cred: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_conformance(credential: dict[str, Any], fmt: str) -> CheckResult:
-    """The format's mandatory structure, each problem named by its JSON path."""
-    try:
-        # jsonschema writes repr() of offending values (a 5000-digit integer cannot be) and recurses
-        check_json_limits(credential)
-    except EdcIssuerError as exc:
-        return CheckResult(CheckId.CONFORMANCE, False, f"cannot be checked: {exc}", {"field": exc.field})
+def check_conformance(credential: dict[str, Any], fmt: str, *, limits_checked: bool = False) -> CheckResult:
+    """The format's mandatory structure, each problem named by its JSON path.
+
+    `limits_checked=True` says the caller has just run check_json_limits on this same,
+    unchanged `credential` (verify_parsed's guard does): walking it again would only repeat
+    the same passing answer.
+    """
+    if not limits_checked:
+        try:
+            # jsonschema writes repr() of offending values (a 5000-digit integer cannot be) and recurses
+            check_json_limits(credential)
+        except EdcIssuerError as exc:
+            return CheckResult(CheckId.CONFORMANCE, False, f"cannot be checked: {exc}", {"field": exc.field})
     if fmt == "ob3":
         errors = sorted(_OB3_VALIDATOR.iter_errors(credential), key=lambda e: [str(p) for p in e.absolute_path])
         problems = [f"{_path(e)}: {e.message}" for e in errors]

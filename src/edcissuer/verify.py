@@ -277,7 +277,8 @@ def verify_parsed(obj: Any, options: VerifyOptions) -> VerificationResult:
     status = check_status(cred, options)
     if status is not None:
         checks.append(status)
-    checks.append(check_conformance(cred, fmt))
+    # guard_problem above ran check_json_limits on this same cred, and it passed
+    checks.append(check_conformance(cred, fmt, limits_checked=True))
     elements = extract_elements(cred)
     checks.append(check_elements(elements))
     for extra in options.extra_checks:
