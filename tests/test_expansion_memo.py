@@ -191,7 +191,7 @@ def test_what_pyld_writes_into_a_served_subtree_never_reaches_the_stored_one() -
     results it gets back is copied: a property-valued index appends to the item's array,
     @id / @type maps set members of each item (also of items a list-valued result holds)."""
     ctx = {"@vocab": V, "T": f"{V}T", "U": f"{V}U",
-           "byProp": {"@id": f"{V}byProp", "@container": "@index", "@index": "tag"},
+           "byProp": {"@id": f"{V}byProp", "@container": "@index", "@index": f"{V}tag"},
            "byId": {"@id": f"{V}byId", "@container": "@id"},
            "byType": {"@id": f"{V}byType", "@container": "@type"},
            "inGraph": {"@id": f"{V}inGraph", "@container": ["@graph", "@index"]}}
