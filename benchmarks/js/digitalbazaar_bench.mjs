@@ -17,6 +17,8 @@ import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {performance} from 'node:perf_hooks';
+// the peers' error text, as the interop drivers spell it
+import {describe} from '../../tests/interop/js/common.mjs';
 
 const PEERS = {
   digitalbazaar: {
@@ -40,24 +42,6 @@ async function readRequest() {
   return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 }
 
-function describe(error) {
-  const parts = [];
-  const seen = new Set();
-  const walk = (e, depth) => {
-    if (!e || typeof e !== 'object' || seen.has(e) || depth > 4) {
-      return;
-    }
-    seen.add(e);
-    if (e.name || e.message) {
-      parts.push(`${e.name ?? 'Error'}: ${e.message ?? ''}`.trim());
-    }
-    for (const inner of [].concat(e.errors ?? [], e.cause ?? [], e.error ?? [])) {
-      walk(inner, depth + 1);
-    }
-  };
-  walk(error, 0);
-  return parts.join(' | ') || String(error);
-}
 
 const request = await readRequest();
 const peer = PEERS[request.peer ?? 'digitalbazaar'];
