@@ -85,10 +85,13 @@ def escape_iri(value: str) -> str:
 #: quads repeat a few hundred predicates, types and node ids (cleared when full)
 _IRI_TEXT: dict[str, str] = {}
 _SUFFIX: dict[tuple[str, str], str] = {}
-_TEXT_MEMO_SIZE = 100_000
-#: serialised literals, remembered too: a batch's credentials share their programme's texts
+_TEXT_MEMO_SIZE = 20_000
+#: serialised literals, remembered too: a batch's credentials share their programme's texts.
+#: Only short ones: a long literal (an ELM display image, 30 KB of base64) is one learner's,
+#: and remembering thousands of them grew a batch worker by 100 MB.
 _LITERAL_TEXT: dict[Term, str] = {}
 _LITERAL_MEMO_SIZE = 20_000
+_LITERAL_MEMO_CHARS = 512
 
 
 def _iri_text(value: str) -> str:
@@ -132,9 +135,11 @@ def _nq_term(term: Term, label: str | None = None) -> str:
         return label if label is not None else term[1]
     got = _LITERAL_TEXT.get(term)
     if got is None:
-        if len(_LITERAL_TEXT) >= _LITERAL_MEMO_SIZE:
-            _LITERAL_TEXT.clear()
-        got = _LITERAL_TEXT[term] = '"' + escape_literal(term[1]) + '"' + _literal_suffix(term[2], term[3])
+        got = '"' + escape_literal(term[1]) + '"' + _literal_suffix(term[2], term[3])
+        if len(term[1]) <= _LITERAL_MEMO_CHARS:
+            if len(_LITERAL_TEXT) >= _LITERAL_MEMO_SIZE:
+                _LITERAL_TEXT.clear()
+            _LITERAL_TEXT[term] = got
     return got
 
 

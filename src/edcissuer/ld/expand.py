@@ -65,7 +65,7 @@ class _Lru:
 
 
 #: expanded IRIs remembered per loader (a dict cleared when full; 0 turns the memo off)
-IRI_MEMO_SIZE = 50_000
+IRI_MEMO_SIZE = 20_000
 #: characters of element JSON the subtree memo keeps per loader (about 10x in bytes with
 #: the expanded values); 0 turns it off (benchmarks and equality tests compare both ways)
 SUBTREE_MEMO_CHARS = 2_000_000

@@ -42,6 +42,9 @@ _W, _H = 800, 566
 _BLUE = (0, 51, 153)
 _GOLD = (255, 204, 0)
 _GREY = (90, 90, 90)
+#: text lines and compressed bands kept: a programme's pages share a few dozen; the rest are one
+#: learner's each, so a larger cache only holds memory (about 27 KB a line) in a long batch
+_PIECES = 256
 
 #: the role each partner plays under each awarding model, as displays print it
 ROLE_LABELS: dict[str, str] = {
@@ -237,7 +240,7 @@ def _header(title: str, alliance: str | None, logo_uri: str | None) -> Image.Ima
     return _fixed(img)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=_PIECES)
 def _strip(text: str, size: int, colour: tuple[int, int, int] | str) -> tuple[Image.Image, Image.Image]:
     """One text line (as tall as its ink) in palette space and the mask of its ink: a batch redraws only
     the learner's lines; the mask lets a descender that reaches into the next line survive its paste."""
@@ -299,7 +302,7 @@ def _segment(band: _Band, page: Image.Image, top: int, bottom: int) -> tuple[byt
         raw = b"".join(b"\0" + data[i:i + _W] for i in range(0, len(data), _W))   # filter "none" per row
         found = _deflate(raw)
         with _SEGMENTS_LOCK:   # the service renders in threads
-            while len(_SEGMENTS) >= 1024:
+            while len(_SEGMENTS) >= _PIECES:
                 _SEGMENTS.pop(next(iter(_SEGMENTS)))
             _SEGMENTS[band] = found
     return found
