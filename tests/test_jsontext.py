@@ -30,3 +30,32 @@ def test_the_text_reads_back_as_the_same_value(value):
 
 def test_what_orjson_refuses_still_gets_a_text():
     assert pretty_json({1: "non-string key"}) == json.dumps({1: "non-string key"}, ensure_ascii=False, indent=2)
+
+
+def test_a_json_copy_is_equal_and_shares_nothing_mutable(records):
+    from edcissuer.issue import map_record
+    from edcissuer.jsontext import json_copy
+
+    doc = map_record(next(iter(records.values())), "elm")
+    copied = json_copy(doc)
+    assert copied == doc and copied is not doc
+    copied["credentialSubject"]["changed"] = True
+    copied["@context"].append("urn:changed")
+    assert "changed" not in doc["credentialSubject"] and "urn:changed" not in doc["@context"]
+
+
+def test_what_is_not_plain_json_is_copied_as_deepcopy_copies_it():
+    import copy as stdcopy
+
+    from edcissuer.jsontext import json_copy
+
+    cyclic: dict = {"a": [1, (2, 3)]}
+    cyclic["self"] = cyclic
+    copied = json_copy(cyclic)
+    assert copied["a"][1] == (2, 3) and copied["self"]["a"] == [1, (2, 3)]
+    deep: list = []
+    node = deep
+    for _ in range(150):   # past json_copy's own depth: deepcopy takes the rest
+        node.append([])
+        node = node[0]
+    assert json_copy(deep) == stdcopy.deepcopy(deep)

@@ -25,7 +25,6 @@ passed=False and a reason naming what failed.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from ..crypto.did import resolve_verification_method
 from ..crypto.keys import KeyPair
 from ..errors import EdcIssuerError, SigningError, VerificationError
 from ..identifiers import controller_of, issuer_id
+from ..jsontext import json_copy
 from ..ld.expand import check_json_limits, expand_strict
 from ..ld.loader import DocumentLoader, default_loader
 from ..results import CheckResult
@@ -91,7 +91,7 @@ def add_proof(doc: dict[str, Any], key: KeyPair, *, cryptosuite: str,
     if problem:
         raise SigningError(problem, field="key", value=key.algorithm)
 
-    signed = copy.deepcopy(doc)
+    signed: dict[str, Any] = json_copy(doc)
     signed["@context"] = with_di_context(signed["@context"], suite.proof_contexts)
     existing = signed.pop("proof", None)
 
