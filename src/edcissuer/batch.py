@@ -453,7 +453,9 @@ def _init_worker(blob: SignerBlob) -> None:
 
 @dataclass(frozen=True)
 class JobResult:
-    job: SignJob
+    """What a worker sends back: the job's key only (the job, record included, stays in the main process)."""
+
+    key: tuple[str, str]                   # (credential id, format)
     sha256: str | None = None
     error: tuple[str, str] | None = None   # (field, reason): exceptions do not always pickle
 
@@ -462,15 +464,15 @@ def run_job(job: SignJob, signer: Signer | None = None) -> JobResult:
     """Sign one job and write its file atomically; failures come back as data, not exceptions."""
     signer = signer or _worker_signer
     if signer is None:
-        return JobResult(job, error=("signer", "worker has no signer"))
+        return JobResult((job.credential_id, job.format), error=("signer", "worker has no signer"))
     try:
         issued = sign_record(job.record, fmt=job.format, proof=job.proof, signer=signer,
                              credential_id=job.credential_id, status=list(job.status) if job.status else None,
                              now=job.created, issuer_did=job.issuer_did)
         digest = write_atomic(job.target, issued.serialize().encode("utf-8"))
     except EdcIssuerError as exc:
-        return JobResult(job, error=(exc.field or "signing", exc.message))
-    return JobResult(job, sha256=digest)
+        return JobResult((job.credential_id, job.format), error=(exc.field or "signing", exc.message))
+    return JobResult((job.credential_id, job.format), sha256=digest)
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -607,7 +609,7 @@ class _Run:
         self.ledger, self.out_dir, self.status, self.now = ledger, out_dir, status, now
         self.report, self.progress = report, progress
         self.completions: list[Completion] = []
-        self.inflight: set[tuple[str, str]] = set()
+        self.inflight: dict[tuple[str, str], SignJob] = {}   # (credential id, format) -> job being signed
         self.failed_rows: set[int] = set()
         self.errors_handle: Any = None
         self.lists: dict[str, StatusListInfo] = {}
@@ -648,8 +650,7 @@ class _Run:
         self.errors_handle.flush()
 
     def finish(self, result: JobResult) -> None:
-        job = result.job
-        self.inflight.discard((job.credential_id, job.format))
+        job = self.inflight.pop(result.key)
         if result.error is not None:
             self.refuse(RowError(job.row, result.error[0], f"signing failed: {result.error[1]}", format=job.format),
                         job.credential_id)
@@ -740,7 +741,7 @@ def run_batch(programme: Mapping[str, Any] | None, rows: Iterable[SourceRow | Ma
     max_inflight = max(8, workers * 16)
 
     def submit(job: SignJob) -> None:
-        run.inflight.add((job.credential_id, job.format))
+        run.inflight[(job.credential_id, job.format)] = job
         if executor is None:
             run.finish(run_job(job, signer))
             return
