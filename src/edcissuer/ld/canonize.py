@@ -45,7 +45,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import weakref
 from itertools import permutations
 from typing import Any, Optional
 
@@ -54,7 +53,7 @@ from pyld.jsonld import JsonLdError
 from pyld.jsonld import _is_absolute_iri
 
 from ..errors import InputError
-from .expand import context_error_from, expand_strict, new_processor
+from .expand import context_error_from, expand_strict, flat_memo, new_processor
 from .loader import DocumentLoader
 from .to_rdf import RDF_LANGSTRING, XSD_STRING, Quad, Term, expanded_to_quads
 
@@ -197,13 +196,6 @@ class _Issuer:
 #: object text, graph text); a blank node's text is None (its label varies), the default
 #: graph's text is ""
 _Line = tuple[Quad, Optional[str], str, Optional[str], Optional[str]]
-
-
-def _line(quad: Quad) -> _Line:
-    s, p, o, g = quad
-    return (quad, None if s[0] == "B" else _nq_term(s), " " + _iri_text(p) + " ",
-            None if o[0] == "B" else _nq_term(o),
-            "" if g is None else None if g[0] == "B" else " " + _nq_term(g))
 
 
 class _Rdfc10:
@@ -423,7 +415,6 @@ def _pyld_expanded_to_quads(expanded: list[Any], loader: DocumentLoader) -> list
 
 #: canonical forms of flat documents remembered per loader (0 turns it off); see _flat_key
 FLAT_MEMO_SIZE = 512
-_FLAT: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], str]] = weakref.WeakKeyDictionary()
 
 
 def _flat_key(doc: Any) -> tuple[Any, ...] | None:
@@ -456,17 +447,11 @@ def canonize(doc: dict[str, Any], loader: DocumentLoader, *, allow_issuer_depend
     flat = _flat_key(doc) if FLAT_MEMO_SIZE > 0 else None
     memo: dict[tuple[Any, ...], str] | None = None
     if flat is not None:
-        try:
-            memo = _FLAT.get(loader)
-            if memo is None:
-                memo = _FLAT[loader] = {}
-        except TypeError:  # the loader cannot be weakly referenced: no memo
-            memo = None
-        if memo is not None:
-            key = (allow_issuer_dependent, max_work_factor, hash_algorithm, flat)
-            got = memo.get(key)
-            if got is not None:
-                return got
+        memo = flat_memo(loader)
+        key = (allow_issuer_dependent, max_work_factor, hash_algorithm, flat)
+        got = memo.get(key)
+        if got is not None:
+            return got
     quads = to_quads(doc, loader, allow_issuer_dependent=allow_issuer_dependent)
     result = canonicalize_quads(quads, max_work_factor=max_work_factor, hash_algorithm=hash_algorithm)
     if memo is not None:

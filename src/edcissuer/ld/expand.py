@@ -130,28 +130,20 @@ def _memo_entry(expanded: Any, renumbered: dict[str, str]) -> tuple[Any, frozens
     def copy_of(node: Any) -> tuple[Any, bool]:
         found = False
         out: Any
+        members: Any
         if isinstance(node, dict):
-            out = {}
-            for k, v in node.items():
-                if isinstance(v, str):
-                    v = renumbered.get(v, v)
-                    if not found and v.startswith(_PLACEHOLDER):
-                        found = True
-                elif isinstance(v, (dict, list)):
-                    v, inner = copy_of(v)
-                    found = found or inner
-                out[k] = v
+            out, members = {}, node.items()
         else:
-            out = []
-            for v in node:
-                if isinstance(v, str):
-                    v = renumbered.get(v, v)
-                    if not found and v.startswith(_PLACEHOLDER):
-                        found = True
-                elif isinstance(v, (dict, list)):
-                    v, inner = copy_of(v)
-                    found = found or inner
-                out.append(v)
+            out, members = [None] * len(node), enumerate(node)
+        for k, v in members:
+            if isinstance(v, str):
+                v = renumbered.get(v, v)
+                if not found and v.startswith(_PLACEHOLDER):
+                    found = True
+            elif isinstance(v, (dict, list)):
+                v, inner = copy_of(v)
+                found = found or inner
+            out[k] = v
         if found:
             marked.add(id(out))
         return out, found
@@ -298,6 +290,7 @@ class _LoaderState:
         self.processed = _Lru(2048)    # (active ctx, local ctx, flags) -> processed active ctx
         self.iris: dict[tuple[Any, ...], Any] = {}  # (active ctx, value, base, vocab) -> expanded IRI
         self.subtrees = _SubtreeMemo()  # (active ctx, flags, abstracted element JSON) -> expanded
+        self.flat: dict[tuple[Any, ...], str] = {}  # canonize: flat documents -> canonical N-Quads
 
         def tagged(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
             # 'static' lets pyld's resolver keep the resolved context across calls
@@ -479,6 +472,12 @@ class _Prepared(dict):  # type: ignore[type-arg]
         return self
 
 
+def flat_memo(loader: DocumentLoader) -> dict[tuple[Any, ...], str]:
+    """The loader's memo of canonical forms of flat documents (canonize.py fills it; a loader
+    that cannot be weakly referenced gets a fresh one each call, so nothing is remembered)."""
+    return _state_for(loader).flat
+
+
 def new_processor(loader: DocumentLoader, *, memo: bool = True) -> _StrictProcessor:
     """A strict processor bound to `loader`'s caches (used by canonize as well)."""
     return _StrictProcessor(_state_for(loader), memo=memo)
@@ -658,10 +657,6 @@ def _is_iri(value: str) -> bool:
     return got
 
 
-#: property IRIs already found absolute (a document's vocabulary is small; the test is a regex)
-_ABSOLUTE_KEYS: set[str] = set()
-
-
 def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bool,
           skip: dict[int, Any] | None = None) -> None:
     """Find what pyld's RDF conversion would drop silently (relative IRIs) in expanded output;
@@ -709,10 +704,6 @@ def _walk(node: Any, problems: list[tuple[str, str]], allow_issuer_dependent: bo
                 elif not allow_issuer_dependent and key.startswith(ISSUER_DEPENDENT):
                     name = key[len(ISSUER_DEPENDENT):]
                     append((name, f"undefined term {name!r} (only issuer-dependent)"))
-                elif key not in _ABSOLUTE_KEYS:
-                    if _is_iri(key):
-                        if len(_ABSOLUTE_KEYS) < 8192:
-                            _ABSOLUTE_KEYS.add(key)
-                    else:   # e.g. a property-valued @index naming no IRI: RDF conversion drops it
-                        append((key, f"property {key!r} is not an absolute IRI (it would not be signed)"))
+                elif not _is_iri(key):   # e.g. a property-valued @index naming no IRI: RDF drops it
+                    append((key, f"property {key!r} is not an absolute IRI (it would not be signed)"))
                 push(value)

@@ -100,15 +100,15 @@ class _Model(BaseModel):
         """Pickled without the memos: a batch sends records to its workers, which recompute what they need."""
         state: dict[Any, Any] = super().__getstate__()
         fields = state.get("__dict__")
-        if isinstance(fields, dict) and (_HASH_MEMO in fields or _VIEW_MEMO in fields):
-            state["__dict__"] = {k: v for k, v in fields.items() if k not in (_HASH_MEMO, _VIEW_MEMO)}
+        if isinstance(fields, dict) and any(memo in fields for memo in _MEMOS):
+            state["__dict__"] = {k: v for k, v in fields.items() if k not in _MEMOS}
         return state
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy without the memoised content hash: an updated copy has content of its own."""
         copied = super().model_copy(update=update, deep=deep)
-        copied.__dict__.pop(_HASH_MEMO, None)
-        copied.__dict__.pop(_VIEW_MEMO, None)
+        for memo in _MEMOS:
+            copied.__dict__.pop(memo, None)
         return copied
 
 
@@ -116,6 +116,7 @@ class _Model(BaseModel):
 #: not a field: pydantic's dump, equality and validation ignore it; model_copy drops it)
 _HASH_MEMO = "_edcissuer_content_hash"
 _VIEW_MEMO = "_edcissuer_hash_view"
+_MEMOS = (_HASH_MEMO, _VIEW_MEMO)
 _DEFAULTS: dict[type[_Model], dict[str, Any]] = {}
 
 
